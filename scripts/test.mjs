@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The project's test command: lint, type-check, build, then every test file under test/ with
+// node's test runner (TypeScript through tsx). `node scripts/test.mjs FILTER...` runs only test
+// files whose path contains one of the filters, and skips lint and type-check.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const filters = process.argv.slice(2);
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+const node = process.execPath;
+if (filters.length === 0) {
+  run(node, ['node_modules/@biomejs/biome/bin/biome', 'lint', 'src', 'test', 'scripts']);
+  run(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+}
+run(node, ['scripts/build.mjs', '--no-types']);
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'fixtures' || name === '.tmp') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+const files = walk('test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+run(node, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]);

@@ -1,0 +1,238 @@
+/**
+ * Parses and validates Sigstore bundles (v0.1, v0.2, v0.3) into a typed model. Parsing is the
+ * only place raw bundle JSON is read; every later step works on {@link ParsedBundle}.
+ */
+import type { Bundle } from '@sigstore/protobuf-specs';
+import { BundleError } from '../errors.js';
+import {
+  arr,
+  b64,
+  type Fail,
+  type JsonObject,
+  obj,
+  optObj,
+  optStr,
+  parseJson,
+  str,
+  uint64,
+} from '../lib/json.js';
+import type { HashAlgorithm } from '../lib/signature.js';
+import { Certificate } from '../lib/x509.js';
+
+export const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
+export const BUNDLE_V02 = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
+export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const BUNDLE_V03_LEGACY = 'application/vnd.dev.sigstore.bundle+json;version=0.3';
+
+const VERSIONS: Record<string, BundleVersion> = {
+  [BUNDLE_V01]: '0.1',
+  [BUNDLE_V02]: '0.2',
+  [BUNDLE_V03]: '0.3',
+  [BUNDLE_V03_LEGACY]: '0.3',
+};
+
+/** A bundle format version. */
+export type BundleVersion = '0.1' | '0.2' | '0.3';
+
+/** An RFC 6962 inclusion proof with its signed checkpoint. */
+export interface InclusionProof {
+  logIndex: bigint;
+  rootHash: Buffer;
+  treeSize: bigint;
+  hashes: Buffer[];
+  /** The signed note text, or undefined when the bundle has none (v0.1). */
+  checkpoint: string | undefined;
+}
+
+/** One transparency log entry of a bundle. */
+export interface TlogEntry {
+  logIndex: bigint;
+  logId: Buffer;
+  kind: string;
+  version: string;
+  integratedTime: bigint;
+  /** Signed entry timestamp (the inclusion promise), if any. */
+  signedEntryTimestamp: Buffer | undefined;
+  inclusionProof: InclusionProof | undefined;
+  canonicalizedBody: Buffer;
+}
+
+/** The key material a bundle names. */
+export type VerificationMaterial =
+  | { kind: 'certificate'; certificate: Certificate; chain: Certificate[] }
+  | { kind: 'publicKey'; hint: string };
+
+/** A DSSE envelope. */
+export interface Envelope {
+  payload: Buffer;
+  payloadType: string;
+  signatures: { sig: Buffer; keyid: string }[];
+}
+
+/** What the bundle signs. */
+export type BundleContent =
+  | { kind: 'messageSignature'; digest: { algorithm: HashAlgorithm; value: Buffer } | undefined; signature: Buffer }
+  | { kind: 'dsseEnvelope'; envelope: Envelope };
+
+/** A validated bundle. */
+export interface ParsedBundle {
+  mediaType: string;
+  version: BundleVersion;
+  material: VerificationMaterial;
+  tlogEntries: TlogEntry[];
+  /** RFC 3161 timestamp tokens (DER). */
+  timestamps: Buffer[];
+  content: BundleContent;
+  /** The JSON it came from, in the protobuf-specs shape. */
+  json: Bundle;
+}
+
+const HASHES: Record<string, HashAlgorithm> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };
+
+const bundleFail: Fail = (m: string) => {
+  throw new BundleError('BUNDLE_INVALID', `invalid bundle: ${m}`);
+};
+
+function parseCert(v: unknown, path: string): Certificate {
+  const der = b64(obj(v, path, bundleFail).rawBytes, `${path}.rawBytes`, bundleFail);
+  try {
+    return new Certificate(der);
+  } catch (e) {
+    return bundleFail(`${path} is not a valid X.509 certificate (${(e as Error).message})`);
+  }
+}
+
+function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMaterial {
+  const cases = ['certificate', 'x509CertificateChain', 'publicKey'].filter((k) => vm[k] !== undefined && vm[k] !== null);
+  if (cases.length !== 1) {
+    bundleFail(
+      cases.length === 0
+        ? 'verificationMaterial has no certificate, x509CertificateChain or publicKey'
+        : `verificationMaterial has more than one of ${cases.join(', ')}`,
+    );
+  }
+  if (vm.publicKey !== undefined && vm.publicKey !== null) {
+    const pk = obj(vm.publicKey, 'verificationMaterial.publicKey', bundleFail);
+    return { kind: 'publicKey', hint: optStr(pk.hint, 'verificationMaterial.publicKey.hint', bundleFail) ?? '' };
+  }
+  if (vm.certificate !== undefined && vm.certificate !== null) {
+    if (version !== '0.3') bundleFail(`verificationMaterial.certificate requires bundle v0.3 (this is v${version})`);
+    return { kind: 'certificate', certificate: parseCert(vm.certificate, 'verificationMaterial.certificate'), chain: [] };
+  }
+  if (version === '0.3') bundleFail('bundle v0.3 must use verificationMaterial.certificate, not x509CertificateChain');
+  const chain = obj(vm.x509CertificateChain, 'verificationMaterial.x509CertificateChain', bundleFail);
+  const certs = arr(chain.certificates, 'verificationMaterial.x509CertificateChain.certificates', bundleFail).map((c, i) =>
+    parseCert(c, `verificationMaterial.x509CertificateChain.certificates[${i}]`),
+  );
+  if (certs.length === 0) bundleFail('verificationMaterial.x509CertificateChain is empty');
+  return { kind: 'certificate', certificate: certs[0]!, chain: certs.slice(1) };
+}
+
+function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntry {
+  const p = `tlogEntries[${i}]`;
+  const e = obj(v, p, bundleFail);
+  const kv = obj(e.kindVersion, `${p}.kindVersion`, bundleFail);
+  const promise = optObj(e.inclusionPromise, `${p}.inclusionPromise`, bundleFail);
+  const proofJson = optObj(e.inclusionProof, `${p}.inclusionProof`, bundleFail);
+  let inclusionProof: InclusionProof | undefined;
+  if (proofJson) {
+    const cp = optObj(proofJson.checkpoint, `${p}.inclusionProof.checkpoint`, bundleFail);
+    inclusionProof = {
+      logIndex: uint64(proofJson.logIndex, `${p}.inclusionProof.logIndex`, bundleFail),
+      rootHash: b64(proofJson.rootHash, `${p}.inclusionProof.rootHash`, bundleFail),
+      treeSize: uint64(proofJson.treeSize, `${p}.inclusionProof.treeSize`, bundleFail),
+      hashes: arr(proofJson.hashes, `${p}.inclusionProof.hashes`, bundleFail).map((h, j) =>
+        b64(h, `${p}.inclusionProof.hashes[${j}]`, bundleFail),
+      ),
+      checkpoint: cp ? optStr(cp.envelope, `${p}.inclusionProof.checkpoint.envelope`, bundleFail) : undefined,
+    };
+  }
+  if (version === '0.1' && !promise) bundleFail(`${p} has no inclusionPromise (required by bundle v0.1)`);
+  if (version !== '0.1') {
+    if (!inclusionProof) bundleFail(`${p} has no inclusionProof (required by bundle v${version})`);
+    if (!inclusionProof!.checkpoint) bundleFail(`${p}.inclusionProof has no checkpoint (required by bundle v${version})`);
+  }
+  return {
+    logIndex: uint64(e.logIndex, `${p}.logIndex`, bundleFail),
+    logId: b64(obj(e.logId, `${p}.logId`, bundleFail).keyId, `${p}.logId.keyId`, bundleFail),
+    kind: str(kv.kind, `${p}.kindVersion.kind`, bundleFail),
+    version: str(kv.version, `${p}.kindVersion.version`, bundleFail),
+    integratedTime: e.integratedTime === undefined ? 0n : uint64(e.integratedTime, `${p}.integratedTime`, bundleFail),
+    signedEntryTimestamp: promise
+      ? b64(promise.signedEntryTimestamp, `${p}.inclusionPromise.signedEntryTimestamp`, bundleFail)
+      : undefined,
+    inclusionProof,
+    canonicalizedBody: b64(e.canonicalizedBody, `${p}.canonicalizedBody`, bundleFail),
+  };
+}
+
+function parseContent(o: JsonObject): BundleContent {
+  const hasMs = o.messageSignature !== undefined && o.messageSignature !== null;
+  const hasDsse = o.dsseEnvelope !== undefined && o.dsseEnvelope !== null;
+  if (hasMs === hasDsse) bundleFail(hasMs ? 'bundle has both messageSignature and dsseEnvelope' : 'bundle has neither messageSignature nor dsseEnvelope');
+  if (hasMs) {
+    const ms = obj(o.messageSignature, 'messageSignature', bundleFail);
+    const md = optObj(ms.messageDigest, 'messageSignature.messageDigest', bundleFail);
+    let digest: { algorithm: HashAlgorithm; value: Buffer } | undefined;
+    if (md) {
+      const alg = str(md.algorithm, 'messageSignature.messageDigest.algorithm', bundleFail);
+      const algorithm = HASHES[alg];
+      if (!algorithm) bundleFail(`unsupported messageSignature.messageDigest.algorithm ${JSON.stringify(alg)}`);
+      digest = { algorithm: algorithm!, value: b64(md.digest, 'messageSignature.messageDigest.digest', bundleFail) };
+    }
+    return { kind: 'messageSignature', digest, signature: b64(ms.signature, 'messageSignature.signature', bundleFail) };
+  }
+  const env = obj(o.dsseEnvelope, 'dsseEnvelope', bundleFail);
+  const signatures = arr(env.signatures, 'dsseEnvelope.signatures', bundleFail).map((s, i) => {
+    const so = obj(s, `dsseEnvelope.signatures[${i}]`, bundleFail);
+    return {
+      sig: b64(so.sig, `dsseEnvelope.signatures[${i}].sig`, bundleFail),
+      keyid: optStr(so.keyid, `dsseEnvelope.signatures[${i}].keyid`, bundleFail) ?? '',
+    };
+  });
+  if (signatures.length !== 1) bundleFail(`dsseEnvelope must have exactly one signature (has ${signatures.length})`);
+  return {
+    kind: 'dsseEnvelope',
+    envelope: {
+      payload: b64(env.payload, 'dsseEnvelope.payload', bundleFail, { allowEmpty: true }),
+      payloadType: str(env.payloadType, 'dsseEnvelope.payloadType', bundleFail),
+      signatures,
+    },
+  };
+}
+
+/**
+ * Parses a Sigstore bundle from JSON text (or an already-parsed object) and validates its
+ * structure for its version. Throws {@link BundleError} with a one-line reason.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseBundle } from 'sigstore-ts';
+ * const bundle = parseBundle(readFileSync('artifact.sigstore.json', 'utf8'));
+ * console.log(bundle.version, bundle.content.kind);
+ * ```
+ */
+export function parseBundle(input: string | Buffer | JsonObject): ParsedBundle {
+  const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input.toString(), 'the bundle', bundleFail) : input;
+  const o = obj(json, 'the bundle', bundleFail);
+  const mediaType = str(o.mediaType, 'mediaType', bundleFail);
+  const version = VERSIONS[mediaType];
+  if (!version) return bundleFail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
+  const vm = obj(o.verificationMaterial, 'verificationMaterial', bundleFail);
+  const material = parseMaterial(vm, version);
+  const tlogEntries = arr(vm.tlogEntries, 'verificationMaterial.tlogEntries', bundleFail).map((e, i) =>
+    parseTlogEntry(e, i, version),
+  );
+  const tvd = optObj(vm.timestampVerificationData, 'verificationMaterial.timestampVerificationData', bundleFail);
+  const timestamps = tvd
+    ? arr(tvd.rfc3161Timestamps, 'timestampVerificationData.rfc3161Timestamps', bundleFail).map((t, i) =>
+        b64(
+          obj(t, `rfc3161Timestamps[${i}]`, bundleFail).signedTimestamp,
+          `rfc3161Timestamps[${i}].signedTimestamp`,
+          bundleFail,
+        ),
+      )
+    : [];
+  return { mediaType, version, material, tlogEntries, timestamps, content: parseContent(o), json: o as unknown as Bundle };
+}

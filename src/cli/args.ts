@@ -1,0 +1,61 @@
+/**
+ * Argument parsing shared by every command: node's own `util.parseArgs` (no dependency, no
+ * start-up cost) in strict mode, with usage errors turned into {@link UsageError} (exit 2).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+/** Global flags, accepted before or after the command name. */
+export const GLOBAL_OPTIONS: Options = {
+  verbose: { type: 'boolean', short: 'v', multiple: true },
+  staging: { type: 'boolean' },
+  instance: { type: 'string' },
+  'trust-config': { type: 'string' },
+  'trust-cache': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Parses `argv` against `options` (plus the global ones); unknown flags are usage errors. */
+export function parse(argv: string[], options: Options, { allowPositionals = true } = {}): Parsed {
+  try {
+    const r = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals, strict: true });
+    return { values: r.values as Parsed['values'], positionals: r.positionals };
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0]!.replace(/^Unknown option '(.*?)'.*$/, "unrecognized option '$1'");
+    throw new UsageError('USAGE', msg);
+  }
+}
+
+export function str(p: Parsed, name: string): string | undefined {
+  const v = p.values[name];
+  if (Array.isArray(v)) return v.at(-1) as string | undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function strs(p: Parsed, name: string): string[] {
+  const v = p.values[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+export function flag(p: Parsed, name: string): boolean {
+  const v = p.values[name];
+  return Array.isArray(v) ? v.length > 0 : v === true;
+}
+
+/** Refuses combinations of flags that exclude each other. */
+export function exclusive(p: Parsed, names: string[]): void {
+  const given = names.filter((n) => p.values[n] !== undefined && p.values[n] !== false);
+  if (given.length > 1) throw new UsageError('USAGE', `${given.map((n) => `--${n}`).join(' and ')} cannot be used together`);
+}
+
+export function usage(message: string): never {
+  throw new UsageError('USAGE', message);
+}

@@ -1,0 +1,2 @@
+/** The sigstore-conformance client protocol entrypoint (bin/sigstore-conformance). */
+export {};

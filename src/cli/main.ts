@@ -1,0 +1,110 @@
+/**
+ * The `sigstore` command: dispatches to one lazily loaded module per command, so a command loads
+ * only the code it needs, and turns errors into one-line messages and exit codes
+ * (0 success, 1 failure, 2 usage). Stack traces only with `-v`.
+ */
+import { SigstoreError, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
+
+/** Every command module exports `run(argv)`, resolving to the exit code. */
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, { load: () => Promise<CommandModule>; summary: string }> = {
+  sign: { load: () => import('./sign.js'), summary: 'sign one or more inputs' },
+  attest: { load: () => import('./attest.js'), summary: 'sign one or more inputs using DSSE (in-toto attestations)' },
+  verify: { load: () => import('./verify.js'), summary: 'verify one or more inputs' },
+  'get-identity-token': { load: () => import('./get-identity-token.js'), summary: 'retrieve and print an OIDC identity token' },
+  inspect: { load: () => import('./inspect.js'), summary: 'show what a bundle contains (does not verify it)' },
+  attestation: { load: () => import('./attestation.js'), summary: 'PEP 740 attestations for Python distributions' },
+  'trust-instance': { load: () => import('./trust-instance.js'), summary: 'pin the TUF root of a Sigstore instance' },
+  plumbing: { load: () => import('./plumbing.js'), summary: 'developer-only plumbing operations' },
+  instance: { load: () => import('./instance.js'), summary: 'run a local Sigstore instance (OIDC, Fulcio, Rekor, TSA, TUF)' },
+};
+
+const HELP = `usage: sigstore [-h] [-v] [-V] [--staging | --instance URL | --trust-config FILE] COMMAND ...
+
+a tool for signing and verifying Python package distributions and any other artifact
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([n, c]) => `  ${n.padEnd(20)}${c.summary}`)
+  .join('\n')}
+
+options:
+  -h, --help            show this help message and exit
+  -v, --verbose         run with additional debug logging; supply multiple times to increase verbosity
+  -V, --version         show program's version number and exit
+  --staging             use sigstore's staging instance, instead of the default production instance
+  --instance URL        use a given Sigstore instance (its TUF repository URL), pinned with trust-instance
+  --trust-config FILE   the client trust configuration (trusted root and signing config) to use
+`;
+
+/** Whether `-v` was given anywhere: decides whether errors show a stack trace. */
+function verbosity(argv: string[]): number {
+  let n = 0;
+  for (const a of argv) {
+    if (a === '--') break;
+    if (a === '--verbose') n++;
+    else if (/^-v+$/.test(a)) n += a.length - 1;
+  }
+  return n;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = verbosity(argv);
+  try {
+    const idx = argv.findIndex((a) => !a.startsWith('-'));
+    const globals = idx < 0 ? argv : argv.slice(0, idx);
+    if (globals.includes('-V') || globals.includes('--version')) {
+      process.stdout.write(`sigstore-ts ${VERSION}\n`);
+      return 0;
+    }
+    if (idx < 0) {
+      if (globals.includes('-h') || globals.includes('--help')) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      process.stderr.write(HELP);
+      throw new UsageError('USAGE', 'a command is required');
+    }
+    const name = argv[idx]!;
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new UsageError('USAGE', `unknown command '${name}' (choose from ${Object.keys(COMMANDS).join(', ')})`);
+    const mod = await cmd.load();
+    return await mod.run([...globals, ...argv.slice(idx + 1)]);
+  } catch (e) {
+    return reportError(e, verbose);
+  }
+}
+
+/** Prints an error as one line (with the stack when verbose) and returns its exit code. */
+export function reportError(e: unknown, verbose: number): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`sigstore: error: ${e.message}\n`);
+    if (verbose) process.stderr.write(`${e.stack}\n`);
+    return 2;
+  }
+  if (e instanceof SigstoreError) {
+    process.stderr.write(`error: ${e.message}\n`);
+  } else {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`error: unexpected failure: ${msg.split('\n')[0]}${verbose ? '' : ' (run with -v for details)'}\n`);
+  }
+  if (verbose && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}
+
+// Entry point when bundled as dist/cli.js.
+if (process.env.SIGSTORE_TS_NO_MAIN === undefined) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.exitCode = reportError(e, 0);
+    },
+  );
+}

@@ -1,0 +1,6 @@
+/** `sigstore plumbing` (not implemented yet). */
+import { SigstoreError } from '../errors.js';
+
+export async function run(_argv: string[]): Promise<number> {
+  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore plumbing is not implemented yet');
+}

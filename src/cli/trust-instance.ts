@@ -1,0 +1,6 @@
+/** `sigstore trust-instance` (not implemented yet). */
+import { SigstoreError } from '../errors.js';
+
+export async function run(_argv: string[]): Promise<number> {
+  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore trust-instance is not implemented yet');
+}

@@ -1,0 +1,86 @@
+/**
+ * Strict readers for untrusted JSON: each checks one field's type and says which field is wrong.
+ * A `Fail` callback turns the message into the caller's error class (bundle, trust, ...).
+ */
+
+export type Fail = (message: string) => never;
+
+export type JsonObject = Record<string, unknown>;
+
+export function parseJson(text: string, what: string, fail: Fail): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return fail(`${what} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function obj(v: unknown, path: string, fail: Fail): JsonObject {
+  if (!isObject(v)) fail(`${path} must be an object`);
+  return v as JsonObject;
+}
+
+export function optObj(v: unknown, path: string, fail: Fail): JsonObject | undefined {
+  return v === undefined || v === null ? undefined : obj(v, path, fail);
+}
+
+export function arr(v: unknown, path: string, fail: Fail): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) fail(`${path} must be an array`);
+  return v as unknown[];
+}
+
+export function str(v: unknown, path: string, fail: Fail): string {
+  if (typeof v !== 'string' || v.length === 0) fail(`${path} is missing or not a non-empty string`);
+  return v as string;
+}
+
+export function optStr(v: unknown, path: string, fail: Fail): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') fail(`${path} must be a string`);
+  return v as string;
+}
+
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const B64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+/** Standard (or URL-safe) base64 with correct padding; refuses anything else. */
+export function b64(v: unknown, path: string, fail: Fail, { allowEmpty = false } = {}): Buffer {
+  if (typeof v !== 'string') return fail(`${path} is missing or not a base64 string`);
+  if (v.length === 0 && !allowEmpty) fail(`${path} is empty`);
+  const std = B64.test(v);
+  if (!std && !(B64URL.test(v) && v.length % 4 !== 1)) fail(`${path} is not valid base64`);
+  const buf = Buffer.from(v, std ? 'base64' : 'base64url');
+  return buf;
+}
+
+export function optB64(v: unknown, path: string, fail: Fail): Buffer | undefined {
+  return v === undefined || v === null || v === '' ? undefined : b64(v, path, fail);
+}
+
+/** A protobuf int64 in JSON form: a decimal string (or a safe number), never negative. */
+export function uint64(v: unknown, path: string, fail: Fail): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) fail(`${path} is not an integer`);
+    v = String(v);
+  }
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return fail(`${path} is missing or not an integer`);
+  const n = BigInt(v);
+  if (n < 0n) fail(`${path} must not be negative (${v})`);
+  if (n > 0xffffffffffffffffn) fail(`${path} is out of range`);
+  return n;
+}
+
+/** RFC 3339 timestamp. */
+export function time(v: unknown, path: string, fail: Fail): Date {
+  if (typeof v !== 'string') return fail(`${path} is missing or not a timestamp`);
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(d.getTime())) {
+    fail(`${path} is not an RFC 3339 timestamp: ${JSON.stringify(v)}`);
+  }
+  return d;
+}

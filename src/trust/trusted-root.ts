@@ -1,0 +1,151 @@
+/**
+ * The trusted root: which Fulcio CAs, transparency logs, CT logs and timestamp authorities a
+ * verifier trusts, and when. Parsed once, strictly, into {@link TrustMaterial}.
+ */
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { TrustError } from '../errors.js';
+import { arr, b64, type Fail, type JsonObject, obj, optB64, optObj, optStr, parseJson, str, time } from '../lib/json.js';
+import { Certificate } from '../lib/x509.js';
+
+/** A validity window; `end` undefined means open-ended. */
+export interface ValidFor {
+  start: Date;
+  end: Date | undefined;
+}
+
+/** A transparency log (Rekor) or CT log the verifier trusts. */
+export interface TransparencyLog {
+  baseUrl: string;
+  /** The log's key ID (SHA-256 of its SPKI for Rekor v1 and CT; the C2SP key ID for Rekor v2). */
+  logId: Buffer;
+  /** The key ID the log's checkpoints carry, when it differs from `logId`. */
+  checkpointKeyId: Buffer | undefined;
+  key: KeyObject;
+  /** protobuf `PublicKeyDetails` name, e.g. `PKIX_ECDSA_P256_SHA_256`. */
+  keyDetails: string;
+  validFor: ValidFor;
+}
+
+/** A certificate authority (Fulcio) or timestamp authority with its chain, leaf-most first. */
+export interface Authority {
+  uri: string;
+  /** The chain as the trusted root lists it: intermediates first, the root last. */
+  certs: Certificate[];
+  validFor: ValidFor;
+}
+
+/** Parsed trust material: what every verification step checks against. */
+export interface TrustMaterial {
+  mediaType: string;
+  tlogs: TransparencyLog[];
+  ctlogs: TransparencyLog[];
+  certificateAuthorities: Authority[];
+  timestampAuthorities: Authority[];
+  /** The JSON it was parsed from (protobuf-specs JSON shape). */
+  json: TrustedRoot;
+  /** Where it came from, for messages (a path, "embedded production", ...). */
+  source: string;
+}
+
+export const TRUSTED_ROOT_MEDIA_TYPES = [
+  'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+  'application/vnd.dev.sigstore.trustedroot.v0.2+json',
+];
+
+function trustFail(source: string): Fail {
+  return (m: string) => {
+    throw new TrustError('TRUSTED_ROOT_INVALID', `trusted root ${source}: ${m}`);
+  };
+}
+
+function validFor(v: unknown, path: string, fail: Fail): ValidFor {
+  const o = obj(v, path, fail);
+  if (o.start === undefined) fail(`${path}.start is missing`);
+  const start = time(o.start, `${path}.start`, fail);
+  const end = o.end === undefined || o.end === null ? undefined : time(o.end, `${path}.end`, fail);
+  if (end && end < start) fail(`${path} ends before it starts`);
+  return { start, end };
+}
+
+function parseLog(v: unknown, path: string, fail: Fail): TransparencyLog {
+  const o = obj(v, path, fail);
+  const pk = obj(o.publicKey, `${path}.publicKey`, fail);
+  const raw = b64(pk.rawBytes, `${path}.publicKey.rawBytes`, fail);
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: raw, format: 'der', type: 'spki' });
+  } catch {
+    return fail(`${path}.publicKey.rawBytes is not a valid public key`);
+  }
+  const logId = b64(obj(o.logId, `${path}.logId`, fail).keyId, `${path}.logId.keyId`, fail);
+  const cp = optObj(o.checkpointKeyId, `${path}.checkpointKeyId`, fail);
+  return {
+    baseUrl: optStr(o.baseUrl, `${path}.baseUrl`, fail) ?? '',
+    logId,
+    checkpointKeyId: cp ? optB64(cp.keyId, `${path}.checkpointKeyId.keyId`, fail) : undefined,
+    key,
+    keyDetails: optStr(pk.keyDetails, `${path}.publicKey.keyDetails`, fail) ?? 'PUBLIC_KEY_DETAILS_UNSPECIFIED',
+    validFor: validFor(pk.validFor, `${path}.publicKey.validFor`, fail),
+  };
+}
+
+function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
+  const o = obj(v, path, fail);
+  const chain = obj(o.certChain, `${path}.certChain`, fail);
+  const certs = arr(chain.certificates, `${path}.certChain.certificates`, fail).map((c, i) => {
+    const p = `${path}.certChain.certificates[${i}]`;
+    const der = b64(obj(c, p, fail).rawBytes, `${p}.rawBytes`, fail);
+    try {
+      return new Certificate(der);
+    } catch (e) {
+      return fail(`${p} is not a valid certificate (${(e as Error).message})`);
+    }
+  });
+  if (certs.length === 0) fail(`${path}.certChain has no certificates`);
+  return { uri: optStr(o.uri, `${path}.uri`, fail) ?? '', certs, validFor: validFor(o.validFor, `${path}.validFor`, fail) };
+}
+
+/**
+ * Parses a TrustedRoot (v0.1 or v0.2 media type) from JSON text or an already-parsed object.
+ * Malformed input is refused with a {@link TrustError} naming the field.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseTrustedRoot } from 'sigstore-ts';
+ * const root = parseTrustedRoot(readFileSync('trusted_root.json', 'utf8'));
+ * console.log(root.tlogs.length, 'transparency logs');
+ * ```
+ */
+export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json'): TrustMaterial {
+  const fail = trustFail(source);
+  const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail) : input;
+  const o = obj(json, 'the trusted root', fail);
+  const mediaType = str(o.mediaType, 'mediaType', fail);
+  if (!TRUSTED_ROOT_MEDIA_TYPES.includes(mediaType)) fail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
+  return {
+    mediaType,
+    tlogs: arr(o.tlogs, 'tlogs', fail).map((t, i) => parseLog(t, `tlogs[${i}]`, fail)),
+    ctlogs: arr(o.ctlogs, 'ctlogs', fail).map((t, i) => parseLog(t, `ctlogs[${i}]`, fail)),
+    certificateAuthorities: arr(o.certificateAuthorities, 'certificateAuthorities', fail).map((c, i) =>
+      parseAuthority(c, `certificateAuthorities[${i}]`, fail),
+    ),
+    timestampAuthorities: arr(o.timestampAuthorities, 'timestampAuthorities', fail).map((c, i) =>
+      parseAuthority(c, `timestampAuthorities[${i}]`, fail),
+    ),
+    json: o as unknown as TrustedRoot,
+    source,
+  };
+}
+
+/** Whether `t` falls inside the window (both ends inclusive). */
+export function within(v: ValidFor, t: Date): boolean {
+  return t.getTime() >= v.start.getTime() && (v.end === undefined || t.getTime() <= v.end.getTime());
+}
+
+/** SHA-256 of a key's SPKI DER: the RFC 6962 / Rekor v1 log ID. */
+export function spkiKeyId(key: KeyObject): Buffer {
+  return createHash('sha256').update(key.export({ format: 'der', type: 'spki' })).digest();
+}
+
