@@ -1,0 +1,100 @@
+/**
+ * Types shared by the verification steps and the public verifier API.
+ */
+import type { ParsedBundle, TlogEntry } from '../bundle/parse.js';
+import type { HashAlgorithm } from '../lib/signature.js';
+import type { Certificate } from '../lib/x509.js';
+
+/**
+ * What was signed: a file (streamed, never read whole), bytes in memory, or a digest.
+ *
+ * @example
+ * ```ts
+ * const a: Artifact = { path: 'dist/pkg-1.0.tar.gz' };
+ * const b: Artifact = { digest: { algorithm: 'sha256', value: Buffer.from('ab'.repeat(32), 'hex') } };
+ * ```
+ */
+export type Artifact =
+  | { path: string }
+  | { data: Uint8Array }
+  | { digest: { algorithm: HashAlgorithm; value: Buffer } };
+
+/** A time the verifier trusts, and what vouches for it. */
+export interface VerifiedTimestamp {
+  time: Date;
+  /** `tsa`: an RFC 3161 token from a trusted TSA; `tlog`: a log's integrated time backed by a SET. */
+  source: 'tsa' | 'tlog';
+  /** The TSA URI or log base URL. */
+  authority: string;
+}
+
+/** The Fulcio certificate extensions (OIDs 1.3.6.1.4.1.57264.1.1-1.22), by name. */
+export interface FulcioExtensions {
+  issuer?: string;
+  githubWorkflowTrigger?: string;
+  githubWorkflowSha?: string;
+  githubWorkflowName?: string;
+  githubWorkflowRepository?: string;
+  githubWorkflowRef?: string;
+  buildSignerURI?: string;
+  buildSignerDigest?: string;
+  runnerEnvironment?: string;
+  sourceRepositoryURI?: string;
+  sourceRepositoryDigest?: string;
+  sourceRepositoryRef?: string;
+  sourceRepositoryIdentifier?: string;
+  sourceRepositoryOwnerURI?: string;
+  sourceRepositoryOwnerIdentifier?: string;
+  buildConfigURI?: string;
+  buildConfigDigest?: string;
+  buildTrigger?: string;
+  runInvocationURI?: string;
+  sourceRepositoryVisibilityAtSigning?: string;
+}
+
+/** Who signed, as the verified leaf certificate says. */
+export interface CertificateSigner {
+  kind: 'certificate';
+  /** The identity: the SAN email, URI or Fulcio username (OtherName). */
+  identity: string;
+  /** The OIDC issuer (extension 1.8, else 1.1). */
+  issuer: string | undefined;
+  extensions: FulcioExtensions;
+  certificate: Certificate;
+}
+
+/** A managed key signer (bundle with a public key hint). */
+export interface KeySigner {
+  kind: 'key';
+  hint: string;
+}
+
+/** An in-toto statement (DSSE bundles). */
+export interface InTotoStatement {
+  _type: string;
+  subject: { name?: string; digest: Record<string, string> }[];
+  predicateType: string;
+  predicate?: unknown;
+}
+
+/**
+ * The result of a successful verification: what was verified, by whom, and when.
+ *
+ * @example
+ * ```ts
+ * const result = await verifier.verify(bundle, { path: 'a.txt' }, policy);
+ * if (result.signer.kind === 'certificate') console.log(result.signer.identity);
+ * ```
+ */
+export interface VerificationResult {
+  signer: CertificateSigner | KeySigner;
+  /** The trusted times the signature was checked at. */
+  timestamps: VerifiedTimestamp[];
+  /** The transparency log entries that were verified. */
+  tlogEntries: TlogEntry[];
+  /** For DSSE bundles: the verified in-toto statement. */
+  statement: InTotoStatement | undefined;
+  /** For DSSE bundles: the payload type. */
+  payloadType: string | undefined;
+  bundle: ParsedBundle;
+}
