@@ -1,6 +1,163 @@
-/** `sigstore get-identity-token` (not implemented yet). */
-import { SigstoreError } from '../errors.js';
+/**
+ * `sigstore get-identity-token`: prints an OIDC identity token from the same sources `sign` uses
+ * (`--identity-token`, `SIGSTORE_IDENTITY_TOKEN`, ambient CI credentials, the interactive login).
+ * The token goes to stdout and nowhere else; everything else goes to stderr.
+ *
+ * The identity flags and their `SIGSTORE_*` environment variables are exported for the signing
+ * commands: spread {@link IDENTITY_OPTIONS} into their options and call {@link identityOptions}.
+ */
+import { UsageError } from '../errors.js';
+import type { GetIdentityTokenOptions } from '../oidc/index.js';
+import { flag, type Options, type Parsed, parse, str } from './args.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore get-identity-token is not implemented yet');
+/**
+ * The identity flags, shared by every command that gets a token.
+ *
+ * @example
+ * ```ts
+ * const p = parse(argv, { ...IDENTITY_OPTIONS, bundle: { type: 'string' } });
+ * ```
+ */
+export const IDENTITY_OPTIONS: Options = {
+  'identity-token': { type: 'string' },
+  'oidc-client-id': { type: 'string' },
+  'oidc-client-secret': { type: 'string' },
+  'oidc-issuer': { type: 'string' },
+  'oidc-disable-ambient-providers': { type: 'boolean' },
+  'oauth-force-oob': { type: 'boolean' },
+  audience: { type: 'string' },
+};
+
+/**
+ * Help text of the identity flags, for the commands' `--help`.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(`usage: sigstore sign [options] FILE...\n\n${IDENTITY_HELP}`);
+ * ```
+ */
+export const IDENTITY_HELP = `OpenID Connect options:
+  --identity-token TOKEN
+                        the OIDC identity token to use (default: $SIGSTORE_IDENTITY_TOKEN, then
+                        ambient CI credentials, then the interactive login)
+  --oidc-client-id ID   the custom OpenID Connect client ID to use during OAuth2
+                        (default: $SIGSTORE_OIDC_CLIENT_ID or sigstore)
+  --oidc-client-secret SECRET
+                        the custom OpenID Connect client secret to use during OAuth2
+                        (default: $SIGSTORE_OIDC_CLIENT_SECRET)
+  --oidc-disable-ambient-providers
+                        disable ambient OpenID Connect credential detection (e.g. on GitHub Actions)
+                        (default: $SIGSTORE_OIDC_DISABLE_AMBIENT_PROVIDERS)
+  --oidc-issuer URL     the OpenID Connect issuer to use (default: $SIGSTORE_OIDC_ISSUER, else the
+                        instance's: https://oauth2.sigstore.dev/auth, or sigstage with --staging)
+  --oauth-force-oob     force an out-of-band OAuth flow and do not automatically start the default
+                        web browser (default: $SIGSTORE_OAUTH_FORCE_OOB)
+`;
+
+const HELP = `usage: sigstore get-identity-token [-h] [-v] [--staging | --instance URL | --trust-config FILE]
+                                   [--identity-token TOKEN] [--oidc-client-id ID]
+                                   [--oidc-client-secret SECRET] [--oidc-issuer URL]
+                                   [--oidc-disable-ambient-providers] [--oauth-force-oob]
+
+retrieve and print an OIDC identity token (on stdout, and nowhere else)
+
+options:
+  -h, --help            show this help message and exit
+  -v, --verbose         show where the token comes from (never the token itself)
+
+${IDENTITY_HELP}`;
+
+/**
+ * A boolean `SIGSTORE_*` variable, read as sigstore-python does (`1/0, true/false, yes/no, on/off,
+ * y/n, t/f`); anything else is a usage error.
+ *
+ * @example
+ * ```ts
+ * envFlag(process.env, 'SIGSTORE_OAUTH_FORCE_OOB'); // false when unset
+ * ```
+ */
+export function envFlag(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  const v = env[name];
+  if (v === undefined) return false;
+  const l = v.toLowerCase();
+  if (['y', 'yes', 'true', 't', 'on', '1'].includes(l)) return true;
+  if (['n', 'no', 'false', 'f', 'off', '0', ''].includes(l)) return false;
+  throw new UsageError('USAGE', `${name}: can't read ${JSON.stringify(v)} as a boolean (use 1/0, true/false, yes/no or on/off)`);
+}
+
+/**
+ * Turns parsed identity flags (and their `SIGSTORE_*` environment variables) into
+ * {@link GetIdentityTokenOptions}. Flags win over the environment. `defaults.issuer` is the
+ * issuer of the instance in use (from its signing config) when `--oidc-issuer` and
+ * `SIGSTORE_OIDC_ISSUER` are both absent; without it, `--staging` picks the staging issuer, and
+ * otherwise the production one.
+ *
+ * @example
+ * ```ts
+ * const p = parse(argv, IDENTITY_OPTIONS);
+ * const token = await getIdentityToken(identityOptions(p, process.env));
+ * ```
+ */
+export function identityOptions(
+  p: Parsed,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  defaults: { issuer?: string } = {},
+): GetIdentityTokenOptions {
+  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  const options: GetIdentityTokenOptions = { env };
+  const token = str(p, 'identity-token');
+  if (token !== undefined) {
+    if (token.trim() === '') throw new UsageError('USAGE', '--identity-token is empty');
+    options.identityToken = token;
+  }
+  const clientId = str(p, 'oidc-client-id') ?? nonEmpty(env.SIGSTORE_OIDC_CLIENT_ID);
+  if (clientId !== undefined) options.clientId = clientId;
+  const clientSecret = str(p, 'oidc-client-secret') ?? nonEmpty(env.SIGSTORE_OIDC_CLIENT_SECRET);
+  if (clientSecret !== undefined) options.clientSecret = clientSecret;
+  let issuer = str(p, 'oidc-issuer') ?? nonEmpty(env.SIGSTORE_OIDC_ISSUER) ?? defaults.issuer;
+  if (issuer === undefined && flag(p, 'staging')) issuer = 'https://oauth2.sigstage.dev/auth';
+  if (issuer !== undefined) {
+    try {
+      new URL(issuer);
+    } catch {
+      throw new UsageError('USAGE', `--oidc-issuer: ${JSON.stringify(issuer)} is not a URL`);
+    }
+    options.issuer = issuer;
+  }
+  options.disableAmbientProviders = flag(p, 'oidc-disable-ambient-providers') || envFlag(env, 'SIGSTORE_OIDC_DISABLE_AMBIENT_PROVIDERS');
+  options.forceOob = flag(p, 'oauth-force-oob') || envFlag(env, 'SIGSTORE_OAUTH_FORCE_OOB');
+  const audience = str(p, 'audience') ?? nonEmpty(env.SIGSTORE_OIDC_AUDIENCE);
+  if (audience !== undefined) options.audience = audience;
+  return options;
+}
+
+/**
+ * Runs `sigstore get-identity-token`: prints the token on stdout, resolves to the exit status.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['--oidc-disable-ambient-providers', '--oauth-force-oob']);
+ * ```
+ */
+export async function run(argv: string[]): Promise<number> {
+  const p = parse(argv, IDENTITY_OPTIONS, { allowPositionals: false });
+  if (flag(p, 'help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const verbose = flag(p, 'verbose');
+  const options = identityOptions(p, process.env);
+  if (!options.issuer && (str(p, 'instance') !== undefined || str(p, 'trust-config') !== undefined)) {
+    // The instance's issuer is in its signing config, which is not read here yet: ask for it, but
+    // only when the interactive login is reached (a token or ambient credentials need no issuer).
+    options.issuer = () => {
+      throw new UsageError('USAGE', 'with --instance or --trust-config, give the OIDC issuer with --oidc-issuer (or SIGSTORE_OIDC_ISSUER)');
+    };
+  }
+  if (verbose) options.log = (m) => process.stderr.write(`${m}\n`);
+  const { getIdentityToken } = await import('../oidc/index.js');
+  const token = await getIdentityToken(options);
+  if (verbose) process.stderr.write(`identity: ${token.identity} (issuer ${token.issuer}, expires ${token.expiresAt.toISOString()})\n`);
+  process.stdout.write(`${token.rawToken}\n`);
+  return 0;
 }

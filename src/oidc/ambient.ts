@@ -1,0 +1,431 @@
+/**
+ * Ambient OIDC credentials of CI providers, detected and fetched in the order of sigstore-python's
+ * `id` package: GitHub Actions, Google Cloud, GitLab CI, Buildkite, CircleCI. A provider whose
+ * environment is absent is skipped; a provider that is present but cannot give a token is an
+ * {@link AmbientCredentialError} (it does not fall through to the next one, as in `id`).
+ *
+ * Every endpoint and command can be redirected for tests: the GitHub request URL comes from the
+ * environment, the Google metadata server from `GCE_METADATA_HOST` or an option, the IAM
+ * credentials API from an option, and the `buildkite-agent` and `circleci` commands from `PATH`.
+ */
+import { execFile } from 'node:child_process';
+import { constants, accessSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { AmbientCredentialError } from './errors.js';
+import { DEFAULT_AUDIENCE } from './token.js';
+import { fetchFailure, fetchWithTimeout, REQUEST_TIMEOUT_MS, snippet } from './util.js';
+
+/**
+ * A CI provider with ambient OIDC credentials.
+ *
+ * @example
+ * ```ts
+ * const p: AmbientProvider = 'github';
+ * ```
+ */
+export type AmbientProvider = 'github' | 'gcp' | 'gitlab' | 'buildkite' | 'circleci';
+
+/**
+ * Where and how ambient credentials are looked for.
+ *
+ * @example
+ * ```ts
+ * const options: AmbientOptions = { audience: 'sigstore', env: { GITHUB_ACTIONS: 'true', ... } };
+ * ```
+ */
+export interface AmbientOptions {
+  /** The audience to request. Default `sigstore`. */
+  audience?: string;
+  /** The environment to read (CI variables, `PATH`, `GCE_METADATA_HOST`). Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The providers to try (always in {@link AMBIENT_PROVIDERS} order). Default: all. */
+  providers?: readonly AmbientProvider[];
+  /** Google metadata server host (`host[:port]`). Default `$GCE_METADATA_HOST`, else `metadata.google.internal`. */
+  gcpMetadataHost?: string;
+  /** The file that says whether this is a Google Compute machine. Default `/sys/class/dmi/id/product_name`. */
+  gcpProductNameFile?: string;
+  /** Base URL of Google's IAM credentials API. Default `https://iamcredentials.googleapis.com`. */
+  iamCredentialsUrl?: string;
+  /** Time allowed for each request or command, in milliseconds. Default 30 000. */
+  timeoutMs?: number;
+  /** Debug messages (never contain tokens). */
+  log?: (message: string) => void;
+}
+
+/**
+ * A token found in the environment, and the provider it came from.
+ *
+ * @example
+ * ```ts
+ * const found: AmbientCredential | undefined = await detectAmbientCredential();
+ * if (found) console.error(`using ambient credentials from ${AMBIENT_PROVIDER_NAMES[found.provider]}`);
+ * ```
+ */
+export interface AmbientCredential {
+  provider: AmbientProvider;
+  /** The raw token (secret). */
+  token: string;
+}
+
+/**
+ * Human-readable provider names, for messages.
+ *
+ * @example
+ * ```ts
+ * AMBIENT_PROVIDER_NAMES.gcp; // 'Google Cloud'
+ * ```
+ */
+export const AMBIENT_PROVIDER_NAMES: Readonly<Record<AmbientProvider, string>> = Object.freeze({
+  github: 'GitHub Actions',
+  gcp: 'Google Cloud',
+  gitlab: 'GitLab CI',
+  buildkite: 'Buildkite',
+  circleci: 'CircleCI',
+});
+
+const GCP_PRODUCT_NAME_FILE = '/sys/class/dmi/id/product_name';
+const GCP_DEFAULT_METADATA_HOST = 'metadata.google.internal';
+const GCP_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';
+const GCP_CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+interface Ctx {
+  audience: string;
+  env: Readonly<Record<string, string | undefined>>;
+  timeoutMs: number;
+  options: AmbientOptions;
+  log: (m: string) => void;
+}
+
+function ctx(options: AmbientOptions): Ctx {
+  return {
+    audience: options.audience ?? DEFAULT_AUDIENCE,
+    env: options.env ?? process.env,
+    timeoutMs: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
+    options,
+    log: options.log ?? (() => {}),
+  };
+}
+
+/**
+ * GitHub Actions: `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=AUD` with
+ * `Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN`, answered with `{"value": "<jwt>"}`.
+ * Resolves to `undefined` outside GitHub Actions (`GITHUB_ACTIONS` unset).
+ *
+ * @example
+ * ```ts
+ * const jwt = await detectGitHub({ audience: 'sigstore' });
+ * ```
+ */
+export async function detectGitHub(options: AmbientOptions = {}): Promise<string | undefined> {
+  const c = ctx(options);
+  const fail = (code: string, m: string): never => {
+    throw new AmbientCredentialError('github', code, `GitHub Actions: ${m}`);
+  };
+  if (!c.env.GITHUB_ACTIONS) {
+    c.log('GitHub: GITHUB_ACTIONS is not set; not GitHub Actions');
+    return undefined;
+  }
+  const permission =
+    'missing or insufficient OIDC token permissions: the workflow (or job) needs `permissions: id-token: write`, ' +
+    'which pull requests from forks cannot get';
+  const reqToken = c.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (!reqToken) fail('AMBIENT_GITHUB_PERMISSION', `${permission} (ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set)`);
+  const reqUrl = c.env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  if (!reqUrl) fail('AMBIENT_GITHUB_PERMISSION', `${permission} (ACTIONS_ID_TOKEN_REQUEST_URL is not set)`);
+  let url: URL;
+  try {
+    url = new URL(reqUrl!);
+  } catch {
+    return fail('AMBIENT_CREDENTIAL_ERROR', 'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL');
+  }
+  url.searchParams.set('audience', c.audience);
+  c.log(`GitHub: requesting an OIDC token from ${url.origin}${url.pathname}`);
+  let resp: Response;
+  try {
+    resp = await fetchWithTimeout(url, { headers: { authorization: `bearer ${reqToken}`, accept: 'application/json' } }, c.timeoutMs);
+  } catch (e) {
+    return fail('AMBIENT_CREDENTIAL_ERROR', `OIDC token request failed (${fetchFailure(e, c.timeoutMs)})`);
+  }
+  const body = await resp.text();
+  if (resp.status !== 200) {
+    fail('AMBIENT_CREDENTIAL_ERROR', `OIDC token request failed (HTTP ${resp.status}: ${snippet(body, [reqToken])})`);
+  }
+  let value: unknown;
+  try {
+    value = (JSON.parse(body) as { value?: unknown })?.value;
+  } catch {
+    // handled below
+  }
+  if (typeof value !== 'string' || value.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'malformed or incomplete JSON in the OIDC token response');
+  c.log('GitHub: got an OIDC token');
+  return value as string;
+}
+
+/**
+ * Google Cloud. With `GOOGLE_SERVICE_ACCOUNT_NAME` set: impersonation, an access token from the
+ * metadata server (`.../service-accounts/default/token`) exchanged at the IAM credentials API's
+ * `generateIdToken` for an ID token of that service account. Otherwise, on a Google Compute
+ * machine (per `/sys/class/dmi/id/product_name`): the metadata server's identity endpoint
+ * (`.../service-accounts/default/identity?audience=AUD&format=full`). Metadata requests carry and
+ * their answers must carry `Metadata-Flavor: Google`.
+ *
+ * @example
+ * ```ts
+ * const jwt = await detectGcp({ gcpMetadataHost: '127.0.0.1:8080' });
+ * ```
+ */
+export async function detectGcp(options: AmbientOptions = {}): Promise<string | undefined> {
+  const c = ctx(options);
+  const fail = (code: string, m: string): never => {
+    throw new AmbientCredentialError('gcp', code, `Google Cloud: ${m}`);
+  };
+  const host = options.gcpMetadataHost ?? c.env.GCE_METADATA_HOST ?? GCP_DEFAULT_METADATA_HOST;
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) {
+    fail('AMBIENT_CREDENTIAL_ERROR', `the metadata server host ${JSON.stringify(host)} is not a host[:port]`);
+  }
+  const metadata = `http://${host}/computeMetadata/v1/instance/service-accounts/default`;
+
+  const metadataGet = async (path: string, params: Record<string, string>, what: string): Promise<string> => {
+    const url = new URL(`${metadata}/${path}`);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    let resp: Response;
+    try {
+      resp = await fetchWithTimeout(url, { headers: { 'metadata-flavor': 'Google' } }, c.timeoutMs);
+    } catch (e) {
+      return fail('AMBIENT_CREDENTIAL_ERROR', `${what} request to the metadata server failed (${fetchFailure(e, c.timeoutMs)})`);
+    }
+    const body = await resp.text();
+    if (resp.status !== 200) fail('AMBIENT_CREDENTIAL_ERROR', `${what} request failed (HTTP ${resp.status}: ${snippet(body)})`);
+    if (resp.headers.get('metadata-flavor') !== 'Google') {
+      fail('AMBIENT_CREDENTIAL_ERROR', `the ${what} response did not come from a metadata server (no "Metadata-Flavor: Google" header)`);
+    }
+    return body;
+  };
+
+  const account = c.env.GOOGLE_SERVICE_ACCOUNT_NAME;
+  if (account) {
+    if (!/^[^/?#\s%]+$/.test(account)) fail('AMBIENT_CREDENTIAL_ERROR', 'GOOGLE_SERVICE_ACCOUNT_NAME is not a service account name or email');
+    c.log(`GCP: GOOGLE_SERVICE_ACCOUNT_NAME is set; impersonating ${account}`);
+    const tokenBody = await metadataGet('token', { scopes: GCP_CLOUD_PLATFORM_SCOPE }, 'access token');
+    let accessToken: unknown;
+    try {
+      accessToken = (JSON.parse(tokenBody) as { access_token?: unknown })?.access_token;
+    } catch {
+      // handled below
+    }
+    if (typeof accessToken !== 'string' || accessToken.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'access token missing from the metadata server response');
+    const base = (options.iamCredentialsUrl ?? GCP_IAM_CREDENTIALS_URL).replace(/\/+$/, '');
+    const url = `${base}/v1/projects/-/serviceAccounts/${account}:generateIdToken`;
+    c.log(`GCP: requesting an ID token from ${base}`);
+    let resp: Response;
+    try {
+      resp = await fetchWithTimeout(
+        url,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ audience: c.audience, includeEmail: true }),
+        },
+        c.timeoutMs,
+      );
+    } catch (e) {
+      return fail('AMBIENT_CREDENTIAL_ERROR', `generateIdToken request failed (${fetchFailure(e, c.timeoutMs)})`);
+    }
+    const body = await resp.text();
+    if (resp.status !== 200) {
+      fail('AMBIENT_CREDENTIAL_ERROR', `generateIdToken request failed (HTTP ${resp.status}: ${snippet(body, [accessToken as string])})`);
+    }
+    let token: unknown;
+    try {
+      token = (JSON.parse(body) as { token?: unknown })?.token;
+    } catch {
+      // handled below
+    }
+    if (typeof token !== 'string' || token.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'ID token missing from the generateIdToken response');
+    c.log('GCP: got an ID token by impersonation');
+    return token as string;
+  }
+
+  let product: string;
+  try {
+    product = readFileSync(options.gcpProductNameFile ?? GCP_PRODUCT_NAME_FILE, 'utf8').trim();
+  } catch {
+    c.log('GCP: no product name file; not Google Cloud');
+    return undefined;
+  }
+  if (product !== 'Google' && product !== 'Google Compute Engine') {
+    c.log(`GCP: product name is ${JSON.stringify(product.slice(0, 64))}; not Google Cloud`);
+    return undefined;
+  }
+  c.log('GCP: requesting an ID token from the metadata server');
+  const token = (await metadataGet('identity', { audience: c.audience, format: 'full' }, 'identity token')).trim();
+  if (token.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'the metadata server returned an empty identity token');
+  c.log('GCP: got an ID token');
+  return token;
+}
+
+/**
+ * GitLab's variable for an audience, as `id` names it: upper case, every character other than
+ * `A-Z0-9_` (and a leading digit) replaced by `_`, then `_ID_TOKEN`.
+ *
+ * @example
+ * ```ts
+ * gitlabTokenVariable('sigstore'); // 'SIGSTORE_ID_TOKEN'
+ * gitlabTokenVariable('http://test.audience'); // 'HTTP___TEST_AUDIENCE_ID_TOKEN'
+ * ```
+ */
+export function gitlabTokenVariable(audience: string): string {
+  return `${audience.toUpperCase().replace(/[^A-Z0-9_]|^[^A-Z_]/g, '_')}_ID_TOKEN`;
+}
+
+/**
+ * GitLab CI: the job's `id_tokens:` entry named after the audience (`SIGSTORE_ID_TOKEN` for
+ * `sigstore`). Resolves to `undefined` outside GitLab CI (`GITLAB_CI` unset).
+ *
+ * @example
+ * ```ts
+ * const jwt = await detectGitLab({ env: { GITLAB_CI: 'true', SIGSTORE_ID_TOKEN: jwtFromJob } });
+ * ```
+ */
+export async function detectGitLab(options: AmbientOptions = {}): Promise<string | undefined> {
+  const c = ctx(options);
+  if (!c.env.GITLAB_CI) {
+    c.log('GitLab: GITLAB_CI is not set; not GitLab CI');
+    return undefined;
+  }
+  const name = gitlabTokenVariable(c.audience);
+  const token = c.env[name]?.trim();
+  if (!token) {
+    throw new AmbientCredentialError(
+      'gitlab',
+      'AMBIENT_CREDENTIAL_ERROR',
+      `GitLab CI: the environment variable ${name} is not set (declare it under the job's id_tokens: with aud: ${c.audience})`,
+    );
+  }
+  c.log(`GitLab: found a token in ${name}`);
+  return token;
+}
+
+/**
+ * Buildkite: `buildkite-agent oidc request-token --audience AUD`. Resolves to `undefined` outside
+ * Buildkite (`BUILDKITE` unset).
+ *
+ * @example
+ * ```ts
+ * const jwt = await detectBuildkite();
+ * ```
+ */
+export async function detectBuildkite(options: AmbientOptions = {}): Promise<string | undefined> {
+  const c = ctx(options);
+  if (!c.env.BUILDKITE) {
+    c.log('Buildkite: BUILDKITE is not set; not Buildkite');
+    return undefined;
+  }
+  return await runProvider(c, 'buildkite', 'Buildkite', 'buildkite-agent', ['oidc', 'request-token', '--audience', c.audience]);
+}
+
+/**
+ * CircleCI: `circleci run oidc get --claims '{"aud":"AUD"}'`. Resolves to `undefined` outside
+ * CircleCI (`CIRCLECI` unset).
+ *
+ * @example
+ * ```ts
+ * const jwt = await detectCircleCI();
+ * ```
+ */
+export async function detectCircleCI(options: AmbientOptions = {}): Promise<string | undefined> {
+  const c = ctx(options);
+  if (!c.env.CIRCLECI) {
+    c.log('CircleCI: CIRCLECI is not set; not CircleCI');
+    return undefined;
+  }
+  return await runProvider(c, 'circleci', 'CircleCI', 'circleci', ['run', 'oidc', 'get', '--claims', JSON.stringify({ aud: c.audience })]);
+}
+
+/** Finds `name` on the environment's `PATH`, as a shell would. */
+function which(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const exts = process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : [''];
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const p = join(dir, name + ext);
+      try {
+        if (statSync(p).isFile()) {
+          accessSync(p, constants.X_OK);
+          return p;
+        }
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+async function runProvider(c: Ctx, provider: AmbientProvider, label: string, command: string, args: string[]): Promise<string> {
+  const fail = (m: string): never => {
+    throw new AmbientCredentialError(provider, 'AMBIENT_CREDENTIAL_ERROR', `${label}: ${m}`);
+  };
+  const exe = which(command, c.env);
+  if (!exe) return fail(`could not find \`${command}\` on PATH`);
+  c.log(`${label}: running ${command} ${args.join(' ')}`);
+  const { code, stdout, stderr, error } = await new Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
+    execFile(
+      exe,
+      args,
+      { env: c.env as NodeJS.ProcessEnv, timeout: c.timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: unknown; killed?: boolean }) | null;
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout: String(stdout), stderr: String(stderr), ...(e ? { error: e } : {}) });
+      },
+    );
+  });
+  if (error && (error as { killed?: boolean }).killed) fail(`\`${command}\` did not finish within ${Math.round(c.timeoutMs / 1000)} s`);
+  if (code !== 0) {
+    const out = snippet(`${stdout} ${stderr}`);
+    fail(`\`${command}\` failed${code === null ? '' : ` (exit status ${code})`}${out ? `: ${out}` : ''}`);
+  }
+  const token = stdout.trim();
+  if (token.length === 0) fail(`\`${command}\` printed no token`);
+  c.log(`${label}: got an OIDC token`);
+  return token;
+}
+
+/**
+ * The providers, in detection order (sigstore-python's `id`: GitHub Actions, Google Cloud,
+ * GitLab CI, Buildkite, CircleCI).
+ *
+ * @example
+ * ```ts
+ * for (const p of AMBIENT_PROVIDERS) console.log(p.provider);
+ * ```
+ */
+export const AMBIENT_PROVIDERS: readonly { provider: AmbientProvider; detect: (o: AmbientOptions) => Promise<string | undefined> }[] =
+  Object.freeze([
+    { provider: 'github', detect: detectGitHub },
+    { provider: 'gcp', detect: detectGcp },
+    { provider: 'gitlab', detect: detectGitLab },
+    { provider: 'buildkite', detect: detectBuildkite },
+    { provider: 'circleci', detect: detectCircleCI },
+  ]);
+
+/**
+ * Tries each provider in order and resolves to the first credential found, or `undefined` when
+ * the environment is none of them. A provider that is detected but fails throws
+ * {@link AmbientCredentialError}.
+ *
+ * @example
+ * ```ts
+ * const found = await detectAmbientCredential({ audience: 'sigstore' });
+ * if (found) token = new IdentityToken(found.token, { source: `from ${AMBIENT_PROVIDER_NAMES[found.provider]}` });
+ * ```
+ */
+export async function detectAmbientCredential(options: AmbientOptions = {}): Promise<AmbientCredential | undefined> {
+  const wanted = options.providers;
+  for (const { provider, detect } of AMBIENT_PROVIDERS) {
+    if (wanted && !wanted.includes(provider)) continue;
+    const token = await detect(options);
+    if (token !== undefined) return { provider, token };
+  }
+  return undefined;
+}
