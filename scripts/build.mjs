@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 const withTypes = !process.argv.includes('--no-types');
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', conformance: 'src/cli/conformance.ts' },
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts', conformance: 'src/cli/conformance.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

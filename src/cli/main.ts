@@ -96,15 +96,3 @@ export function reportError(e: unknown, verbose: number): number {
   if (verbose && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return 1;
 }
-
-// Entry point when bundled as dist/cli.js.
-if (process.env.SIGSTORE_TS_NO_MAIN === undefined) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.exitCode = reportError(e, 0);
-    },
-  );
-}

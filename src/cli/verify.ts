@@ -1,6 +1,252 @@
-/** `sigstore verify` (not implemented yet). */
-import { SigstoreError } from '../errors.js';
+/**
+ * `sigstore verify identity|github`: verify inputs against bundles, offline, with an identity
+ * policy (sigstore-python compatible flags), or a managed key (`--key`).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { UsageError, VerificationError } from '../errors.js';
+import type { ParsedBundle } from '../bundle/parse.js';
+import { parseBundle } from '../bundle/parse.js';
+import { loadTrustMaterial } from '../trust/load.js';
+import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
+import type { Artifact, VerificationResult } from '../verify/types.js';
+import { type KeyPolicy, Verifier } from '../verify/verifier.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage } from './args.js';
+import { resultToJson } from './format.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore verify is not implemented yet');
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+
+const COMMON: Options = {
+  bundle: { type: 'string' },
+  certificate: { type: 'string' },
+  cert: { type: 'string' },
+  signature: { type: 'string' },
+  sig: { type: 'string' },
+  offline: { type: 'boolean' },
+  'trusted-root': { type: 'string' },
+  json: { type: 'boolean' },
+  'cert-identity': { type: 'string', multiple: true },
+  'cert-identity-regexp': { type: 'string', multiple: true },
+};
+
+const IDENTITY_OPTS: Options = {
+  ...COMMON,
+  'cert-oidc-issuer': { type: 'string' },
+  'cert-oidc-issuer-regexp': { type: 'string' },
+  key: { type: 'string' },
+  'unsafe-any-identity': { type: 'boolean' },
+};
+
+const GITHUB_OPTS: Options = {
+  ...COMMON,
+  trigger: { type: 'string' },
+  sha: { type: 'string' },
+  name: { type: 'string' },
+  repository: { type: 'string' },
+  ref: { type: 'string' },
+};
+
+const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify with (default: FILE.sigstore.json, then FILE.sigstore);
+                          only with a single input
+  --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
+  --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root)
+  --json                  print the structured verification results as JSON on stdout
+  -v, --verbose           more detail on failures (stack traces)
+  -h, --help              show this help message and exit`;
+
+const HELP_IDENTITY = `usage: sigstore verify identity [options] --cert-identity IDENTITY --cert-oidc-issuer URL FILE_OR_DIGEST [FILE_OR_DIGEST ...]
+
+verify that each input was signed by IDENTITY, as attested by the OIDC issuer URL.
+An input is a file path or a digest sha256:<64 hex digits>.
+
+options:
+  --cert-identity IDENTITY        the identity to check for in the certificate's SAN; repeatable ("any of")
+  --cert-identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable
+  --cert-oidc-issuer URL          the OIDC issuer URL to check for in the certificate
+  --cert-oidc-issuer-regexp REGEX a fully anchored regular expression for the issuer
+  --key FILE                      verify a managed-key bundle with this PEM public key (instead of an identity)
+  --unsafe-any-identity           UNSAFE: accept any signer (every other check still runs)
+${COMMON_HELP}
+`;
+
+const HELP_GITHUB = `usage: sigstore verify github [options] (--cert-identity IDENTITY | --repository REPO) FILE_OR_DIGEST [FILE_OR_DIGEST ...]
+
+verify that each input was signed by a GitHub Actions workflow (issuer ${GITHUB_ISSUER}).
+
+options:
+  --cert-identity IDENTITY        the workflow identity (its URI) to check for; repeatable ("any of")
+  --cert-identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable
+  --trigger EVENT                 the event that triggered the workflow (e.g. push)
+  --sha SHA                       the commit SHA the workflow ran on
+  --name NAME                     the workflow's name
+  --repository REPO               the repository the workflow ran in (owner/name)
+  --ref REF                       the git ref the workflow ran on (e.g. refs/tags/v1.0.0)
+${COMMON_HELP}
+`;
+
+/** One input to verify: the artifact and where its bundle is. */
+interface Input {
+  label: string;
+  artifact: Artifact;
+  bundlePath: string;
+}
+
+const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
+
+/** Resolves FILE_OR_DIGEST arguments and their bundles, refusing bad inputs before any work. */
+function resolveInputs(positionals: string[], bundleFlag: string | undefined): Input[] {
+  if (positionals.length === 0) usage('at least one FILE_OR_DIGEST is required');
+  if (bundleFlag && positionals.length > 1) usage('--bundle can only be used with a single input');
+  const seen = new Set<string>();
+  return positionals.map((p) => {
+    if (seen.has(p)) usage(`input ${p} is given more than once`);
+    seen.add(p);
+    const m = p.match(DIGEST_RE);
+    let artifact: Artifact;
+    if (m && !existsSync(p)) {
+      if (!bundleFlag) usage(`a digest input (${p}) needs --bundle`);
+      artifact = { digest: { algorithm: 'sha256', value: Buffer.from(m[1]!, 'hex') } };
+    } else {
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(p);
+      } catch {
+        return usage(`input ${p} does not exist`);
+      }
+      if (st.isDirectory()) usage(`input ${p} is a directory`);
+      artifact = { path: p };
+    }
+    let bundlePath = bundleFlag;
+    if (!bundlePath) {
+      bundlePath = [`${p}.sigstore.json`, `${p}.sigstore`].find((c) => existsSync(c));
+      if (!bundlePath) usage(`no bundle found for ${p} (looked for ${p}.sigstore.json and ${p}.sigstore); give one with --bundle`);
+    }
+    return { label: p, artifact, bundlePath: bundlePath! };
+  });
+}
+
+function identityPolicy(p: Parsed): VerificationPolicy | KeyPolicy {
+  const key = str(p, 'key');
+  const ids = strs(p, 'cert-identity');
+  const idRes = strs(p, 'cert-identity-regexp');
+  const issuer = str(p, 'cert-oidc-issuer');
+  const issuerRe = str(p, 'cert-oidc-issuer-regexp');
+  exclusive(p, ['cert-oidc-issuer', 'cert-oidc-issuer-regexp']);
+  if (key) {
+    if (ids.length || idRes.length || issuer || issuerRe) usage('--key cannot be combined with identity flags');
+    let pem: string;
+    try {
+      pem = readFileSync(key, 'utf8');
+    } catch {
+      return usage(`cannot read key file ${key}`);
+    }
+    return { key: pem };
+  }
+  if (flag(p, 'unsafe-any-identity')) {
+    if (ids.length || idRes.length) usage('--unsafe-any-identity cannot be combined with --cert-identity');
+    return unsafeAcceptAnyIdentity();
+  }
+  if (ids.length === 0 && idRes.length === 0) usage('the following arguments are required: --cert-identity (or --cert-identity-regexp)');
+  if (!issuer && !issuerRe) usage('the following arguments are required: --cert-oidc-issuer (or --cert-oidc-issuer-regexp)');
+  const alts = [
+    ...ids.map((identity) => new Identity({ identity, issuer, issuerRegexp: issuerRe })),
+    ...idRes.map((identityRegexp) => new Identity({ identityRegexp, issuer, issuerRegexp: issuerRe })),
+  ];
+  return alts.length === 1 ? alts[0]! : new AnyOf(alts);
+}
+
+function githubPolicy(p: Parsed): VerificationPolicy {
+  const ids = strs(p, 'cert-identity');
+  const idRes = strs(p, 'cert-identity-regexp');
+  const repository = str(p, 'repository');
+  if (ids.length === 0 && idRes.length === 0 && !repository) usage('verify github needs --cert-identity (or --cert-identity-regexp) or --repository, or both');
+  const parts: VerificationPolicy[] = [new ExtensionPolicy('issuer', { value: GITHUB_ISSUER })];
+  const alts = [
+    ...ids.map((identity) => new Identity({ identity, issuer: GITHUB_ISSUER })),
+    ...idRes.map((identityRegexp) => new Identity({ identityRegexp, issuer: GITHUB_ISSUER })),
+  ];
+  if (alts.length === 1) parts.push(alts[0]!);
+  else if (alts.length > 1) parts.push(new AnyOf(alts));
+  const fields: [string, ConstructorParameters<typeof ExtensionPolicy>[0]][] = [
+    ['trigger', 'githubWorkflowTrigger'],
+    ['sha', 'githubWorkflowSha'],
+    ['name', 'githubWorkflowName'],
+    ['repository', 'githubWorkflowRepository'],
+    ['ref', 'githubWorkflowRef'],
+  ];
+  for (const [flagName, field] of fields) {
+    const v = str(p, flagName);
+    if (v !== undefined) parts.push(new ExtensionPolicy(field, { value: v }));
+  }
+  return new AllOf(parts);
+}
+
+function loadBundle(path: string): ParsedBundle {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  return parseBundle(text);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const sub = argv.find((a) => !a.startsWith('-'));
+  const subIdx = sub === undefined ? -1 : argv.indexOf(sub);
+  const rest = subIdx < 0 ? argv : [...argv.slice(0, subIdx), ...argv.slice(subIdx + 1)];
+  if (sub !== 'identity' && sub !== 'github') {
+    if (argv.includes('-h') || argv.includes('--help')) {
+      process.stdout.write('usage: sigstore verify {identity,github} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n');
+      return 0;
+    }
+    usage(sub ? `unknown verify mode '${sub}' (choose from identity, github)` : 'verify needs a mode: identity or github');
+  }
+  const p = parse(rest, sub === 'identity' ? IDENTITY_OPTS : GITHUB_OPTS);
+  if (flag(p, 'help')) {
+    process.stdout.write(sub === 'identity' ? HELP_IDENTITY : HELP_GITHUB);
+    return 0;
+  }
+  exclusive(p, ['trusted-root', 'trust-config', 'staging']);
+  exclusive(p, ['trusted-root', 'instance']);
+  if (str(p, 'certificate') || str(p, 'cert') || str(p, 'signature') || str(p, 'sig')) {
+    if (flag(p, 'offline')) usage('--certificate/--signature verification needs the transparency log: it cannot be used with --offline');
+    usage('detached --certificate/--signature verification is not supported yet; use a bundle');
+  }
+  const policy = sub === 'identity' ? identityPolicy(p) : githubPolicy(p);
+  const inputs = resolveInputs(p.positionals, str(p, 'bundle'));
+  const trust = await loadTrustMaterial({
+    trustedRoot: str(p, 'trusted-root'),
+    trustConfig: str(p, 'trust-config'),
+    staging: flag(p, 'staging'),
+  });
+  const verifier = new Verifier(trust);
+  const verbose = flag(p, 'verbose');
+  const json = flag(p, 'json');
+  const out: unknown[] = [];
+  let failed = 0;
+  for (const input of inputs) {
+    let result: VerificationResult | undefined;
+    let error: Error | undefined;
+    try {
+      result = await verifier.verify(loadBundle(input.bundlePath), input.artifact, policy);
+    } catch (e) {
+      if (e instanceof UsageError && !(e instanceof VerificationError) && e.code !== 'INPUT_UNREADABLE' && e.code !== 'BUNDLE_UNREADABLE') throw e;
+      error = e as Error;
+    }
+    if (result) {
+      process.stderr.write(`OK: ${input.label}\n`);
+      if (json) out.push(resultToJson(input.label, input.bundlePath, result));
+    } else {
+      failed++;
+      const step = error instanceof VerificationError ? ` [${error.step}]` : '';
+      process.stderr.write(`FAIL: ${input.label}${step}: ${error!.message}\n`);
+      if (verbose && error?.stack) process.stderr.write(`${error.stack}\n`);
+      if (json) {
+        const e = error as Partial<VerificationError>;
+        out.push({ input: input.label, bundle: input.bundlePath, verified: false, error: { step: e.step, code: e.code, message: error!.message } });
+      }
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return failed > 0 ? 1 : 0;
 }

@@ -72,9 +72,11 @@ function parseLog(v: unknown, path: string, fail: Fail): TransparencyLog {
   const o = obj(v, path, fail);
   const pk = obj(o.publicKey, `${path}.publicKey`, fail);
   const raw = b64(pk.rawBytes, `${path}.publicKey.rawBytes`, fail);
+  const keyDetails = optStr(pk.keyDetails, `${path}.publicKey.keyDetails`, fail) ?? 'PUBLIC_KEY_DETAILS_UNSPECIFIED';
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: raw, format: 'der', type: 'spki' });
+    // PKCS1_* key details carry a bare PKCS#1 RSAPublicKey; everything else is a SubjectPublicKeyInfo.
+    key = createPublicKey({ key: raw, format: 'der', type: keyDetails.startsWith('PKCS1_') ? 'pkcs1' : 'spki' });
   } catch {
     return fail(`${path}.publicKey.rawBytes is not a valid public key`);
   }
@@ -85,7 +87,7 @@ function parseLog(v: unknown, path: string, fail: Fail): TransparencyLog {
     logId,
     checkpointKeyId: cp ? optB64(cp.keyId, `${path}.checkpointKeyId.keyId`, fail) : undefined,
     key,
-    keyDetails: optStr(pk.keyDetails, `${path}.publicKey.keyDetails`, fail) ?? 'PUBLIC_KEY_DETAILS_UNSPECIFIED',
+    keyDetails,
     validFor: validFor(pk.validFor, `${path}.publicKey.validFor`, fail),
   };
 }

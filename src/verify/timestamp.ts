@@ -13,7 +13,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';
-import { type Attribute, CMS_OID, parseAlgorithmIdentifier, type SignerIdentifier, type TimeStampToken, parseTimeStampToken } from '../lib/cms.js';
+import { type AlgorithmIdentifier, type Attribute, CMS_OID, parseAlgorithmIdentifier, type SignerIdentifier, type TimeStampToken, parseTimeStampToken } from '../lib/cms.js';
 import { type Der, Tag } from '../lib/der.js';
 import { type HashAlgorithm, hashFromOid, verifyMessage, verifySignature } from '../lib/signature.js';
 import { type Certificate, OID } from '../lib/x509.js';
@@ -105,15 +105,19 @@ function checkToken(der: Buffer, label: string, signature: Buffer): Token {
   }
   const si = sd.signerInfos[0]!;
 
-  const imprintOid = tstInfo.messageImprint.hashAlgorithm.oid;
-  const imprintHash = hashFromOid(imprintOid);
-  if (!imprintHash) fail('TIMESTAMP_UNSUPPORTED_ALGORITHM', `${label}: unsupported message imprint hash algorithm ${imprintOid}`);
+  const imprintHash = digestAlgorithm(tstInfo.messageImprint.hashAlgorithm);
+  if (!imprintHash) {
+    fail('TIMESTAMP_UNSUPPORTED_ALGORITHM', `${label}: unsupported message imprint hash algorithm ${tstInfo.messageImprint.hashAlgorithm.oid}`);
+  }
   if (!createHash(imprintHash!).update(signature).digest().equals(tstInfo.messageImprint.hashedMessage)) {
     fail('TIMESTAMP_IMPRINT_MISMATCH', `${label}: its message imprint is not the ${imprintHash} hash of the bundle's signature`);
   }
 
-  const digestHash = hashFromOid(si.digestAlgorithm.oid);
+  const digestHash = digestAlgorithm(si.digestAlgorithm);
   if (!digestHash) fail('TIMESTAMP_UNSUPPORTED_ALGORITHM', `${label}: unsupported SignerInfo digest algorithm ${si.digestAlgorithm.oid}`);
+  if (!sd.digestAlgorithms.some((a) => a.oid === si.digestAlgorithm.oid)) {
+    fail('TIMESTAMP_MALFORMED', `${label} is malformed: its SignerInfo digest algorithm is not among the SignedData digest algorithms`);
+  }
   if (!si.signedAttrsDer) fail('TIMESTAMP_MALFORMED', `${label} is malformed: its SignerInfo has no signed attributes`);
   const single = (oid: string, what: string): Der => {
     const values = si.signedAttrs.find((a) => a.oid === oid)?.values ?? [];
@@ -143,6 +147,12 @@ function checkToken(der: Buffer, label: string, signature: Buffer): Token {
     return fail('TIMESTAMP_MALFORMED', `${label} is malformed: bad ESS signing-certificate attribute (${(e as Error).message})`, e);
   }
   return { label, parsed, genTime: tstInfo.genTime, digestHash: digestHash!, essCertId };
+}
+
+/** A SHA-2 digest AlgorithmIdentifier, with absent or NULL parameters (RFC 5754). */
+function digestAlgorithm(alg: AlgorithmIdentifier): HashAlgorithm | undefined {
+  if (alg.params && (alg.params.tag !== Tag.NULL || alg.params.value.length !== 0)) return undefined;
+  return hashFromOid(alg.oid);
 }
 
 /** SigningCertificate (RFC 2634) or SigningCertificateV2 (RFC 5035): the first ESSCertID's hash. */
@@ -219,20 +229,20 @@ function tryAuthority(token: Token, tsa: Authority): Attempt | undefined {
 
   // 1. The signer certificate and its path to the TSA's trusted chain.
   let path: Certificate[] | undefined;
-  const embedded = sd.certificates.find((c) => matchesSid(c, sid));
-  const leaf = tsa.certs[0]!;
-  if (embedded) {
+  if (sd.certificates.length > 0) {
+    // Embedded certificates: the signer must be one of them, and chain to the TSA's trusted chain.
+    const embedded = sd.certificates.find((c) => matchesSid(c, sid));
+    if (!embedded) {
+      return { rank: 0, code: 'TIMESTAMP_SIGNER_NOT_FOUND', message: `its signer (${describeSid(sid)}) is not among its embedded certificates` };
+    }
     path = pathThrough(embedded, tsa);
     if (!path) return { rank: 0, code: 'TIMESTAMP_UNTRUSTED_TSA', message: 'its embedded signer certificate does not chain to any trusted timestamp authority' };
-  } else if (matchesSid(leaf, sid)) {
-    path = tsa.certs;
   } else {
-    const where = sd.certificates.length > 0 ? 'neither among its embedded certificates nor' : 'not';
-    return {
-      rank: 0,
-      code: 'TIMESTAMP_UNTRUSTED_TSA',
-      message: `its signer (${describeSid(sid)}) is ${where} the certificate of any trusted timestamp authority`,
-    };
+    // No embedded certificates: the signer must be the TSA's leaf in the trusted root.
+    if (!matchesSid(tsa.certs[0]!, sid)) {
+      return { rank: 0, code: 'TIMESTAMP_UNTRUSTED_TSA', message: `its signer (${describeSid(sid)}) is not the certificate of any trusted timestamp authority` };
+    }
+    path = tsa.certs;
   }
   for (let k = 0; k + 1 < path.length; k++) {
     if (!canIssue(path[k + 1]!) || !path[k]!.isIssuedBy(path[k + 1]!)) {

@@ -1,0 +1,86 @@
+/**
+ * The certificate chain step: the leaf chains to a trusted Fulcio CA, every certificate on the
+ * path and the CA's trusted-root window are valid at each trusted time, and the leaf is a
+ * code-signing certificate. Bundles that ship a root certificate are refused.
+ */
+import { VerificationError } from '../errors.js';
+import { type Certificate, OID } from '../lib/x509.js';
+import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
+
+function fail(code: string, message: string): never {
+  throw new VerificationError('chain', code, message);
+}
+
+/** A verified path: the leaf, then the trusted CA's certificates up to its root. */
+export interface VerifiedChain {
+  authority: Authority;
+  path: Certificate[];
+}
+
+/** Cache of chains already verified (leaf DER fingerprint -> authority), shared across bundles. */
+const issuerCache = new WeakMap<Authority, Map<string, boolean>>();
+
+/** Finds the authority's path from the leaf: the certificate that issued it and up to the root. */
+function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
+  // ca.certs is leaf-most first, root last; the leaf's issuer is one of them, usually the first.
+  let cache = issuerCache.get(ca);
+  if (!cache) issuerCache.set(ca, (cache = new Map()));
+  for (let i = 0; i < ca.certs.length; i++) {
+    const candidate = ca.certs[i]!;
+    if (!leaf.issuerRaw.equals(candidate.subjectRaw)) continue;
+    if (!leaf.isIssuedBy(candidate)) continue;
+    const rest = ca.certs.slice(i);
+    const key = rest.map((c) => c.fingerprint).join(':');
+    let ok = cache.get(key);
+    if (ok === undefined) {
+      ok = rest.every((c, j) => {
+        const parent = rest[j + 1] ?? c;
+        return c.isCA && c.isIssuedBy(parent);
+      });
+      cache.set(key, ok);
+    }
+    if (ok) return [leaf, ...rest];
+  }
+  return undefined;
+}
+
+/** Checks the bundle-provided chain does not carry a (self-signed) root certificate. */
+export function refuseShippedRoot(chain: Certificate[]): void {
+  if (chain.some((c) => c.issuerRaw.equals(c.subjectRaw) && c.isSelfSigned)) {
+    fail('CHAIN_HAS_ROOT', 'the bundle includes a root certificate; a bundle must not ship its trust anchor');
+  }
+}
+
+/** Checks the leaf is a Sigstore code-signing certificate. */
+export function checkLeafUsage(leaf: Certificate): void {
+  if (leaf.isCA) fail('LEAF_IS_CA', 'the signing certificate is a CA certificate');
+  const ku = leaf.keyUsage;
+  if (!ku?.digitalSignature) fail('LEAF_KEY_USAGE', 'the signing certificate lacks the digitalSignature key usage');
+  if (!leaf.extKeyUsage.includes(OID.codeSigning)) fail('LEAF_EXT_KEY_USAGE', 'the signing certificate lacks the codeSigning extended key usage');
+}
+
+/**
+ * Verifies the leaf against the trusted CAs at every trusted time. Each time must fall inside the
+ * leaf's validity, each path certificate's validity and the CA's validFor window.
+ */
+export function verifyChain(leaf: Certificate, trust: TrustMaterial, times: Date[]): VerifiedChain {
+  checkLeafUsage(leaf);
+  for (const t of times) {
+    if (!leaf.validAt(t)) {
+      fail(
+        'CERT_NOT_VALID_AT_TIME',
+        `the signing certificate (valid ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}) was not valid at the trusted time ${t.toISOString()}`,
+      );
+    }
+  }
+  let sawPath = false;
+  for (const ca of trust.certificateAuthorities) {
+    const path = pathFrom(leaf, ca);
+    if (!path) continue;
+    sawPath = true;
+    const okAtAllTimes = times.every((t) => within(ca.validFor, t) && path.every((c) => c.validAt(t)));
+    if (okAtAllTimes) return { authority: ca, path };
+  }
+  if (sawPath) fail('CHAIN_NOT_VALID_AT_TIME', 'the signing certificate chains to a trusted CA that was not valid at the trusted time');
+  return fail('CHAIN_UNTRUSTED', 'the signing certificate does not chain to a trusted Fulcio CA');
+}

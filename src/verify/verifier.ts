@@ -1,0 +1,200 @@
+/**
+ * The verifier: runs every check on a bundle, in order, each in its own module, and returns a
+ * structured result. Order: key material, signature (over the artifact or DSSE PAE), log entry
+ * body, transparency log proofs, RFC 3161 timestamps, trusted time, certificate chain, SCT, policy.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
+import { UsageError, VerificationError } from '../errors.js';
+import type { JsonObject } from '../lib/json.js';
+import { type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { type SignerMaterial, verifyTlogBody } from './body.js';
+import { refuseShippedRoot, verifyChain } from './chain.js';
+import { certificateIdentity, fulcioExtensions } from './extensions.js';
+import type { VerificationPolicy } from './policy.js';
+import { verifySCTs } from './sct.js';
+import { parseStatement, verifyDsseSignature, verifyMessageSignature, verifySubject } from './signature.js';
+import { verifyTimestamps } from './timestamp.js';
+import { type VerifiedTlogEntry, verifyTlogEntry } from './tlog/index.js';
+import type { Artifact, CertificateSigner, InTotoStatement, VerificationResult, VerifiedTimestamp } from './types.js';
+
+/**
+ * A managed-key policy: the bundle must be signed by this key (bundles with a `publicKey` hint).
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const policy: KeyPolicy = { key: readFileSync('key.pub', 'utf8') };
+ * ```
+ */
+export interface KeyPolicy {
+  /** A KeyObject, or a PEM / DER SubjectPublicKeyInfo. */
+  key: KeyObject | string | Buffer;
+}
+
+/**
+ * Options for {@link Verifier}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierOptions = { now: new Date('2026-01-01T00:00:00Z') };
+ * ```
+ */
+export interface VerifierOptions {
+  /** The current time (for "not in the future" checks); defaults to the clock. */
+  now?: Date;
+}
+
+/** Anything {@link Verifier.verify} accepts as a bundle. */
+export type BundleInput = ParsedBundle | string | Buffer | JsonObject;
+
+function toKey(k: KeyPolicy['key']): KeyObject {
+  if (typeof k === 'object' && !Buffer.isBuffer(k)) return k;
+  try {
+    if (typeof k === 'string') return createPublicKey(k);
+    return createPublicKey({ key: k, format: 'der', type: 'spki' });
+  } catch (e) {
+    throw new UsageError('KEY_INVALID', `the verification key is not a valid public key (${(e as Error).message})`);
+  }
+}
+
+function isParsed(b: BundleInput): b is ParsedBundle {
+  return typeof b === 'object' && !Buffer.isBuffer(b) && 'material' in b && 'content' in b && 'version' in b;
+}
+
+/**
+ * Verifies Sigstore bundles against a trusted root, offline.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { Identity, Verifier, loadTrustMaterial } from 'sigstore-ts';
+ * const verifier = new Verifier(await loadTrustMaterial());
+ * const result = await verifier.verify(
+ *   readFileSync('a.txt.sigstore.json'),
+ *   { path: 'a.txt' },
+ *   new Identity({ identity: 'me@example.com', issuer: 'https://accounts.google.com' }),
+ * );
+ * console.log(result.signer);
+ * ```
+ */
+export class Verifier {
+  readonly trust: TrustMaterial;
+  private readonly options: VerifierOptions;
+
+  constructor(trust: TrustMaterial, options: VerifierOptions = {}) {
+    this.trust = trust;
+    this.options = options;
+  }
+
+  /**
+   * Verifies one bundle for one artifact. Resolves to the result, or rejects with a
+   * {@link VerificationError} (or {@link PolicyError}) naming the failed step.
+   */
+  async verify(input: BundleInput, artifact: Artifact, policy: VerificationPolicy | KeyPolicy): Promise<VerificationResult> {
+    if (!policy) throw new UsageError('NO_POLICY', 'refusing to verify without a policy (use unsafeAcceptAnyIdentity() to accept any signer)');
+    const bundle = isParsed(input) ? input : parseBundle(input);
+    const trust = this.trust;
+    const now = this.options.now ?? new Date();
+
+    // 1. Key material.
+    let key: KeyObject;
+    let signerMaterial: SignerMaterial;
+    const mat = bundle.material;
+    if (mat.kind === 'publicKey') {
+      if (!('key' in policy)) {
+        throw new VerificationError('key', 'KEY_REQUIRED', 'the bundle is signed with a managed key: give the public key to verify it with');
+      }
+      key = toKey(policy.key);
+      signerMaterial = { publicKey: key.export({ format: 'der', type: 'spki' }) };
+    } else {
+      if ('key' in policy) {
+        throw new VerificationError('key', 'KEY_NOT_EXPECTED', 'the bundle is signed with a certificate, not a managed key');
+      }
+      refuseShippedRoot(mat.chain);
+      key = mat.certificate.publicKey;
+      signerMaterial = { certificate: mat.certificate.raw };
+    }
+
+    // 2. Signature over the artifact (or DSSE PAE) and, for DSSE, the statement's subject.
+    let artifactDigest: Awaited<ReturnType<typeof verifyMessageSignature>> | undefined;
+    let statement: InTotoStatement | undefined;
+    let signatureBytes: Buffer;
+    if (bundle.content.kind === 'messageSignature') {
+      artifactDigest = await verifyMessageSignature(bundle.content, key, artifact);
+      signatureBytes = bundle.content.signature;
+    } else {
+      const env = bundle.content.envelope;
+      verifyDsseSignature(env, key);
+      statement = parseStatement(env);
+      await verifySubject(statement, artifact);
+      signatureBytes = env.signatures[0]!.sig;
+    }
+
+    // 3. Log entry bodies describe this bundle.
+    if (bundle.tlogEntries.length === 0) throw new VerificationError('tlog', 'TLOG_MISSING', 'the bundle has no transparency log entry');
+    for (const entry of bundle.tlogEntries) verifyTlogBody(entry, bundle.content, signerMaterial, artifactDigest);
+
+    // 4. Transparency log proofs.
+    const verifiedEntries: VerifiedTlogEntry[] = bundle.tlogEntries.map((e) => verifyTlogEntry(e, trust, now));
+
+    // 5. RFC 3161 timestamps.
+    const tsaTimes = verifyTimestamps(bundle.timestamps, signatureBytes, trust);
+
+    // 6. Trusted times.
+    const times: VerifiedTimestamp[] = [...tsaTimes];
+    for (const v of verifiedEntries) {
+      if (v.integratedTime) times.push({ time: v.integratedTime, source: 'tlog', authority: v.log.baseUrl });
+      else checkLogValidAtTsaTimes(v.log, tsaTimes);
+    }
+    if (times.length === 0) {
+      throw new VerificationError(
+        'time',
+        'NO_TRUSTED_TIME',
+        'no trusted time: the bundle has no verified RFC 3161 timestamp and no log entry with a signed integrated time',
+      );
+    }
+
+    if (mat.kind === 'publicKey') {
+      return { signer: { kind: 'key', hint: mat.hint }, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+    }
+
+    // 7. Certificate chain at every trusted time.
+    const chain = verifyChain(
+      mat.certificate,
+      trust,
+      times.map((t) => t.time),
+    );
+
+    // 8. SCT.
+    verifySCTs(mat.certificate, chain.path[1]!, trust);
+
+    // 9. Policy.
+    const signer: CertificateSigner = {
+      kind: 'certificate',
+      identity: certificateIdentity(mat.certificate) ?? '',
+      issuer: undefined,
+      extensions: fulcioExtensions(mat.certificate),
+      certificate: mat.certificate,
+    };
+    signer.issuer = signer.extensions.issuer;
+    (policy as VerificationPolicy).check(signer);
+    return { signer, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+  }
+}
+
+function payloadType(b: ParsedBundle): string | undefined {
+  return b.content.kind === 'dsseEnvelope' ? b.content.envelope.payloadType : undefined;
+}
+
+/** A log entry without a signed integrated time (Rekor v2) is dated by the TSA times instead. */
+function checkLogValidAtTsaTimes(log: TransparencyLog, tsaTimes: VerifiedTimestamp[]): void {
+  if (tsaTimes.length === 0) {
+    throw new VerificationError('time', 'NO_TRUSTED_TIME', 'the log entry has no signed integrated time and the bundle has no verified RFC 3161 timestamp');
+  }
+  for (const t of tsaTimes) {
+    if (!within(log.validFor, t.time)) {
+      throw new VerificationError('tlog', 'TLOG_KEY_NOT_VALID', `the log key of ${log.baseUrl || 'the log'} was not valid at the timestamp ${t.time.toISOString()}`);
+    }
+  }
+}
