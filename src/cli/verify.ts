@@ -11,7 +11,7 @@ import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type 
 import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage } from './args.js';
-import { resultToJson } from './format.js';
+import { describeResult, resultToJson } from './format.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -24,6 +24,7 @@ const COMMON: Options = {
   offline: { type: 'boolean' },
   'trusted-root': { type: 'string' },
   json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   'cert-identity': { type: 'string', multiple: true },
   'cert-identity-regexp': { type: 'string', multiple: true },
 };
@@ -50,6 +51,7 @@ const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify wit
   --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
   --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root)
   --json                  print the structured verification results as JSON on stdout
+  -q, --quiet             print only OK:/FAIL: lines, not what was verified
   -v, --verbose           more detail on failures (stack traces)
   -h, --help              show this help message and exit`;
 
@@ -222,6 +224,7 @@ export async function run(argv: string[]): Promise<number> {
   const verifier = new Verifier(trust);
   const verbose = flag(p, 'verbose');
   const json = flag(p, 'json');
+  const quiet = flag(p, 'quiet');
   const out: unknown[] = [];
   let failed = 0;
   for (const input of inputs) {
@@ -234,7 +237,7 @@ export async function run(argv: string[]): Promise<number> {
       error = e as Error;
     }
     if (result) {
-      process.stderr.write(`OK: ${input.label}\n`);
+      process.stderr.write(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
       if (json) out.push(resultToJson(input.label, input.bundlePath, result));
     } else {
       failed++;

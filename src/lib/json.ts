@@ -49,8 +49,10 @@ const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const B64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
 /** Standard (or URL-safe) base64 with correct padding; refuses anything else. */
-export function b64(v: unknown, path: string, fail: Fail, { allowEmpty = false } = {}): Buffer {
-  if (typeof v !== 'string') return fail(`${path} is missing or not a base64 string`);
+export function b64(value: unknown, path: string, fail: Fail, { allowEmpty = false } = {}): Buffer {
+  if (typeof value !== 'string') return fail(`${path} is missing or not a base64 string`);
+  // Line breaks are tolerated (as protobuf JSON decoders do: base64 wrapped at 76 columns).
+  const v = value.includes('\n') ? value.replace(/\r?\n/g, '') : value;
   if (v.length === 0 && !allowEmpty) fail(`${path} is empty`);
   const std = B64.test(v);
   if (!std && !(B64URL.test(v) && v.length % 4 !== 1)) fail(`${path} is not valid base64`);

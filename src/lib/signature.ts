@@ -4,7 +4,7 @@
  * (which node:crypto cannot verify for ECDSA) through @noble/curves, loaded only when needed.
  */
 import { constants, createHash, type KeyObject, publicDecrypt, verify as nodeVerify } from 'node:crypto';
-import { Der } from './der.js';
+import type { Der } from './der.js';
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 

@@ -74,14 +74,14 @@ export function verifyTlogBody(
   signer: SignerMaterial,
   artifactDigest?: { algorithm: HashAlgorithm; digest: Buffer },
 ): void {
-  let body: JsonObject;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(entry.canonicalizedBody.toString('utf8'));
-    if (!isObject(parsed)) throw new Error();
-    body = parsed;
+    parsed = JSON.parse(entry.canonicalizedBody.toString('utf8'));
   } catch {
-    return fail('BODY_MALFORMED', 'the log entry body is not a JSON object');
+    parsed = undefined;
   }
+  if (!isObject(parsed)) fail('BODY_MALFORMED', 'the log entry body is not a JSON object');
+  const body: JsonObject = parsed;
   if (body.kind !== entry.kind || body.apiVersion !== entry.version) {
     fail('BODY_KIND_MISMATCH', `the log entry body is ${body.kind} ${body.apiVersion}, the bundle says ${entry.kind} ${entry.version}`);
   }

@@ -24,7 +24,10 @@ const issuerCache = new WeakMap<Authority, Map<string, boolean>>();
 function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
   // ca.certs is leaf-most first, root last; the leaf's issuer is one of them, usually the first.
   let cache = issuerCache.get(ca);
-  if (!cache) issuerCache.set(ca, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    issuerCache.set(ca, cache);
+  }
   for (let i = 0; i < ca.certs.length; i++) {
     const candidate = ca.certs[i]!;
     if (!leaf.issuerRaw.equals(candidate.subjectRaw)) continue;

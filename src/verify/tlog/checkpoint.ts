@@ -31,6 +31,7 @@ export function parseNote(note: string): { body: string; signatures: NoteSignatu
   if (split < 0) fail('CHECKPOINT_MALFORMED', 'checkpoint is not a signed note (no blank line before the signatures)');
   const body = note.slice(0, split + 1);
   const sigText = note.slice(split + 2);
+  if (sigText.length === 0) fail('CHECKPOINT_UNSIGNED', 'checkpoint has no signatures');
   if (!sigText.endsWith('\n')) fail('CHECKPOINT_MALFORMED', 'checkpoint signatures do not end with a newline');
   const signatures: NoteSignature[] = [];
   for (const line of sigText.slice(0, -1).split('\n')) {

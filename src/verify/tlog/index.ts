@@ -34,7 +34,7 @@ export function findLog(entry: TlogEntry, trust: TrustMaterial): TransparencyLog
 /** Verifies the inclusion proof and its checkpoint. */
 export function verifyInclusionProof(entry: TlogEntry, log: TransparencyLog): void {
   const proof = entry.inclusionProof;
-  if (!proof) return fail('TLOG_NO_INCLUSION_PROOF', 'log entry has no inclusion proof');
+  if (!proof) fail('TLOG_NO_INCLUSION_PROOF', 'log entry has no inclusion proof');
   const root = rootFromInclusionProof(proof.logIndex, proof.treeSize, leafHash(entry.canonicalizedBody), proof.hashes);
   if (!root) fail('TLOG_INCLUSION_PROOF_INVALID', `inclusion proof has the wrong shape for index ${proof.logIndex} in a tree of ${proof.treeSize}`);
   if (!root.equals(proof.rootHash)) fail('TLOG_INCLUSION_PROOF_INVALID', 'inclusion proof does not lead to its root hash');
