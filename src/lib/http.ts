@@ -1,0 +1,216 @@
+/**
+ * The client's HTTP layer: node:http/https (so NODE_EXTRA_CA_CERTS applies), HTTPS_PROXY /
+ * HTTP_PROXY / NO_PROXY through CONNECT tunnels, per-attempt timeouts, bounded response sizes,
+ * and bounded exponential backoff for transient failures (connection errors, timeouts, 408, 429,
+ * 5xx). Permanent failures throw {@link NetworkError} naming the service.
+ */
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { NetworkError } from '../errors.js';
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST' | 'PUT';
+  url: string;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | string;
+  /** For messages: "Fulcio", "Rekor", "TSA", "TUF" ... */
+  service?: string;
+  /** Per-attempt timeout in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Attempts for transient failures (default 4: one try and three retries). */
+  attempts?: number;
+  /** First backoff delay in ms (default 250; doubles, with jitter, capped at 4 s). */
+  backoffMs?: number;
+  /** Largest accepted response body (default 16 MiB). */
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  /** The body as JSON; throws a NetworkError naming the service when it is not. */
+  json<T = unknown>(): T;
+}
+
+const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Whether a host is excluded from proxying by NO_PROXY. */
+export function noProxy(host: string, port: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const list = (env.NO_PROXY ?? env.no_proxy ?? '').split(/[\s,]+/).filter(Boolean);
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return list.some((entry) => {
+    if (entry === '*') return true;
+    const [name, p] = entry.toLowerCase().split(/:(?=\d+$)/) as [string, string | undefined];
+    if (p && p !== port) return false;
+    const bare = name.replace(/^\*?\./, '');
+    return h === bare || h.endsWith(`.${bare}`);
+  });
+}
+
+/** The proxy URL to use for `url`, if any (HTTPS_PROXY / HTTP_PROXY, lower case too). */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | undefined {
+  const raw = url.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+  if (!raw) return undefined;
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  if (noProxy(url.hostname, port, env)) return undefined;
+  try {
+    return new URL(raw.includes('://') ? raw : `http://${raw}`);
+  } catch {
+    throw new NetworkError('PROXY_INVALID', `the proxy setting ${JSON.stringify(raw)} is not a URL`);
+  }
+}
+
+class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (!proxy.username) return {};
+  const cred = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(cred).toString('base64')}` };
+}
+
+/** Opens a CONNECT tunnel through an HTTP proxy to host:port. */
+async function tunnel(proxy: URL, host: string, port: string, timeoutMs: number): Promise<import('node:net').Socket> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: `${host}:${port}`,
+      headers: { host: `${host}:${port}`, ...proxyAuth(proxy) },
+      timeout: timeoutMs,
+    });
+    req.on('connect', (res, socket) => {
+      if (res.statusCode === 200) resolve(socket);
+      else {
+        socket.destroy();
+        reject(new HttpFailure(`proxy ${proxy.host} refused the tunnel (HTTP ${res.statusCode})`, false, res.statusCode));
+      }
+    });
+    req.on('timeout', () => req.destroy(new HttpFailure(`proxy ${proxy.host} timed out`, true)));
+    req.on('error', (e) => reject(e instanceof HttpFailure ? e : new HttpFailure(`cannot reach proxy ${proxy.host}: ${e.message}`, true)));
+    req.end();
+  });
+}
+
+async function attempt(req: HttpRequest, url: URL, timeoutMs: number, maxBytes: number): Promise<HttpResponse> {
+  const isHttps = url.protocol === 'https:';
+  const mod = isHttps ? await import('node:https') : await import('node:http');
+  const proxy = proxyFor(url);
+  const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
+  const headers: OutgoingHttpHeaders = { 'user-agent': 'sigstore-ts', ...req.headers };
+  if (body) headers['content-length'] = body.length;
+  const port = url.port || (isHttps ? '443' : '80');
+  let path = url.pathname + url.search;
+  const options: import('node:https').RequestOptions = { method: req.method ?? 'GET', headers, timeout: timeoutMs };
+  if (proxy && isHttps) {
+    const tls = await import('node:tls');
+    const socket = await tunnel(proxy, url.hostname, port, timeoutMs);
+    Object.assign(options, { host: url.hostname, port, servername: url.hostname, createConnection: () => tls.connect({ socket, servername: url.hostname }) });
+  } else if (proxy) {
+    Object.assign(options, { host: proxy.hostname, port: proxy.port || 80 });
+    Object.assign(headers, proxyAuth(proxy), { host: url.host });
+    path = url.href;
+  } else {
+    Object.assign(options, { host: url.hostname.replace(/^\[|\]$/g, ''), port });
+  }
+  options.path = path;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const r: ClientRequest = mod.request(options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          res.destroy();
+          reject(new HttpFailure(`response larger than ${maxBytes} bytes`, false));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('error', (e) => reject(new HttpFailure(`connection failed while reading the response: ${e.message}`, true)));
+      res.on('aborted', () => reject(new HttpFailure('the response was cut off', true)));
+      res.on('end', () => {
+        if (!res.complete) return reject(new HttpFailure('the response was cut off', true));
+        const buf = Buffer.concat(chunks);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: buf,
+          json<T>() {
+            try {
+              return JSON.parse(buf.toString('utf8')) as T;
+            } catch {
+              throw new NetworkError('RESPONSE_MALFORMED', `${req.service ?? url.host} answered with malformed JSON`);
+            }
+          },
+        });
+      });
+    });
+    r.on('timeout', () => r.destroy(new HttpFailure(`no answer within ${timeoutMs} ms`, true)));
+    r.on('error', (e) => reject(e instanceof HttpFailure ? e : new HttpFailure(e.message, true)));
+    r.end(body);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends a request, retrying transient failures with bounded exponential backoff. Resolves with
+ * any final response (callers check the status); rejects with a NetworkError when every attempt
+ * failed transiently or a permanent transport error occurred.
+ */
+export async function request(req: HttpRequest): Promise<HttpResponse> {
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    throw new NetworkError('URL_INVALID', `${req.service ?? 'service'} URL ${JSON.stringify(req.url)} is not valid`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new NetworkError('URL_INVALID', `unsupported URL scheme in ${req.url}`);
+  const attempts = Math.max(1, req.attempts ?? 4);
+  const timeoutMs = req.timeoutMs ?? 30_000;
+  const maxBytes = req.maxBytes ?? 16 * 1024 * 1024;
+  let delay = req.backoffMs ?? 250;
+  const service = req.service ?? url.host;
+  let last = '';
+  for (let i = 1; i <= attempts; i++) {
+    try {
+      const res = await attempt(req, url, timeoutMs, maxBytes);
+      if (!TRANSIENT_STATUS.has(res.status) || i === attempts) return res;
+      last = `HTTP ${res.status}`;
+      const retryAfter = Number(res.headers['retry-after']);
+      if (Number.isFinite(retryAfter) && retryAfter > 0) delay = Math.max(delay, Math.min(retryAfter * 1000, 4000));
+    } catch (e) {
+      if (!(e instanceof HttpFailure) || !e.transient) {
+        throw new NetworkError('REQUEST_FAILED', `${service} request to ${url.origin}${url.pathname} failed: ${(e as Error).message}`, { cause: e });
+      }
+      last = e.message;
+      if (i === attempts) break;
+    }
+    await sleep(delay * (0.75 + Math.random() * 0.5));
+    delay = Math.min(delay * 2, 4000);
+  }
+  throw new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} failed after ${attempts} attempts: ${last}`);
+}
+
+/** Throws a NetworkError naming the service unless the response status is 2xx. */
+export function expectOk(res: HttpResponse, service: string, what: string): HttpResponse {
+  if (res.status >= 200 && res.status < 300) return res;
+  let detail = res.body.toString('utf8').slice(0, 300).replace(/\s+/g, ' ').trim();
+  try {
+    const j = JSON.parse(res.body.toString('utf8')) as { message?: string; error?: string };
+    detail = j.message ?? j.error ?? detail;
+  } catch {
+    // not JSON: keep the text
+  }
+  throw new NetworkError('SERVICE_ERROR', `${service} refused ${what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, { status: res.status });
+}
