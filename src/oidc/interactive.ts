@@ -284,7 +284,7 @@ class Deadline {
     });
     this.expired.catch(() => {});
     this.timer = setTimeout(
-      () => this.reject(new IdentityError('OAUTH_TIMEOUT', `gave up ${this.what} after ${Math.round(this.ms / 1000)} s`)),
+      () => this.reject(new IdentityError('OAUTH_TIMEOUT', `gave up ${this.what} after ${duration(this.ms)}`)),
       ms,
     );
     this.timer.unref?.();
@@ -298,6 +298,12 @@ class Deadline {
   clear(): void {
     clearTimeout(this.timer);
   }
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
 }
 
 /** The loopback redirect listener: answers exactly one authorization response. */

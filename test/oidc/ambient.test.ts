@@ -25,7 +25,6 @@ import { emailClaims, githubClaims, json, makeJwt, now, rejection, serve } from 
 
 const GH_REQUEST_TOKEN = 'ghs_requesttoken0123456789';
 const GH_JWT = makeJwt(githubClaims());
-const GCP_JWT = makeJwt(emailClaims({ iss: 'https://accounts.google.com', sub: '1234567890', email: 'ci@proj.iam.gserviceaccount.com', federated_claims: undefined }));
 const GCP_ACCESS_TOKEN = 'ya29.access-token-0123456789';
 
 let tmp: string;
