@@ -84,7 +84,7 @@ export function precertificateTBS(leaf: Certificate): Buffer {
     const kept = el
       .inner()
       .expect(Tag.SEQUENCE, 'extensions')
-      .children.filter((ext) => ext.child(0).oid() !== OID.sctList)
+      .children.filter((ext) => ext.expect(Tag.SEQUENCE, 'Extension').child(0).oid() !== OID.sctList)
       .map((ext) => ext.raw);
     return kept.length === 0 ? Buffer.alloc(0) : encode(0xa3, encode(Tag.SEQUENCE, kept));
   });
