@@ -83,7 +83,13 @@ function verifyToken(der: Buffer, label: string, signature: Buffer, trust: Trust
   }
   let best: Attempt | undefined;
   for (const tsa of trust.timestampAuthorities) {
-    const attempt = tryAuthority(token, tsa);
+    let attempt: Attempt | undefined;
+    try {
+      attempt = tryAuthority(token, tsa);
+    } catch (e) {
+      // An unreadable certificate field or key (embedded or trusted) fails this TSA only.
+      attempt = { rank: 0, code: 'TIMESTAMP_MALFORMED', message: `cannot check it against ${tsa.uri || 'a trusted TSA'}: ${(e as Error).message}` };
+    }
     if (attempt === undefined) return { time: token.genTime, source: 'tsa', authority: tsa.uri };
     if (best === undefined || attempt.rank > best.rank) best = attempt;
   }

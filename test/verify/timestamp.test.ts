@@ -324,6 +324,8 @@ interface CertOptions {
   notAfter?: Date;
   serial?: bigint;
   rsa?: boolean;
+  /** A SubjectPublicKeyInfo to put in the certificate instead of the generated key's. */
+  spki?: Buffer;
 }
 
 let serials = 100n;
@@ -347,7 +349,7 @@ function makeParty(o: CertOptions): Party {
     issuerName,
     seq(utcTime(o.notBefore ?? new Date('2023-01-01T00:00:00Z')), utcTime(o.notAfter ?? new Date('2030-01-01T00:00:00Z'))),
     name(o.cn),
-    publicKey.export({ type: 'spki', format: 'der' }),
+    o.spki ?? publicKey.export({ type: 'spki', format: 'der' }),
     ...(exts.length ? [ctx(3, seq(...exts))] : []),
   );
   const sig = nodeSign('sha256', tbs, signer);
@@ -494,6 +496,11 @@ describe('verifyTimestamps: synthetic tokens', () => {
     const rogue = makeParty({ cn: 'rogue', eku: [TIME_STAMPING] });
     rejects(() => verify(makeToken({ signer: rogue, embed: [rogue.cert] })), 'TIMESTAMP_UNTRUSTED_TSA');
     rejects(() => verify(makeToken({ signer: rogue })), 'TIMESTAMP_UNTRUSTED_TSA');
+  });
+  it('an embedded signer certificate with an unusable key', () => {
+    const badSpki = seq(seq(oid('1.2.3.4')), encode(0x03, Buffer.from([0, 1, 2, 3])));
+    const broken = makeParty({ cn: 'broken key', issuer: intermediate, eku: [TIME_STAMPING], spki: badSpki });
+    rejects(() => verify(makeToken({ signer: broken, embed: [broken.cert] })), 'TIMESTAMP_MALFORMED', /cannot check it against https:\/\/tsa\.test/);
   });
   it('a trusted-root chain whose links do not verify', () => {
     const otherRoot = makeParty({ cn: 'test TSA root', ca: true });
