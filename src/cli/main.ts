@@ -56,12 +56,16 @@ function verbosity(argv: string[]): number {
 export async function main(argv: string[]): Promise<number> {
   const verbose = verbosity(argv);
   try {
-    const idx = argv.findIndex((a) => !a.startsWith('-'));
+    // The command is the first word that is neither an option nor the value of a global option.
+    const VALUED = new Set(['--instance', '--trust-config', '--trust-cache']);
+    const idx = argv.findIndex((a, i) => !a.startsWith('-') && !VALUED.has(argv[i - 1] ?? ''));
     const globals = idx < 0 ? argv : argv.slice(0, idx);
     if (globals.includes('-V') || globals.includes('--version')) {
       process.stdout.write(`sigstore-ts ${VERSION}\n`);
       return 0;
     }
+    const unknownGlobal = globals.find((g) => !/^(-h|--help|-v+|--verbose|--staging)$/.test(g) && !g.startsWith('--instance') && !g.startsWith('--trust-config') && !g.startsWith('--trust-cache'));
+    if (idx < 0 && unknownGlobal) throw new UsageError('USAGE', `unrecognized option '${unknownGlobal}'`);
     if (idx < 0) {
       if (globals.includes('-h') || globals.includes('--help')) {
         process.stdout.write(HELP);

@@ -38,13 +38,34 @@ function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
     if (ok === undefined) {
       ok = rest.every((c, j) => {
         const parent = rest[j + 1] ?? c;
-        return c.isCA && c.isIssuedBy(parent);
+        const ku = c.keyUsage;
+        const pathLen = c.basicConstraints?.pathLen;
+        // j = the number of CA certificates below c on this path
+        return c.isCA && (ku === undefined || ku.keyCertSign) && (pathLen === undefined || pathLen >= j) && c.isIssuedBy(parent);
       });
+      if (ok) for (const c of rest) checkCriticalExtensions(c, 'CA certificate');
       cache.set(key, ok);
     }
     if (ok) return [leaf, ...rest];
   }
   return undefined;
+}
+
+/** Extensions a certificate may mark critical; any other critical extension is refused (RFC 5280 4.2). */
+const KNOWN_CRITICAL = new Set([
+  OID.keyUsage,
+  OID.basicConstraints,
+  OID.subjectAltName,
+  OID.extKeyUsage,
+  '2.5.29.30', // nameConstraints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.36', // policyConstraints
+  '2.5.29.54', // inhibitAnyPolicy
+]);
+
+function checkCriticalExtensions(cert: Certificate, what: string): void {
+  const unknown = cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid));
+  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown.oid}`);
 }
 
 /** Checks the bundle-provided chain does not carry a (self-signed) root certificate. */
@@ -57,6 +78,7 @@ export function refuseShippedRoot(chain: Certificate[]): void {
 /** Checks the leaf is a Sigstore code-signing certificate. */
 export function checkLeafUsage(leaf: Certificate): void {
   if (leaf.isCA) fail('LEAF_IS_CA', 'the signing certificate is a CA certificate');
+  checkCriticalExtensions(leaf, 'signing certificate');
   const ku = leaf.keyUsage;
   if (!ku?.digitalSignature) fail('LEAF_KEY_USAGE', 'the signing certificate lacks the digitalSignature key usage');
   if (!leaf.extKeyUsage.includes(OID.codeSigning)) fail('LEAF_EXT_KEY_USAGE', 'the signing certificate lacks the codeSigning extended key usage');
