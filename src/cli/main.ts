@@ -78,7 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = COMMANDS[name];
     if (!cmd) throw new UsageError('USAGE', `unknown command '${name}' (choose from ${Object.keys(COMMANDS).join(', ')})`);
     const mod = await cmd.load();
-    return await mod.run([...globals, ...argv.slice(idx + 1)]);
+    // Global options go last, so a command's own words (e.g. `verify identity`) come first.
+    return await mod.run([...argv.slice(idx + 1), ...globals]);
   } catch (e) {
     return reportError(e, verbose);
   }

@@ -193,9 +193,8 @@ function loadBundle(path: string): ParsedBundle {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const sub = argv.find((a) => !a.startsWith('-'));
-  const subIdx = sub === undefined ? -1 : argv.indexOf(sub);
-  const rest = subIdx < 0 ? argv : [...argv.slice(0, subIdx), ...argv.slice(subIdx + 1)];
+  const sub = argv[0]?.startsWith('-') ? undefined : argv[0];
+  const rest = sub === undefined ? argv : argv.slice(1);
   if (sub !== 'identity' && sub !== 'github') {
     if (argv.includes('-h') || argv.includes('--help')) {
       process.stdout.write('usage: sigstore verify {identity,github} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n');
