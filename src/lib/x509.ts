@@ -86,6 +86,7 @@ export class Certificate {
       if (el.tag !== 0xa3) continue;
       const seen = new Set<string>();
       for (const ext of el.inner().expect(Tag.SEQUENCE, 'extensions').children) {
+        ext.expect(Tag.SEQUENCE, 'Extension');
         const oid = ext.child(0).oid();
         if (seen.has(oid)) throw new DerError(`duplicate certificate extension ${oid}`);
         seen.add(oid);
