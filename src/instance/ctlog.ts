@@ -13,7 +13,7 @@ import { leafHash } from './merkle.js';
 import { spki } from './keys.js';
 import { OIDS } from './pki.js';
 import { VerifiableLog } from './tlog.js';
-import { badRequest, fromB64, HttpError, isObj } from './util.js';
+import { badRequest, fromB64, isObj } from './util.js';
 
 /** A signed certificate timestamp, RFC 6962 §3.2. */
 export interface Sct {
@@ -165,4 +165,3 @@ export class CtLog {
   }
 }
 
-export { HttpError };

@@ -34,15 +34,17 @@ export interface DnSpec {
   commonName?: string;
 }
 
+/**
+ * A Name with one attribute per RDN (O, then CN), like Fulcio's. pkijs would put all attributes
+ * in one multi-valued RDN, so the SEQUENCE OF SET is built here and handed to pkijs as DER.
+ */
 export function buildName(dn: DnSpec): pkijs.RelativeDistinguishedNames {
-  const typesAndValues: pkijs.AttributeTypeAndValue[] = [];
-  if (dn.organization !== undefined) {
-    typesAndValues.push(new pkijs.AttributeTypeAndValue({ type: OIDS.organization, value: new asn1js.PrintableString({ value: dn.organization }) }));
-  }
-  if (dn.commonName !== undefined) {
-    typesAndValues.push(new pkijs.AttributeTypeAndValue({ type: OIDS.commonName, value: new asn1js.PrintableString({ value: dn.commonName }) }));
-  }
-  return new pkijs.RelativeDistinguishedNames({ typesAndValues });
+  const rdns: asn1js.Set[] = [];
+  const add = (type: string, value: string) =>
+    rdns.push(new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type, value: new asn1js.PrintableString({ value }) }).toSchema()] }));
+  if (dn.organization !== undefined) add(OIDS.organization, dn.organization);
+  if (dn.commonName !== undefined) add(OIDS.commonName, dn.commonName);
+  return pkijs.RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: rdns }).toBER(false));
 }
 
 /** The signature algorithm a CA key signs with, and the hash it uses. */
@@ -67,7 +69,7 @@ export function randomSerial(): Buffer {
 
 function time(d: Date): pkijs.Time {
   const t = new Date(Math.floor(d.getTime() / 1000) * 1000);
-  return new pkijs.Time({ type: t.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralTime, value: t });
+  return new pkijs.Time({ type: t.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralizedTime, value: t });
 }
 
 export function ext(oid: string, critical: boolean, value: Buffer | ArrayBuffer): pkijs.Extension {

@@ -144,7 +144,7 @@ export class VerifiableLog<T> {
         this.fail(e, batch);
         break;
       }
-      batch.forEach((p, k) => p.resolve({ index: first + k, entry: p.entry, size, checkpoint: note }));
+      for (const [k, p] of batch.entries()) p.resolve({ index: first + k, entry: p.entry, size, checkpoint: note });
       const ready = this.waiters.filter((w) => w.index < size);
       this.waiters = this.waiters.filter((w) => w.index >= size);
       for (const w of ready) w.resolve();

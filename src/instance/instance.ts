@@ -1,0 +1,540 @@
+/**
+ * The local Sigstore instance: wires the services (OIDC, Fulcio, CT log, Rekor v1 and v2, TSA,
+ * TUF) onto one loopback HTTP server, keeps their keys and logs in the data directory, and
+ * publishes the trust material.
+ *
+ * Data directory layout:
+ *   instance.json        state: identity, tree ID, CA certificates, log key periods, last port/URL
+ *   instance.lock        held (pid) while an instance runs
+ *   keys/*.pem           private keys (PKCS#8, 0600)
+ *   logs/*.log           durable logs (Rekor v1, Rekor v2, CT)
+ *   tuf/                 TUF repository (every metadata version, targets by hash)
+ *   trust_config.json    ClientTrustConfig (trusted root + signing config), written once serving
+ *   root.json            the current TUF root, written once serving
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { SigstoreError } from '../errors.js';
+import { CtLog } from './ctlog.js';
+import { Fulcio } from './fulcio.js';
+import { DEFAULT_IDENTITY, parseIdentity } from './identity.js';
+import { KeyStore } from './keys.js';
+import { type MintOptions, OidcProvider } from './oidc.js';
+import { caCertificate, type DnSpec, extKeyUsageExt, issueCertificate, keyUsageExt, OIDS, randomSerial, subjectKeyIdExt, authorityKeyIdExt } from './pki.js';
+import { spki } from './keys.js';
+import { RekorV1 } from './rekor-v1.js';
+import { RekorV2 } from './rekor-v2.js';
+import { bytes, json, type Listening, listen, Router, text } from './server.js';
+import { buildClientTrustConfig, buildSigningConfig, buildTrustedRoot, type LogPeriod, originOf } from './trust.js';
+import { parseJsonTimestampRequest, parseTimestampQuery, Tsa } from './tsa.js';
+import { type TufRole, TufRepo } from './tuf.js';
+import { HttpError, rfc3339, writeFileDurable } from './util.js';
+
+export const HOST = '127.0.0.1';
+const ORG = 'sigstore-ts.local';
+const DN = {
+  fulcioRoot: { organization: ORG, commonName: 'sigstore' },
+  fulcioIntermediate: { organization: ORG, commonName: 'sigstore-intermediate' },
+  tsaRoot: { organization: ORG, commonName: 'sigstore-tsa-selfsigned' },
+  tsaLeaf: { organization: ORG, commonName: 'sigstore-tsa' },
+} satisfies Record<string, DnSpec>;
+const CA_YEARS = 10;
+
+/** Options of {@link startInstance}. */
+export interface InstanceOptions {
+  /** Where keys, logs and the TUF repository live; created if missing. */
+  dataDir: string;
+  /**
+   * Port on 127.0.0.1. 0 picks a free port. By default the port the instance used last time
+   * (so its URLs, and the trust material naming them, stay the same), else a free one.
+   */
+  port?: number;
+  /** The identity tokens are issued for: an email address or a URI (default: the last one, or signer@example.com). */
+  identity?: string;
+  /** Receives one line per request and diagnostics. */
+  log?: (line: string) => void;
+}
+
+interface PeriodState {
+  key: string;
+  baseUrl: string;
+  start: string;
+  end?: string;
+}
+
+interface State {
+  version: 1;
+  created: string;
+  identity: string;
+  treeId: string;
+  port: number | null;
+  url: string | null;
+  pid: number | null;
+  fulcio: { root: string; intermediate: string };
+  tsa: { root: string; leaf: string };
+  ctlog: { key: string };
+  rekorV1: PeriodState[];
+  rekorV2: PeriodState[];
+}
+
+/** Paths of the files the instance writes into its data directory. */
+export function instancePaths(dataDir: string) {
+  return {
+    state: join(dataDir, 'instance.json'),
+    lock: join(dataDir, 'instance.lock'),
+    keys: join(dataDir, 'keys'),
+    logs: join(dataDir, 'logs'),
+    tuf: join(dataDir, 'tuf'),
+    trustConfig: join(dataDir, 'trust_config.json'),
+    tufRoot: join(dataDir, 'root.json'),
+  };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function acquireLock(path: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+        throw new SigstoreError('INSTANCE_RUNNING', `another instance (pid ${pid}) is using this data directory`);
+      }
+      if (pid === process.pid) throw new SigstoreError('INSTANCE_RUNNING', 'an instance in this process is already using this data directory');
+      rmSync(path, { force: true }); // stale lock of a dead process (kill -9)
+    }
+  }
+  throw new SigstoreError('INSTANCE_LOCK', `cannot lock ${path}`);
+}
+
+/**
+ * A running local Sigstore instance. Obtain one with {@link startInstance}.
+ */
+export class SigstoreInstance {
+  /** Base URL, e.g. `http://127.0.0.1:41234`: Fulcio, Rekor v1 and v2, TSA live here. */
+  readonly url: string;
+  /** OIDC issuer URL (`<url>/oauth2`). */
+  readonly issuer: string;
+  /** TUF repository URL (`<url>/tuf`): the mirror to bootstrap trust from. */
+  readonly tufUrl: string;
+  /** RFC 3161 endpoint (`<url>/api/v1/timestamp`). */
+  readonly tsaUrl: string;
+  /** CT log URL (`<url>/ct`). */
+  readonly ctUrl: string;
+  readonly dataDir: string;
+  readonly port: number;
+  /** The TUF repository, with hooks for tests (expiry, key rotation, rollback via overrides). */
+  readonly tuf: TufRepo;
+  readonly oidc: OidcProvider;
+  readonly fulcio: Fulcio;
+  readonly ctlog: CtLog;
+  readonly rekorV1: RekorV1;
+  readonly rekorV2: RekorV2;
+  readonly tsa: Tsa;
+  private trust!: { trustedRoot: Record<string, unknown>; signingConfig: Record<string, unknown> };
+  private stopped = false;
+
+  /** @internal */
+  constructor(
+    private readonly state: State,
+    private readonly keys: KeyStore,
+    private readonly listening: Listening,
+    parts: { tuf: TufRepo; oidc: OidcProvider; fulcio: Fulcio; ctlog: CtLog; rekorV1: RekorV1; rekorV2: RekorV2; tsa: Tsa; dataDir: string },
+  ) {
+    this.port = listening.port;
+    this.url = `http://${HOST}:${this.port}`;
+    this.issuer = `${this.url}/oauth2`;
+    this.tufUrl = `${this.url}/tuf`;
+    this.tsaUrl = `${this.url}/api/v1/timestamp`;
+    this.ctUrl = `${this.url}/ct`;
+    this.dataDir = parts.dataDir;
+    this.tuf = parts.tuf;
+    this.oidc = parts.oidc;
+    this.fulcio = parts.fulcio;
+    this.ctlog = parts.ctlog;
+    this.rekorV1 = parts.rekorV1;
+    this.rekorV2 = parts.rekorV2;
+    this.tsa = parts.tsa;
+  }
+
+  /** The identity tokens are issued for by default. */
+  get identity(): string {
+    return this.state.identity;
+  }
+
+  /** This instance's trusted root (protobuf-specs JSON). */
+  get trustedRoot(): Record<string, unknown> {
+    return structuredClone(this.trust.trustedRoot);
+  }
+
+  /** This instance's signing config v0.2 (protobuf-specs JSON). */
+  get signingConfig(): Record<string, unknown> {
+    return structuredClone(this.trust.signingConfig);
+  }
+
+  /** The ClientTrustConfig (what `trust_config.json` holds, usable with `--trust-config`). */
+  get trustConfig(): Record<string, unknown> {
+    return buildClientTrustConfig(this.trustedRoot, this.signingConfig);
+  }
+
+  /** The current TUF root metadata (what `root.json` holds). */
+  get tufRoot(): Record<string, unknown> {
+    return JSON.parse(this.tuf.rootJson().toString('utf8')) as Record<string, unknown>;
+  }
+
+  /** Paths of `trust_config.json` and `root.json` in the data directory. */
+  get files(): { trustConfig: string; tufRoot: string } {
+    const p = instancePaths(this.dataDir);
+    return { trustConfig: p.trustConfig, tufRoot: p.tufRoot };
+  }
+
+  /** A fresh ID token from the instance's OIDC provider (in-process; no HTTP). */
+  token(opts: MintOptions = {}): Promise<string> {
+    return this.oidc.mint(opts);
+  }
+
+  /** Key periods of both Rekor logs, as the trusted root lists them. */
+  private periods(list: PeriodState[]): LogPeriod[] {
+    return list.map((p) => ({
+      baseUrl: p.baseUrl,
+      key: this.keys.get(p.key, list === this.state.rekorV2 ? 'ed25519' : 'p256'),
+      start: new Date(p.start),
+      ...(p.end ? { end: new Date(p.end) } : {}),
+    }));
+  }
+
+  /** Rebuilds the trust material from the state (and republishes it over TUF when it changed). */
+  refreshTrust(force = false, expires: Partial<Record<TufRole, Date>> = {}): void {
+    const start = new Date(this.state.created);
+    const trustedRoot = buildTrustedRoot({
+      url: this.url,
+      issuer: this.issuer,
+      start,
+      fulcioChain: [Buffer.from(this.state.fulcio.intermediate, 'base64'), Buffer.from(this.state.fulcio.root, 'base64')],
+      fulcioSubject: DN.fulcioRoot,
+      tsaChain: [Buffer.from(this.state.tsa.leaf, 'base64'), Buffer.from(this.state.tsa.root, 'base64')],
+      tsaSubject: DN.tsaRoot,
+      ctlog: { baseUrl: this.ctUrl, key: this.keys.get(this.state.ctlog.key, 'p256'), start },
+      rekorV1: this.periods(this.state.rekorV1),
+      rekorV2: this.periods(this.state.rekorV2),
+    });
+    const signingConfig = buildSigningConfig({ url: this.url, issuer: this.issuer, start, rekorV2Url: this.url });
+    this.trust = { trustedRoot, signingConfig };
+    this.tuf.publish(
+      {
+        'trusted_root.json': Buffer.from(`${JSON.stringify(trustedRoot, null, 2)}\n`),
+        'signing_config.v0.2.json': Buffer.from(`${JSON.stringify(signingConfig, null, 2)}\n`),
+      },
+      expires,
+      force,
+    );
+  }
+
+  /** Writes `trust_config.json` and `root.json` into the data directory. */
+  writeTrustFiles(): void {
+    const p = instancePaths(this.dataDir);
+    writeFileDurable(p.trustConfig, `${JSON.stringify(this.trustConfig, null, 2)}\n`);
+    writeFileDurable(p.tufRoot, this.tuf.rootJson());
+  }
+
+  /** @internal */
+  saveState(): void {
+    writeFileDurable(instancePaths(this.dataDir).state, `${JSON.stringify(this.state, null, 2)}\n`);
+  }
+
+  /**
+   * Rotates a Rekor log key: the log keeps its entries and tree, signs from now on with a new
+   * key; the trusted root ends the old key's validity now and lists the new key from now; the
+   * TUF targets are republished (new targets, snapshot and timestamp versions) and
+   * `trust_config.json` is rewritten. Returns the new log ID (base64).
+   */
+  rotateRekorKey(opts: { version?: 1 | 2 } = {}): string {
+    const version = opts.version ?? 1;
+    const list = version === 1 ? this.state.rekorV1 : this.state.rekorV2;
+    const now = rfc3339(new Date());
+    const current = list[list.length - 1]!;
+    current.end = now;
+    const name = `rekor-v${version}-${list.length + 1}`;
+    const key = this.keys.get(name, version === 1 ? 'p256' : 'ed25519');
+    list.push({ key: name, baseUrl: current.baseUrl, start: now });
+    this.saveState();
+    if (version === 1) this.rekorV1.setKey(key);
+    else this.rekorV2.setKey(key);
+    this.refreshTrust();
+    this.writeTrustFiles();
+    return (version === 1 ? this.rekorV1.logId : this.rekorV2.keyId).toString('base64');
+  }
+
+  /**
+   * Republishes the trust material as new TUF targets/snapshot/timestamp versions, optionally
+   * with given expiry dates (past dates allowed, to test expiry handling).
+   */
+  republish(expires: Partial<Record<TufRole, Date>> = {}): void {
+    this.refreshTrust(true, expires);
+    this.writeTrustFiles();
+  }
+
+  /** Stops serving, closes the logs and releases the data directory. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.listening.close();
+    await Promise.all([this.rekorV1.close(), this.rekorV2.close(), this.ctlog.close()]);
+    this.state.pid = null;
+    this.saveState();
+    rmSync(instancePaths(this.dataDir).lock, { force: true });
+  }
+
+  /** @internal */
+  routes(): Router {
+    const r = new Router();
+    const oidc = this.oidc;
+    r.add('GET', '/', () =>
+      json({
+        name: 'sigstore-ts local instance',
+        url: this.url,
+        oidcIssuer: this.issuer,
+        fulcio: this.url,
+        rekor: { v1: this.url, v2: this.url },
+        tsa: this.tsaUrl,
+        ctlog: this.ctUrl,
+        tuf: this.tufUrl,
+      }),
+    );
+    // OIDC
+    r.add('GET', '/oauth2/.well-known/openid-configuration', () => json(oidc.discovery()));
+    r.add('GET', '/oauth2/keys', async () => json(await oidc.jwks()));
+    r.add('GET', '/oauth2/auth', (req) => text(oidc.loginPage(req.query), 'text/html; charset=utf-8'));
+    r.add('POST', '/oauth2/auth', (req) => {
+      const out = oidc.submitLogin(req.form());
+      if ('redirect' in out) return { status: 302, headers: { Location: out.redirect }, body: '' };
+      return text(out.html, 'text/html; charset=utf-8');
+    });
+    r.add('POST', '/oauth2/token', async (req) => json(await oidc.token(req.form()), 200, { 'Cache-Control': 'no-store' }));
+    // Fulcio
+    r.add('POST', '/api/v2/signingCert', async (req) => json(await this.fulcio.signingCert(req.json()), 201));
+    r.add('GET', '/api/v2/trustBundle', () => json(this.fulcio.trustBundle()));
+    r.add('GET', '/api/v2/configuration', () => json(this.fulcio.configuration()));
+    r.add('GET', '/api/v1/rootCert', () => text(this.fulcio.chainPem.join(''), 'application/pem-certificate-chain'));
+    // CT log
+    r.add('POST', '/ct/v1/add-pre-chain', async (req) => json(await this.ctlog.handleAddPreChain(req.json())));
+    r.add('GET', '/ct/v1/get-sth', () => json(this.ctlog.sth()));
+    // Rekor v1
+    r.add('POST', '/api/v1/log/entries', async (req) => {
+      const { entryId, response } = await this.rekorV1.create(req.json());
+      return json(response, 201, { Location: `/api/v1/log/entries/${entryId}`, ETag: entryId });
+    });
+    r.add('GET', '/api/v1/log/entries', (req) => json(this.rekorV1.getByIndex(req.query.get('logIndex'))));
+    r.add('POST', '/api/v1/log/entries/retrieve', async (req) => json(await this.rekorV1.retrieve(req.json())));
+    r.add('GET', /^\/api\/v1\/log\/entries\/([^/]+)$/, (_req, [id]) => json(this.rekorV1.getByUuid(id!)));
+    r.add('GET', '/api/v1/log', () => json(this.rekorV1.info()));
+    r.add('GET', '/api/v1/log/publicKey', () => text(this.rekorV1.publicKeyPem, 'application/x-pem-file'));
+    r.add('GET', '/api/v1/log/proof', (req) => json(this.rekorV1.consistency(req.query)));
+    // Rekor v2
+    r.add('POST', '/api/v2/log/entries', async (req) => json(await this.rekorV2.create(req.json()), 201));
+    r.add('GET', '/api/v2/checkpoint', () => text(this.rekorV2.checkpoint()));
+    r.add('GET', /^\/api\/v2\/tile\/entries\/(.+)$/, (_req, [n]) => bytes(this.rekorV2.entryBundle(n!), 'application/octet-stream'));
+    r.add('GET', /^\/api\/v2\/tile\/(\d+)\/(.+)$/, (_req, [l, n]) => bytes(this.rekorV2.tile(Number(l), n!), 'application/octet-stream'));
+    // TSA
+    r.add('POST', '/api/v1/timestamp', (req) => {
+      let tsr: Buffer;
+      if (req.contentType === 'application/json') tsr = this.tsa.timestamp(parseJsonTimestampRequest(req.json()));
+      else if (req.contentType === 'application/timestamp-query') tsr = this.tsa.timestamp(parseTimestampQuery(req.body));
+      else throw new HttpError(415, 'Content-Type must be application/timestamp-query (DER TimeStampReq) or application/json');
+      return bytes(tsr, 'application/timestamp-reply');
+    });
+    r.add('GET', '/api/v1/timestamp/certchain', () => text(this.tsa.certChainPem(), 'application/pem-certificate-chain'));
+    // TUF
+    r.add('GET', /^\/tuf\/(.+)$/, (_req, [p]) => {
+      const data = this.tuf.serve(p!);
+      if (!data) throw new HttpError(404, `no TUF file ${p}`);
+      return bytes(data, 'application/json');
+    });
+    return r;
+  }
+}
+
+/** Creates the state of a new instance: keys, CA certificates, log key periods. */
+function initState(keys: KeyStore, identity: string): State {
+  const now = Date.now();
+  const created = new Date(Math.floor(now / 1000) * 1000 - 60_000);
+  const notAfter = new Date(created.getTime() + CA_YEARS * 365 * 86400_000);
+  const fRootKey = keys.get('fulcio-root', 'p384');
+  const fIntKey = keys.get('fulcio-intermediate', 'p384');
+  const fRoot = caCertificate({ subject: DN.fulcioRoot, issuer: DN.fulcioRoot, key: fRootKey, issuerKey: fRootKey, notBefore: created, notAfter, pathLen: 1 });
+  const fInt = caCertificate({
+    subject: DN.fulcioIntermediate,
+    issuer: DN.fulcioRoot,
+    key: fIntKey,
+    issuerKey: fRootKey,
+    notBefore: created,
+    notAfter,
+    pathLen: 0,
+    eku: [OIDS.codeSigning],
+  });
+  const tRootKey = keys.get('tsa-root', 'p384');
+  const tLeafKey = keys.get('tsa-leaf', 'p384');
+  const tRoot = caCertificate({ subject: DN.tsaRoot, issuer: DN.tsaRoot, key: tRootKey, issuerKey: tRootKey, notBefore: created, notAfter, pathLen: 0 });
+  const tLeaf = issueCertificate({
+    serial: randomSerial(),
+    subject: DN.tsaLeaf,
+    issuer: DN.tsaRoot,
+    notBefore: created,
+    notAfter,
+    spki: spki(tLeafKey),
+    extensions: [keyUsageExt([0]), subjectKeyIdExt(spki(tLeafKey)), authorityKeyIdExt(spki(tRootKey)), extKeyUsageExt([OIDS.timeStamping], true)],
+    signer: tRootKey,
+  });
+  keys.get('oidc', 'p256');
+  keys.get('ctlog-1', 'p256');
+  keys.get('rekor-v1-1', 'p256');
+  keys.get('rekor-v2-1', 'ed25519');
+  const treeId = (BigInt(`0x${randomBytes(8).toString('hex')}`) & 0x7fffffffffffffffn).toString();
+  return {
+    version: 1,
+    created: rfc3339(created),
+    identity,
+    treeId,
+    port: null,
+    url: null,
+    pid: null,
+    fulcio: { root: fRoot.toString('base64'), intermediate: fInt.toString('base64') },
+    tsa: { root: tRoot.toString('base64'), leaf: tLeaf.toString('base64') },
+    ctlog: { key: 'ctlog-1' },
+    rekorV1: [{ key: 'rekor-v1-1', baseUrl: '', start: rfc3339(created) }],
+    rekorV2: [{ key: 'rekor-v2-1', baseUrl: '', start: rfc3339(created) }],
+  };
+}
+
+/** Starts a period for `baseUrl` if the log's URL changed (port change): checkpoint names follow the URL. */
+function followUrl(list: PeriodState[], baseUrl: string): void {
+  const current = list[list.length - 1]!;
+  if (current.baseUrl === '') {
+    current.baseUrl = baseUrl;
+    return;
+  }
+  if (current.baseUrl === baseUrl) return;
+  const now = rfc3339(new Date());
+  current.end = now;
+  list.push({ key: current.key, baseUrl, start: now });
+}
+
+/**
+ * Starts a local Sigstore instance on 127.0.0.1 and resolves once every service answers.
+ * See {@link SigstoreInstance} for what it offers. Stop it with `stop()`.
+ */
+export async function startInstance(opts: InstanceOptions): Promise<SigstoreInstance> {
+  const log = opts.log ?? (() => {});
+  const paths = instancePaths(opts.dataDir);
+  mkdirSync(opts.dataDir, { recursive: true });
+  mkdirSync(paths.logs, { recursive: true });
+  acquireLock(paths.lock);
+  let listening: Listening | undefined;
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    if (opts.identity !== undefined) parseIdentity(opts.identity);
+    const keys = new KeyStore(paths.keys);
+    let state: State;
+    if (existsSync(paths.state)) {
+      state = JSON.parse(readFileSync(paths.state, 'utf8')) as State;
+      if (state.version !== 1) throw new SigstoreError('INSTANCE_STATE', `unsupported instance state version ${state.version} in ${paths.state}`);
+    } else {
+      state = initState(keys, opts.identity ?? DEFAULT_IDENTITY);
+    }
+    if (opts.identity !== undefined) state.identity = opts.identity;
+
+    let router: Router | undefined;
+    const serverOpts = { host: HOST, log: (l: string) => log(l), onError: (e: unknown) => log(`error: ${(e as Error)?.stack ?? String(e)}`) };
+    const wanted = opts.port ?? state.port ?? 0;
+    try {
+      listening = await listen({ ...serverOpts, port: wanted }, () => router);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && opts.port === undefined && wanted !== 0) {
+        log(`port ${wanted} is in use; using a free port (the log URLs change)`);
+        listening = await listen({ ...serverOpts, port: 0 }, () => router);
+      } else if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new SigstoreError('INSTANCE_PORT', `port ${wanted} on ${HOST} is already in use`);
+      } else {
+        throw e;
+      }
+    }
+    const url = `http://${HOST}:${listening.port}`;
+    const hostname = originOf(url);
+    followUrl(state.rekorV1, url);
+    followUrl(state.rekorV2, url);
+    state.port = listening.port;
+    state.url = url;
+    state.pid = process.pid;
+
+    const v1 = state.rekorV1[state.rekorV1.length - 1]!;
+    const v2 = state.rekorV2[state.rekorV2.length - 1]!;
+    const ctlog = await CtLog.open(join(paths.logs, 'ctlog.log'), keys.get(state.ctlog.key, 'p256'));
+    opened.push(ctlog);
+    const rekorV1 = await RekorV1.open(join(paths.logs, 'rekor-v1.log'), { key: keys.get(v1.key, 'p256'), treeId: state.treeId, hostname });
+    opened.push(rekorV1);
+    const rekorV2 = await RekorV2.open(join(paths.logs, 'rekor-v2.log'), { key: keys.get(v2.key, 'ed25519'), origin: originOf(v2.baseUrl) });
+    opened.push(rekorV2);
+    const oidc = new OidcProvider(keys.get('oidc', 'p256'), `${url}/oauth2`, state.identity);
+    const fulcioRoot = Buffer.from(state.fulcio.root, 'base64');
+    const fulcioInt = Buffer.from(state.fulcio.intermediate, 'base64');
+    const fulcio = new Fulcio({
+      root: fulcioRoot,
+      intermediate: fulcioInt,
+      intermediateKey: keys.get('fulcio-intermediate', 'p384'),
+      intermediateDn: DN.fulcioIntermediate,
+      ctlog,
+      oidc,
+    });
+    const tsa = new Tsa([Buffer.from(state.tsa.leaf, 'base64'), Buffer.from(state.tsa.root, 'base64')], keys.get('tsa-leaf', 'p384'));
+    const tuf = TufRepo.open(paths.tuf, keys);
+    const inst = new SigstoreInstance(state, keys, listening, { tuf, oidc, fulcio, ctlog, rekorV1, rekorV2, tsa, dataDir: opts.dataDir });
+    inst.saveState();
+    inst.refreshTrust();
+    router = inst.routes();
+
+    await selfCheck(inst);
+    inst.writeTrustFiles();
+    log(`serving on ${url} (Rekor v1 ${rekorV1.log.size} entries, Rekor v2 ${rekorV2.log.size} entries)`);
+    return inst;
+  } catch (e) {
+    await listening?.close();
+    for (const o of opened) await o.close().catch(() => {});
+    rmSync(paths.lock, { force: true });
+    throw e;
+  }
+}
+
+/** Asks every service over HTTP whether it answers (the instance is "up" only then). */
+async function selfCheck(inst: SigstoreInstance): Promise<void> {
+  const urls = [
+    `${inst.issuer}/.well-known/openid-configuration`,
+    `${inst.issuer}/keys`,
+    `${inst.url}/api/v2/configuration`,
+    `${inst.url}/api/v2/trustBundle`,
+    `${inst.url}/api/v1/log`,
+    `${inst.url}/api/v2/checkpoint`,
+    `${inst.ctUrl}/v1/get-sth`,
+    `${inst.tsaUrl}/certchain`,
+    `${inst.tufUrl}/timestamp.json`,
+    `${inst.tufUrl}/1.root.json`,
+  ];
+  for (const u of urls) {
+    const res = await fetch(u);
+    await res.arrayBuffer();
+    if (!res.ok) throw new SigstoreError('INSTANCE_START', `self-check failed: GET ${u} answered ${res.status}`);
+  }
+}
+
