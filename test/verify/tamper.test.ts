@@ -142,3 +142,40 @@ describe('tampered bundles are refused at the responsible step', async () => {
     await verifier.verify(bundle, a, new Identity({ identityRegexp: 'https://github\\.com/sigstore-conformance/.*', issuer: DEFAULT_ISSUER }));
   });
 });
+
+describe('trust-side changes are refused at the responsible step', () => {
+  const dir = join(CONFORMANCE_DIR, 'rekor2-happy-path');
+  const bundle = readFileSync(join(dir, 'bundle.sigstore.json'));
+  const rootJson = JSON.parse(readFileSync(join(dir, 'trusted_root.json'), 'utf8')) as Record<string, unknown[]>;
+  const policy = new Identity({ identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER });
+  const artifact = { path: join(CONFORMANCE_DIR, 'a.txt') };
+  const cases: [string, (r: Record<string, unknown[]>) => void, string][] = [
+    ['no Fulcio CA', (r) => { r.certificateAuthorities = []; }, 'chain'],
+    ['no CT log', (r) => { r.ctlogs = []; }, 'sct'],
+    ['no transparency log', (r) => { r.tlogs = []; }, 'tlog'],
+    ['no TSA', (r) => { r.timestampAuthorities = []; }, 'timestamp'],
+    ['CA window ends before signing', (r) => {
+      for (const ca of r.certificateAuthorities as { validFor: { start: string; end?: string } }[]) ca.validFor = { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' };
+    }, 'chain'],
+    ['log key window ends before signing', (r) => {
+      for (const t of r.tlogs as { publicKey: { validFor: { start: string; end?: string } } }[]) t.publicKey.validFor = { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' };
+    }, 'tlog'],
+  ];
+  for (const [name, change, step] of cases) {
+    it(`${name} -> ${step}`, async () => {
+      const r = structuredClone(rootJson);
+      change(r);
+      const { parseTrustedRoot } = await import('../../src/index.js');
+      const verifier = new Verifier(parseTrustedRoot(JSON.stringify(r)));
+      await assert.rejects(verifier.verify(bundle, artifact, policy), (e: unknown) => {
+        assert.ok(e instanceof VerificationError);
+        assert.equal(e.step, step, e.message);
+        return true;
+      });
+    });
+  }
+  it('the unchanged root verifies', async () => {
+    const { parseTrustedRoot } = await import('../../src/index.js');
+    await new Verifier(parseTrustedRoot(JSON.stringify(rootJson))).verify(bundle, artifact, policy);
+  });
+});

@@ -51,6 +51,10 @@ export function verifyTlogEntry(entry: TlogEntry, trust: TrustMaterial, now: Dat
     fail('TLOG_NO_PROOF', 'log entry has neither an inclusion proof nor an inclusion promise');
   }
   if (entry.inclusionProof) verifyInclusionProof(entry, log);
+  if (!entry.signedEntryTimestamp && entry.inclusionProof && entry.inclusionProof.logIndex !== entry.logIndex) {
+    // Without a SET nothing else authenticates the entry's index: it must be the proven one.
+    fail('TLOG_INDEX_MISMATCH', `log index ${entry.logIndex} differs from the inclusion proof's ${entry.inclusionProof.logIndex}`);
+  }
   let integratedTime: Date | undefined;
   if (entry.signedEntryTimestamp) {
     verifySET(entry, log);
