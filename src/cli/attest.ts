@@ -1,6 +1,134 @@
-/** `sigstore attest` (not implemented yet). */
-import { SigstoreError } from '../errors.js';
+/**
+ * `sigstore attest FILE... --predicate FILE --predicate-type TYPE`: an in-toto v1 statement per
+ * input (its subject: the file's name and SHA-256), with the predicate validated for its type
+ * (SLSA provenance v0.2 and v1 field by field; any other type as a JSON object), signed as a DSSE
+ * envelope. `--statement FILE` signs a complete statement as given. Outputs follow `sign`'s
+ * rules: FILE.sigstore.json by default, checked before any request, written atomically after
+ * the bundle verified.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { exclusive, flag, type Options, parse, str, usage } from './args.js';
+import { envFlag } from './get-identity-token.js';
+import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
+import { readJsonFile, readStdin, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, strOrEnv } from './sign.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore attest is not implemented yet');
+const OPTIONS: Options = {
+  ...SIGNING_OPTIONS,
+  predicate: { type: 'string' },
+  'predicate-type': { type: 'string' },
+  statement: { type: 'string' },
+};
+
+const HELP = `usage: sigstore attest [-h] [-v] (--predicate FILE --predicate-type TYPE FILE [FILE ...] | --statement FILE [FILE])
+                       [--bundle FILE] [--output-directory DIR] [--overwrite] [identity options]
+
+sign in-toto attestations (DSSE): for each FILE, an in-toto v1 statement with the file as its
+subject and the given predicate; or a complete statement as given (--statement).
+
+options:
+  --predicate FILE      the predicate (a JSON object); SLSA provenance v0.2 and v1 are validated
+  --predicate-type TYPE the predicate type URI (e.g. https://slsa.dev/provenance/v1)
+  --statement FILE      sign this complete in-toto v1 statement as given; a FILE given with it must
+                        be one of its subjects, and names the default output
+  --bundle FILE         write the bundle to FILE (single input only; default FILE.sigstore.json)
+  --output-directory DIR
+                        write the default outputs to DIR instead of next to each input
+  --overwrite           overwrite existing outputs; without it, nothing is signed when any exists
+
+${SIGNING_HELP}`;
+
+async function sha256File(path: string): Promise<Buffer> {
+  const h = createHash('sha256');
+  try {
+    for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  } catch (e) {
+    throw new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`);
+  }
+  return h.digest();
+}
+
+/** Runs `sigstore attest`. */
+export async function run(argv: string[]): Promise<number> {
+  const p = parse(argv, OPTIONS);
+  if (flag(p, 'help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const env = process.env;
+  const conformance = flag(p, 'conformance');
+  // The conformance protocol's --in-toto mode: the one positional is the statement to sign.
+  let statementFile = str(p, 'statement');
+  let positionals = p.positionals;
+  if (conformance && !statementFile) {
+    if (positionals.length !== 1) usage('attest --conformance takes one statement file');
+    statementFile = positionals[0];
+    positionals = [];
+  }
+  const predicateFile = str(p, 'predicate');
+  const predicateType = str(p, 'predicate-type');
+  if (statementFile) {
+    if (predicateFile || predicateType) usage('--statement cannot be combined with --predicate or --predicate-type');
+    if (positionals.length > 1) usage('--statement signs one statement: give at most one FILE (a subject of it)');
+  } else {
+    if (!predicateFile || !predicateType) usage('the following arguments are required: --predicate and --predicate-type (or --statement)');
+    resolveInputs(positionals);
+  }
+  if (positionals.includes('-')) usage("attest cannot read an input from standard input ('-')");
+  if (positionals.length > 0) resolveInputs(positionals);
+
+  const bundleFlag = strOrEnv(p, 'bundle', env, 'SIGSTORE_BUNDLE');
+  const outDir = strOrEnv(p, 'output-directory', env, 'SIGSTORE_OUTPUT_DIRECTORY');
+  exclusive(p, ['bundle', 'output-directory']);
+  if (bundleFlag && outDir) usage('--bundle and --output-directory cannot be used together');
+  const named = positionals.length > 0 ? positionals : [statementFile!];
+  if (named[0] === '-' && !bundleFlag) usage("a statement read from standard input ('-') needs --bundle FILE");
+  if (bundleFlag && named.length > 1) usage('--bundle can only be used with a single input (use --output-directory for several)');
+  const outputs = named.map((n) => bundleFlag ?? (outDir ? join(outDir, `${basename(n)}.sigstore.json`) : `${n}.sigstore.json`));
+  const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE') || conformance;
+  planOutputs(outputs, { overwrite, inputs: [...positionals, ...(statementFile ? [statementFile] : [])] });
+
+  // Statements are built and checked before any request.
+  const { buildStatement, parseStatementForSigning, validatePredicate } = await import('../bundle/intoto.js');
+  let payloads: Buffer[];
+  if (statementFile) {
+    const text = statementFile === '-' ? await readStdin() : readFileOrUsage(statementFile);
+    const { statement, payload } = parseStatementForSigning(text, `the statement ${statementFile}`);
+    if (positionals.length === 1) {
+      const hex = (await sha256File(positionals[0]!)).toString('hex');
+      if (!statement.subject.some((s) => s.digest.sha256?.toLowerCase() === hex)) {
+        usage(`${positionals[0]} (sha256:${hex}) is not a subject of the statement ${statementFile}`);
+      }
+    }
+    payloads = [payload];
+  } else {
+    const predicate = validatePredicate(predicateType!, readJsonFile(predicateFile!, 'predicate'), `the predicate ${predicateFile}`);
+    payloads = await Promise.all(
+      positionals.map(async (f) => {
+        const st = buildStatement([{ name: basename(f), digest: { sha256: (await sha256File(f)).toString('hex') } }], predicateType!, predicate);
+        return Buffer.from(JSON.stringify(st), 'utf8');
+      }),
+    );
+  }
+
+  const { signer } = await signerFromArgs(p, env);
+  const bundles = await signer.attestMany(payloads);
+  const { bundleToText } = await import('../bundle/serialize.js');
+  const files: OutputFile[] = bundles.map((b, i) => ({ path: outputs[i]!, data: bundleToText(b) }));
+  await writeAllAtomic(files, { overwrite });
+  for (const [i, b] of bundles.entries()) {
+    const entry = (b.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0];
+    process.stderr.write(`Attested ${named[i]}: log index ${entry?.logIndex ?? '?'}; wrote ${outputs[i]}\n`);
+  }
+  return 0;
+}
+
+function readFileOrUsage(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError('USAGE', `cannot read the statement ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
 }

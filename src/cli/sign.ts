@@ -1,6 +1,305 @@
-/** `sigstore sign` (not implemented yet). */
-import { SigstoreError } from '../errors.js';
+/**
+ * `sigstore sign FILE...` (sigstore-python compatible): signs each input with one ephemeral key
+ * and one Fulcio certificate, uploads to the transparency log(s) of the signing config, adds RFC
+ * 3161 timestamps, verifies each bundle, and only then writes the outputs (atomically).
+ *
+ * Everything that can be checked locally is checked before any network request: the inputs
+ * exist, no output exists already (without `--overwrite`), the trust material and signing
+ * config load and offer the services needed.
+ *
+ * Also the shared machinery of `sigstore attest`: trust loading, identity, the session.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { SigstoreError, UsageError } from '../errors.js';
+import type { JsonObject } from '../lib/json.js';
+import type { GetIdentityTokenOptions } from '../oidc/index.js';
+import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
+import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
+import type { KeyType } from '../sign/keys.js';
+import type { Signer, SignerOptions } from '../sign/signer.js';
+import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, usage } from './args.js';
+import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore sign is not implemented yet');
+/** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
+export const SIGNING_OPTIONS: Options = {
+  ...IDENTITY_OPTIONS,
+  'rekor-version': { type: 'string' },
+  'key-type': { type: 'string' },
+  'trusted-root': { type: 'string' },
+  'signing-config': { type: 'string' },
+  'output-directory': { type: 'string' },
+  overwrite: { type: 'boolean' },
+  conformance: { type: 'boolean' },
+  bundle: { type: 'string' },
+};
+
+const SIGN_OPTIONS: Options = {
+  ...SIGNING_OPTIONS,
+  signature: { type: 'string' },
+  'output-signature': { type: 'string' },
+  certificate: { type: 'string' },
+  'output-certificate': { type: 'string' },
+  'no-default-files': { type: 'boolean' },
+};
+
+/** Help text of the options shared by sign and attest. */
+export const SIGNING_HELP = `Sigstore instance options:
+  --staging             use sigstore's staging instance
+  --instance URL        use a Sigstore instance by its TUF repository URL (pinned with trust-instance)
+  --trust-config FILE   the client trust configuration (trusted root and signing config) to use
+  --rekor-version {1,2} the Rekor API version to upload to (default: $SIGSTORE_REKOR_VERSION, else the
+                        highest the signing config offers)
+  --key-type {p256,p384,ed25519}
+                        the ephemeral key type (default: $SIGSTORE_KEY_TYPE, else p256)
+
+${IDENTITY_HELP}`;
+
+const HELP = `usage: sigstore sign [-h] [-v] [--bundle FILE] [--signature FILE] [--certificate FILE]
+                     [--output-directory DIR] [--no-default-files] [--overwrite] [identity options]
+                     FILE [FILE ...]
+
+sign one or more inputs: each gets a Sigstore bundle (FILE.sigstore.json by default).
+'-' reads the input from standard input (its outputs must then be named explicitly).
+
+positional arguments:
+  FILE                  the file to sign
+
+output options:
+  --bundle FILE         write a single Sigstore bundle to FILE (single input only; default
+                        FILE.sigstore.json; $SIGSTORE_BUNDLE)
+  --signature FILE, --output-signature FILE
+                        write a single signature (base64) to FILE (single input only;
+                        $SIGSTORE_OUTPUT_SIGNATURE)
+  --certificate FILE, --output-certificate FILE
+                        write a single signing certificate (PEM) to FILE (single input only;
+                        $SIGSTORE_OUTPUT_CERTIFICATE)
+  --output-directory DIR
+                        write the default outputs to DIR instead of next to each input
+                        ($SIGSTORE_OUTPUT_DIRECTORY)
+  --no-default-files    do not write the default FILE.sigstore.json ($SIGSTORE_NO_DEFAULT_FILES)
+  --overwrite           overwrite existing outputs ($SIGSTORE_OVERWRITE); without it, nothing is
+                        signed when any output exists
+
+${SIGNING_HELP}`;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A flag's value, else its environment variable (non-empty). */
+export function strOrEnv(p: Parsed, name: string, env: Env, variable: string): string | undefined {
+  const v = str(p, name);
+  if (v !== undefined) return v;
+  const e = env[variable];
+  return e === undefined || e === '' ? undefined : e;
+}
+
+/** The input files, refused before any work: missing, unreadable, directories, repeated. */
+export function resolveInputs(positionals: string[], what = 'FILE'): string[] {
+  if (positionals.length === 0) usage(`at least one ${what} is required`);
+  const seen = new Set<string>();
+  let stdin = 0;
+  for (const p of positionals) {
+    if (seen.has(p)) usage(`input ${p} is given more than once`);
+    seen.add(p);
+    if (p === '-') {
+      stdin++;
+      continue;
+    }
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch {
+      return usage(`input ${p} does not exist`);
+    }
+    if (st.isDirectory()) usage(`input ${p} is a directory`);
+  }
+  if (stdin > 1) usage("standard input ('-') can be given only once");
+  return positionals;
+}
+
+/** Reads all of standard input. */
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Trust for signing: the trusted root and the signing config, from files or the instance. */
+export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustMaterial; signingConfig: SigningConfig }> {
+  const trustedRootFile = str(p, 'trusted-root');
+  const signingConfigFile = str(p, 'signing-config');
+  const trustConfig = str(p, 'trust-config');
+  const staging = flag(p, 'staging');
+  const instance = str(p, 'instance');
+  const { readTrustFile } = await import('../trust/load.js');
+  if (trustConfig) {
+    if (trustedRootFile || signingConfigFile) usage('--trust-config cannot be combined with --trusted-root or --signing-config');
+    exclusive(p, ['trust-config', 'staging', 'instance']);
+    const { parseClientTrustConfig } = await import('../trust/client-config.js');
+    const cfg = parseClientTrustConfig(readTrustFile(trustConfig, 'trust config'), trustConfig);
+    return { trustedRoot: cfg.trustedRoot, signingConfig: cfg.signingConfig };
+  }
+  const { trustSourceFromFlags } = await import('../trust/instances.js');
+  const source = trustSourceFromFlags({ staging, instance, trustCache: str(p, 'trust-cache') });
+  const { loadTrust } = await import('../trust/load.js');
+  let trustedRoot: TrustMaterial;
+  let signingConfigJson: JsonObject | undefined;
+  if (trustedRootFile && signingConfigFile) {
+    trustedRoot = parseTrustedRoot(readTrustFile(trustedRootFile, 'trusted root'), trustedRootFile);
+    return { trustedRoot, signingConfig: parseSigningConfig(readTrustFile(signingConfigFile, 'signing config'), signingConfigFile) };
+  }
+  const active = await loadTrust({ ...source, purpose: 'sign' });
+  trustedRoot = trustedRootFile ? parseTrustedRoot(readTrustFile(trustedRootFile, 'trusted root'), trustedRootFile) : active.trustMaterial;
+  if (signingConfigFile) return { trustedRoot, signingConfig: parseSigningConfig(readTrustFile(signingConfigFile, 'signing config'), signingConfigFile) };
+  signingConfigJson = active.signingConfigJson;
+  if (!signingConfigJson) {
+    const { EMBEDDED } = await import('../trust/embedded.js');
+    if (!instance) signingConfigJson = EMBEDDED[staging ? 'staging' : 'production'].signingConfig;
+    else throw new SigstoreError('NO_SIGNING_CONFIG', `the instance ${instance} publishes no signing config; use --trust-config`);
+  }
+  return { trustedRoot, signingConfig: parseSigningConfig(signingConfigJson, active.origin.description) };
+}
+
+/** The Signer options a command line asks for (Rekor version, key type, identity). */
+export async function signerFromArgs(p: Parsed, env: Env = process.env): Promise<{ signer: Signer; describe: () => string }> {
+  const rekor = strOrEnv(p, 'rekor-version', env, 'SIGSTORE_REKOR_VERSION');
+  if (rekor !== undefined && rekor !== '1' && rekor !== '2') usage(`--rekor-version must be 1 or 2, not ${JSON.stringify(rekor)}`);
+  const keyType = strOrEnv(p, 'key-type', env, 'SIGSTORE_KEY_TYPE');
+  if (keyType !== undefined && !['p256', 'p384', 'ed25519'].includes(keyType)) usage(`--key-type must be p256, p384 or ed25519, not ${JSON.stringify(keyType)}`);
+  const conformance = flag(p, 'conformance');
+  if (conformance && str(p, 'identity-token') === undefined) usage('--identity-token is required');
+  const { trustedRoot, signingConfig } = await loadSigningTrust(p);
+
+  // The OIDC issuer of the interactive login: the signing config's, unless given.
+  let oidcIssuer: string | undefined;
+  if (signingConfig.oidcUrls.length > 0) {
+    const { selectService } = await import('../sign/select.js');
+    try {
+      oidcIssuer = selectService(signingConfig.oidcUrls, { versions: [1], what: 'OIDC provider' }).url;
+    } catch {
+      oidcIssuer = undefined;
+    }
+  }
+  const idOptions: GetIdentityTokenOptions = identityOptions(p, env, oidcIssuer ? { issuer: oidcIssuer } : {});
+  if (conformance) {
+    idOptions.disableAmbientProviders = true;
+    idOptions.interactive = false;
+  }
+  const verbose = flag(p, 'verbose');
+  const log = verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
+  if (log) idOptions.log = log;
+  const { Signer } = await import('../sign/signer.js');
+  const options: SignerOptions = {
+    trustedRoot,
+    signingConfig,
+    tokenProvider: async () => {
+      const { getIdentityToken } = await import('../oidc/index.js');
+      return getIdentityToken(idOptions);
+    },
+    ...(rekor ? { rekorVersion: Number(rekor) as 1 | 2 } : {}),
+    ...(keyType ? { keyType: keyType as KeyType } : {}),
+    ...(idOptions.audience ? { audience: idOptions.audience } : {}),
+    ...(log ? { log } : {}),
+  };
+  const signer = new Signer(options);
+  // Service selection is local: a signing config that cannot work fails before any request.
+  const services = signer.services();
+  const describe = () =>
+    `Fulcio ${services.fulcio}; Rekor ${services.rekor.map((r) => `v${r.version} ${r.url}`).join(', ')}${services.tsa.length ? `; TSA ${services.tsa.join(', ')}` : ''}`;
+  log?.(`services: ${describe()}`);
+  return { signer, describe };
+}
+
+/** Where one input's outputs go. */
+interface Planned {
+  input: string;
+  bundle: string | undefined;
+  signature: string | undefined;
+  certificate: string | undefined;
+}
+
+function plan(p: Parsed, inputs: string[], env: Env): Planned[] {
+  const bundle = strOrEnv(p, 'bundle', env, 'SIGSTORE_BUNDLE');
+  exclusive(p, ['signature', 'output-signature']);
+  exclusive(p, ['certificate', 'output-certificate']);
+  const signature = str(p, 'signature') ?? str(p, 'output-signature') ?? (env.SIGSTORE_OUTPUT_SIGNATURE || undefined);
+  const certificate = str(p, 'certificate') ?? str(p, 'output-certificate') ?? (env.SIGSTORE_OUTPUT_CERTIFICATE || undefined);
+  const outDir = strOrEnv(p, 'output-directory', env, 'SIGSTORE_OUTPUT_DIRECTORY');
+  const noDefault = flag(p, 'no-default-files') || envFlag(env, 'SIGSTORE_NO_DEFAULT_FILES');
+  if (inputs.length > 1 && (bundle || signature || certificate)) {
+    usage('--bundle, --signature and --certificate can only be used with a single input (use --output-directory for several)');
+  }
+  if (outDir && (bundle || signature || certificate)) usage('--output-directory cannot be combined with --bundle, --signature or --certificate');
+  if (outDir && noDefault) usage('--output-directory has no effect with --no-default-files');
+  const out = inputs.map((input) => {
+    let b = bundle;
+    if (!b && !noDefault) {
+      if (input === '-') usage("an input read from standard input ('-') needs its outputs named: give --bundle FILE (or --signature/--certificate with --no-default-files)");
+      b = join(outDir ?? '', outDir ? `${basename(input)}.sigstore.json` : `${input}.sigstore.json`);
+    }
+    return { input, bundle: b, signature, certificate };
+  });
+  if (out.every((o) => !o.bundle && !o.signature && !o.certificate)) usage('nothing to write: --no-default-files needs --bundle, --signature or --certificate');
+  return out;
+}
+
+/** Runs `sigstore sign`. */
+export async function run(argv: string[]): Promise<number> {
+  const p = parse(argv, SIGN_OPTIONS);
+  if (flag(p, 'help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const env = process.env;
+  const inputs = resolveInputs(p.positionals);
+  const planned = plan(p, inputs, env);
+  const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE') || flag(p, 'conformance');
+  const outputs = planned.flatMap((o) => [o.bundle, o.signature, o.certificate].filter((x): x is string => x !== undefined));
+  planOutputs(outputs, { overwrite, inputs });
+  const { signer } = await signerFromArgs(p, env);
+
+  const artifacts = await Promise.all(
+    inputs.map(async (i) => {
+      if (i === '-') return { data: await readStdin() };
+      return { path: i };
+    }),
+  );
+  const bundles = await signer.signMany(artifacts);
+
+  const { bundleToText } = await import('../bundle/serialize.js');
+  const files: OutputFile[] = [];
+  for (const [i, o] of planned.entries()) {
+    const b = bundles[i]!;
+    if (o.bundle) files.push({ path: o.bundle, data: bundleToText(b) });
+    const ms = b.messageSignature as { signature: string } | undefined;
+    if (o.signature && ms) files.push({ path: o.signature, data: `${ms.signature}\n` });
+    if (o.certificate) {
+      const raw = Buffer.from((b.verificationMaterial as { certificate: { rawBytes: string } }).certificate.rawBytes, 'base64');
+      const { pem } = await import('../sign/asn1.js');
+      files.push({ path: o.certificate, data: pem(raw, 'CERTIFICATE') });
+    }
+  }
+  await writeAllAtomic(files, { overwrite });
+  for (const [i, o] of planned.entries()) {
+    const entry = (bundles[i]!.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0];
+    const written = [o.bundle, o.signature, o.certificate].filter(Boolean).join(', ');
+    process.stderr.write(`Signed ${o.input === '-' ? '<stdin>' : o.input}: log index ${entry?.logIndex ?? '?'}; wrote ${written}\n`);
+  }
+  return 0;
+}
+
+/** Reads a JSON file for the attest command, with a usage error naming it. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError('USAGE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError('USAGE', `${what} ${path} is not valid JSON (${(e as Error).message})`);
+  }
 }

@@ -1,0 +1,136 @@
+/**
+ * Fulcio v2 client: asks for a short-lived signing certificate for the ephemeral key, with a
+ * certificate signing request as the proof of possession (the key signs the request), and checks
+ * what comes back before it is used: the leaf holds our key, is a code-signing certificate for
+ * the token's identity, chains to a CA of the trusted root, and carries an SCT from a trusted CT
+ * log that verifies.
+ */
+import { NetworkError, SigstoreError, VerificationError } from '../errors.js';
+import { expectOk, request } from '../lib/http.js';
+import { isObject } from '../lib/json.js';
+import { Certificate } from '../lib/x509.js';
+import type { TrustMaterial } from '../trust/trusted-root.js';
+import { verifyChain } from '../verify/chain.js';
+import { certificateIdentity, fulcioExtensions } from '../verify/extensions.js';
+import { verifySCTs } from '../verify/sct.js';
+import { bits, ctx, oid, pem, seq } from './asn1.js';
+import type { EphemeralKey } from './keys.js';
+
+/** What the signer needs of an identity token. */
+export interface TokenLike {
+  rawToken: string;
+  issuer: string;
+  /** The issuer behind a federating issuer, when different. */
+  federatedIssuer?: string;
+  claims: Readonly<Record<string, unknown>>;
+}
+
+/** A certificate issued and checked. */
+export interface IssuedCertificate {
+  certificate: Certificate;
+  /** The chain Fulcio returned after the leaf (informative: trust comes from the trusted root). */
+  chain: Certificate[];
+  /** The certified identity (SAN) and issuer. */
+  identity: string;
+  issuer: string | undefined;
+}
+
+/** A PKCS#10 certification request for `key`, self-signed (the proof of possession). */
+export function buildCsr(key: EphemeralKey): Buffer {
+  const info = seq(Buffer.from([0x02, 0x01, 0x00]), seq(), key.spki, ctx(0));
+  return seq(info, seq(oid(key.signatureAlgorithmOid)), bits(key.sign(info)));
+}
+
+/**
+ * Whether the certificate's identity can come from this token: the OIDC issuer extension is the
+ * token's issuer (or the one it federates), and the SAN is one of the token's claims, or built
+ * from one as Fulcio does (a workflow URI ending in `job_workflow_ref`, `sub!domain` usernames).
+ */
+export function identityFromToken(identity: string, issuer: string | undefined, token: TokenLike): string | undefined {
+  if (issuer !== undefined && issuer !== token.issuer && issuer !== token.federatedIssuer) {
+    return `the certificate is for issuer ${issuer}, the identity token is from ${token.issuer}`;
+  }
+  const claims = Object.values(token.claims).filter((v): v is string => typeof v === 'string' && v.length >= 3);
+  const ok = claims.some((c) => identity === c || identity.endsWith(`/${c}`) || identity.startsWith(`${c}!`));
+  return ok ? undefined : `the certificate is for ${identity}, which is not the identity in the token`;
+}
+
+/**
+ * Requests and checks a signing certificate from the Fulcio at `baseUrl` (`POST /api/v2/signingCert`).
+ * Transient failures are retried by the HTTP layer; everything else throws, naming Fulcio.
+ */
+export async function requestCertificate(options: {
+  baseUrl: string;
+  token: TokenLike;
+  key: EphemeralKey;
+  trust: TrustMaterial;
+  now?: () => Date;
+  timeoutMs?: number;
+}): Promise<IssuedCertificate> {
+  const { baseUrl, token, key, trust } = options;
+  const url = `${baseUrl.replace(/\/+$/, '')}/api/v2/signingCert`;
+  const body = JSON.stringify({
+    credentials: { oidcIdentityToken: token.rawToken },
+    certificateSigningRequest: Buffer.from(pem(buildCsr(key), 'CERTIFICATE REQUEST')).toString('base64'),
+  });
+  const res = await request({
+    method: 'POST',
+    url,
+    body,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    service: 'Fulcio',
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  expectOk(res, `Fulcio at ${baseUrl}`, 'the certificate request');
+  const json = res.json<Record<string, unknown>>();
+  const bad = (m: string): never => {
+    throw new NetworkError('FULCIO_RESPONSE_INVALID', `Fulcio at ${baseUrl} answered with an unusable certificate response: ${m}`);
+  };
+  if (!isObject(json)) bad('not a JSON object');
+  if (isObject(json.signedCertificateDetachedSct)) bad('it has a detached SCT; only certificates with an embedded SCT are supported');
+  const embedded = json.signedCertificateEmbeddedSct;
+  const pems = isObject(embedded) && isObject(embedded.chain) ? embedded.chain.certificates : undefined;
+  if (!Array.isArray(pems) || pems.length === 0 || !pems.every((p) => typeof p === 'string')) bad('signedCertificateEmbeddedSct.chain.certificates is missing');
+  let certs: Certificate[];
+  try {
+    certs = (pems as string[]).map((p) => Certificate.fromPEM(p));
+  } catch (e) {
+    return bad(`a certificate is malformed (${(e as Error).message})`);
+  }
+  const leaf = certs[0]!;
+  return checkIssued(leaf, certs.slice(1), { baseUrl, token, key, trust, now: options.now?.() ?? new Date() });
+}
+
+/** The checks on an issued certificate, before it is used to sign anything. */
+export function checkIssued(
+  leaf: Certificate,
+  chain: Certificate[],
+  o: { baseUrl: string; token: TokenLike; key: EphemeralKey; trust: TrustMaterial; now: Date },
+): IssuedCertificate {
+  const fail = (code: string, m: string, cause?: unknown): never => {
+    throw new SigstoreError(code, `Fulcio at ${o.baseUrl} issued an unusable certificate: ${m}`, cause === undefined ? undefined : { cause });
+  };
+  if (!leaf.spki.equals(o.key.spki)) fail('FULCIO_WRONG_KEY', 'it is not for the key that was submitted');
+  // A small clock difference with Fulcio must not make a fresh certificate "not yet valid".
+  const skew = leaf.notBefore.getTime() - o.now.getTime();
+  const at = skew > 0 && skew <= 60_000 ? leaf.notBefore : o.now;
+  let issuerCert: Certificate;
+  try {
+    const verified = verifyChain(leaf, o.trust, [at]);
+    issuerCert = verified.path[1]!;
+  } catch (e) {
+    return fail('FULCIO_CERTIFICATE_UNTRUSTED', `it does not verify against the trusted root ${o.trust.source} (${(e as Error).message})`, e);
+  }
+  try {
+    verifySCTs(leaf, issuerCert, o.trust);
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    return fail('FULCIO_SCT_INVALID', `its embedded SCT does not verify (${e.message})`, e);
+  }
+  const identity = certificateIdentity(leaf) ?? '';
+  const issuer = fulcioExtensions(leaf).issuer;
+  if (!identity) fail('FULCIO_NO_IDENTITY', 'it names no identity');
+  const mismatch = identityFromToken(identity, issuer, o.token);
+  if (mismatch) fail('FULCIO_WRONG_IDENTITY', mismatch);
+  return { certificate: leaf, chain, identity, issuer };
+}

@@ -1,0 +1,407 @@
+/**
+ * The signer: one ephemeral key and one Fulcio certificate per session, then for each artifact
+ * (or in-toto statement) the signature, the transparency log entries and the RFC 3161 timestamps
+ * (requested concurrently), a v0.3 bundle, and a full verification of that bundle with the
+ * project's own {@link Verifier} against the trusted root. A bundle that does not verify is never
+ * returned.
+ *
+ * Services come from the signing config only (never hard-coded): the Fulcio CA, the Rekor logs
+ * (v1 or v2, the highest offered unless `rekorVersion` says otherwise, per the config's
+ * selector) and the TSAs (per its selector).
+ */
+import { createHash } from 'node:crypto';
+import { createEnvelope, type DsseEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE } from '../bundle/dsse.js';
+import { parseStatementForSigning, type Statement } from '../bundle/intoto.js';
+import { type BundleJson, type BundleParts, serializeBundle } from '../bundle/serialize.js';
+import { PolicyError, SigstoreError, UsageError } from '../errors.js';
+import type { JsonObject } from '../lib/json.js';
+import type { HashAlgorithm } from '../lib/signature.js';
+import { IdentityToken } from '../oidc/token.js';
+import type { ClientTrustConfig } from '../trust/client-config.js';
+import type { Service, SigningConfig } from '../trust/signing-config.js';
+import type { TrustMaterial } from '../trust/trusted-root.js';
+import type { VerificationPolicy } from '../verify/policy.js';
+import type { Artifact, CertificateSigner } from '../verify/types.js';
+import { Verifier } from '../verify/verifier.js';
+import { type IssuedCertificate, requestCertificate, type TokenLike } from './fulcio.js';
+import { EphemeralKey, KEY_TYPES, type KeyType } from './keys.js';
+import { createEntryV1, dsseV001, hashedRekordV001, type TlogEntryJson } from './rekor-v1.js';
+import { createEntryV2, dsseV002, hashedRekordV002 } from './rekor-v2.js';
+import { selectService, selectServices } from './select.js';
+import { requestTimestamp } from './tsa.js';
+
+/**
+ * Options of a {@link Signer}. Trust comes from `trustConfig`, or from `trustedRoot` and
+ * `signingConfig` together; the identity from `identityToken` or `tokenProvider`.
+ *
+ * @example
+ * ```ts
+ * const options: SignerOptions = {
+ *   trustConfig: parseClientTrustConfig(readFileSync('trust_config.json', 'utf8')),
+ *   identityToken: process.env.SIGSTORE_IDENTITY_TOKEN,
+ *   rekorVersion: 2,
+ *   keyType: 'p384',
+ * };
+ * ```
+ */
+export interface SignerOptions {
+  /** A client trust config: the trusted root and the signing config. */
+  trustConfig?: ClientTrustConfig;
+  /** The trusted root (with `signingConfig`, instead of `trustConfig`). */
+  trustedRoot?: TrustMaterial;
+  /** The signing config (with `trustedRoot`, instead of `trustConfig`). */
+  signingConfig?: SigningConfig;
+  /** An OIDC identity token (the raw JWT or a parsed {@link IdentityToken}). */
+  identityToken?: string | IdentityToken;
+  /** Called for a token whenever a certificate is needed (instead of `identityToken`). */
+  tokenProvider?: () => Promise<string | IdentityToken> | string | IdentityToken;
+  /** The audience tokens must be for (default `sigstore`). */
+  audience?: string;
+  /** Rekor API version to use: 1 or 2. Default: the highest the signing config offers. */
+  rekorVersion?: 1 | 2;
+  /** The ephemeral key type (default `p256`). */
+  keyType?: KeyType;
+  /** Ask the signing config's timestamp authorities for RFC 3161 timestamps (default true). */
+  timestamps?: boolean;
+  /** How many artifacts are signed concurrently by {@link Signer.signMany} (default 16). */
+  concurrency?: number;
+  /** Per-request timeout in ms (default 30 s; transient failures are retried). */
+  timeoutMs?: number;
+  /** Progress messages (never contain tokens). */
+  log?: (message: string) => void;
+}
+
+/** The services a session uses, selected from the signing config. */
+interface Services {
+  fulcio: Service;
+  rekor: Service[];
+  tsa: Service[];
+}
+
+/** One key and its certificate. */
+interface Session {
+  key: EphemeralKey;
+  cert: IssuedCertificate;
+}
+
+/** Accepts only the session's own certificate: our key, certified for our identity. */
+class OwnCertificate implements VerificationPolicy {
+  constructor(private readonly raw: Buffer) {}
+  check(signer: CertificateSigner): void {
+    if (!signer.certificate.raw.equals(this.raw)) throw new PolicyError('WRONG_CERTIFICATE', 'the bundle is not signed with the certificate of this signing session');
+  }
+  describe(): string {
+    return 'the signing session certificate';
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in order; first error wins. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed: unknown;
+  let hasFailed = false;
+  const worker = async () => {
+    while (!hasFailed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!, i);
+      } catch (e) {
+        if (!hasFailed) {
+          hasFailed = true;
+          failed = e;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (hasFailed) throw failed;
+  return out;
+}
+
+/** The digest algorithm a key's hashedrekord entries use. */
+function digestAlgorithm(key: EphemeralKey): HashAlgorithm {
+  return key.hash ?? 'sha256';
+}
+
+/**
+ * Signs artifacts and in-toto statements with Sigstore: an ephemeral key, a Fulcio certificate,
+ * transparency log entries and timestamps, as verified v0.3 bundles.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs';
+ * import { Signer, parseClientTrustConfig } from 'sigstore-ts';
+ * const signer = new Signer({
+ *   trustConfig: parseClientTrustConfig(readFileSync('trust_config.json', 'utf8')),
+ *   identityToken: process.env.SIGSTORE_IDENTITY_TOKEN,
+ * });
+ * const bundle = await signer.sign({ path: 'dist/pkg-1.0.tar.gz' });
+ * writeFileSync('dist/pkg-1.0.tar.gz.sigstore.json', JSON.stringify(bundle));
+ * const many = await signer.signMany([{ path: 'a.whl' }, { path: 'b.tar.gz' }]);
+ * const attestation = await signer.attest({
+ *   _type: 'https://in-toto.io/Statement/v1',
+ *   subject: [{ name: 'a.whl', digest: { sha256: '...' } }],
+ *   predicateType: 'https://example.com/predicate/v1',
+ *   predicate: {},
+ * });
+ * ```
+ */
+export class Signer {
+  /** The trusted root bundles are verified against. */
+  readonly trustedRoot: TrustMaterial;
+  /** The signing config services are selected from. */
+  readonly signingConfig: SigningConfig;
+  readonly keyType: KeyType;
+  readonly #options: SignerOptions;
+  readonly #verifier: Verifier;
+  #services: Services | undefined;
+  #session: Promise<Session> | undefined;
+
+  constructor(options: SignerOptions) {
+    const trustedRoot = options.trustConfig?.trustedRoot ?? options.trustedRoot;
+    const signingConfig = options.trustConfig?.signingConfig ?? options.signingConfig;
+    if (options.trustConfig && (options.trustedRoot || options.signingConfig)) {
+      throw new UsageError('USAGE', 'give either trustConfig or trustedRoot and signingConfig, not both');
+    }
+    if (!trustedRoot || !signingConfig) throw new UsageError('USAGE', 'a Signer needs a trustConfig, or a trustedRoot and a signingConfig');
+    if (options.identityToken === undefined && options.tokenProvider === undefined) {
+      throw new UsageError('USAGE', 'a Signer needs an identityToken or a tokenProvider');
+    }
+    const keyType = options.keyType ?? 'p256';
+    if (!KEY_TYPES.includes(keyType)) throw new UsageError('USAGE', `unknown key type ${JSON.stringify(keyType)} (choose from ${KEY_TYPES.join(', ')})`);
+    if (options.rekorVersion !== undefined && options.rekorVersion !== 1 && options.rekorVersion !== 2) {
+      throw new UsageError('USAGE', `unsupported Rekor version ${JSON.stringify(options.rekorVersion)} (choose 1 or 2)`);
+    }
+    this.trustedRoot = trustedRoot;
+    this.signingConfig = signingConfig;
+    this.keyType = keyType;
+    this.#options = options;
+    this.#verifier = new Verifier(trustedRoot);
+  }
+
+  #log(m: string): void {
+    this.#options.log?.(m);
+  }
+
+  /**
+   * The services this signer uses, selected from the signing config (valid now, API versions,
+   * selectors). Throws when the config cannot satisfy them; makes no request.
+   */
+  services(): { fulcio: string; rekor: { url: string; version: number }[]; tsa: string[] } {
+    const s = this.#selectServices();
+    return { fulcio: s.fulcio.url, rekor: s.rekor.map((r) => ({ url: r.url, version: r.majorApiVersion })), tsa: s.tsa.map((t) => t.url) };
+  }
+
+  #selectServices(): Services {
+    if (this.#services) return this.#services;
+    const cfg = this.signingConfig;
+    const source = cfg.source;
+    const fulcio = selectService(cfg.caUrls, { versions: [1], what: 'Fulcio CA', source });
+    const rekor = selectServices(cfg.rekorTlogUrls, cfg.rekorTlogConfig, {
+      versions: this.#options.rekorVersion ? [this.#options.rekorVersion] : [2, 1],
+      what: this.#options.rekorVersion ? `Rekor v${this.#options.rekorVersion} log` : 'Rekor log',
+      source,
+    });
+    const tsa = this.#options.timestamps === false || cfg.tsaUrls.length === 0 ? [] : selectServices(cfg.tsaUrls, cfg.tsaConfig, { versions: [1], what: 'timestamp authority', source });
+    if (rekor.some((r) => r.majorApiVersion === 2) && tsa.length === 0) {
+      throw new SigstoreError(
+        'TSA_REQUIRED',
+        `Rekor v2 entries carry no integrated time, so a signed timestamp is needed, but ${this.#options.timestamps === false ? 'timestamps are disabled' : `the signing config ${source} names no usable timestamp authority`}`,
+      );
+    }
+    this.#services = { fulcio, rekor, tsa };
+    return this.#services;
+  }
+
+  async #token(): Promise<TokenLike> {
+    const o = this.#options;
+    const t = o.tokenProvider ? await o.tokenProvider() : o.identityToken!;
+    if (t instanceof IdentityToken) {
+      if (!t.inValidityPeriod()) throw new SigstoreError('IDENTITY_TOKEN_EXPIRED', `the identity token ${t.source ?? ''} has expired`.replace('  ', ' '));
+      return t;
+    }
+    return new IdentityToken(t, { audience: o.audience ?? 'sigstore', source: o.tokenProvider ? 'from the token provider' : 'given to the signer' });
+  }
+
+  /** The session's key and certificate, renewed when the certificate is about to expire. */
+  async #getSession(): Promise<Session> {
+    if (this.#session) {
+      const s = await this.#session.catch(() => undefined);
+      if (s && s.cert.certificate.notAfter.getTime() - Date.now() > 60_000) return s;
+      this.#session = undefined;
+    }
+    this.#session = (async () => {
+      const services = this.#selectServices();
+      const token = await this.#token();
+      const key = new EphemeralKey(this.keyType);
+      this.#log(`requesting a signing certificate from ${services.fulcio.url}`);
+      const cert = await requestCertificate({
+        baseUrl: services.fulcio.url,
+        token,
+        key,
+        trust: this.trustedRoot,
+        ...(this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {}),
+      });
+      this.#log(`certificate issued for ${cert.identity}${cert.issuer ? ` (issuer ${cert.issuer})` : ''}`);
+      return { key, cert };
+    })();
+    // A failed session is not cached: the next call tries again.
+    this.#session.catch(() => {
+      this.#session = undefined;
+    });
+    return this.#session;
+  }
+
+  /** Log entries from every selected log and timestamps from every selected TSA, concurrently. */
+  async #witness(
+    services: Services,
+    signature: Buffer,
+    entries: { v1: () => JsonObject; v2: () => JsonObject },
+  ): Promise<{ tlogEntries: TlogEntryJson[]; timestamps: Buffer[] }> {
+    const timeout = this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {};
+    const [tlogEntries, timestamps] = await Promise.all([
+      Promise.all(services.rekor.map((r) => (r.majorApiVersion === 2 ? createEntryV2(r.url, entries.v2(), timeout) : createEntryV1(r.url, entries.v1(), timeout)))),
+      Promise.all(services.tsa.map((t) => requestTimestamp(t.url, signature, this.trustedRoot, timeout))),
+    ]);
+    return { tlogEntries, timestamps };
+  }
+
+  async #verify(parts: BundleParts, artifact: Artifact, session: Session, what: string): Promise<BundleJson> {
+    const bundle = serializeBundle(parts);
+    try {
+      await this.#verifier.verify(bundle, artifact, new OwnCertificate(session.cert.certificate.raw));
+    } catch (e) {
+      const m = e instanceof Error ? e.message : String(e);
+      const step = (e as { step?: string }).step;
+      throw new SigstoreError('SIGNED_BUNDLE_INVALID', `the bundle for ${what} does not verify${step ? ` at step ${step}` : ''}, so it was not written: ${m}`, { cause: e });
+    }
+    return bundle;
+  }
+
+  /**
+   * Signs one artifact (a file, bytes, or a SHA-256/384 digest) and returns its verified bundle.
+   *
+   * @example
+   * ```ts
+   * const bundle = await signer.sign({ path: 'a.txt' });
+   * const fromBytes = await signer.sign(new TextEncoder().encode('hello'));
+   * ```
+   */
+  async sign(artifact: Artifact | Uint8Array): Promise<BundleJson> {
+    const a: Artifact = artifact instanceof Uint8Array ? { data: artifact } : artifact;
+    if (this.keyType === 'ed25519') {
+      throw new UsageError(
+        'KEY_TYPE_UNSUPPORTED',
+        'Ed25519 keys cannot sign artifacts for a transparency log (hashedrekord entries are verified from a digest, which Ed25519 cannot sign); use p256 or p384, or attest (DSSE)',
+      );
+    }
+    const services = this.#selectServices();
+    const session = await this.#getSession();
+    const key = session.key;
+    const alg = digestAlgorithm(key);
+    let digest: Buffer;
+    let signature: Buffer;
+    let label: string;
+    if ('path' in a) {
+      ({ digest, signature } = await key.signFile(a.path));
+      label = a.path;
+    } else if ('data' in a) {
+      const data = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+      digest = createHash(alg).update(data).digest();
+      signature = key.sign(data);
+      label = 'the data';
+    } else {
+      if (a.digest.algorithm !== alg) {
+        throw new UsageError('DIGEST_ALGORITHM_MISMATCH', `a ${key.type} key signs ${alg} digests; this digest is ${a.digest.algorithm}`);
+      }
+      digest = a.digest.value;
+      signature = await key.signDigest(digest);
+      label = `${alg}:${digest.toString('hex')}`;
+    }
+    const cert = session.cert.certificate.raw;
+    const { tlogEntries, timestamps } = await this.#witness(services, signature, {
+      v1: () => hashedRekordV001({ algorithm: alg, value: digest }, signature, cert),
+      v2: () => hashedRekordV002(digest, signature, cert, key.keyDetails),
+    });
+    const parts: BundleParts = {
+      certificate: cert,
+      tlogEntries,
+      timestamps,
+      content: { kind: 'messageSignature', digest: { algorithm: alg, value: digest }, signature },
+    };
+    // Verify against what was signed; a file is checked against its digest (it could change meanwhile).
+    return this.#verify(parts, 'path' in a ? { digest: { algorithm: alg, value: digest } } : a, session, label);
+  }
+
+  /**
+   * Signs many artifacts with one certificate, concurrently (log and TSA requests in parallel).
+   * Resolves to the bundles in order, or rejects with the first failure.
+   *
+   * @example
+   * ```ts
+   * const bundles = await signer.signMany(['a.whl', 'b.tar.gz'].map((path) => ({ path })));
+   * ```
+   */
+  async signMany(artifacts: (Artifact | Uint8Array)[]): Promise<BundleJson[]> {
+    if (artifacts.length === 0) return [];
+    await this.#getSession();
+    return pool(artifacts, this.#options.concurrency ?? 16, (a) => this.sign(a));
+  }
+
+  /**
+   * Signs an in-toto statement as a DSSE envelope and returns its verified bundle. A statement
+   * given as bytes or text is signed exactly as given (after checking it).
+   *
+   * @example
+   * ```ts
+   * const bundle = await signer.attest(readFileSync('statement.json'));
+   * ```
+   */
+  async attest(statement: Statement | Buffer | string): Promise<BundleJson> {
+    const { statement: st, payload } =
+      typeof statement === 'string' || Buffer.isBuffer(statement)
+        ? parseStatementForSigning(statement)
+        : parseStatementForSigning(Buffer.from(JSON.stringify(statement), 'utf8'));
+    const artifact = subjectArtifact(st);
+    const services = this.#selectServices();
+    const session = await this.#getSession();
+    const key = session.key;
+    const envelope: DsseEnvelope = createEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, (pae) => key.sign(pae));
+    const cert = session.cert.certificate.raw;
+    const { tlogEntries, timestamps } = await this.#witness(services, envelope.signature, {
+      v1: () => dsseV001(JSON.stringify(envelopeToJson(envelope)), cert),
+      v2: () => dsseV002(envelope, cert, key.keyDetails),
+    });
+    const name = st.subject[0]?.name;
+    return this.#verify({ certificate: cert, tlogEntries, timestamps, content: { kind: 'dsseEnvelope', envelope } }, artifact, session, name ? `the statement about ${name}` : 'the statement');
+  }
+
+  /**
+   * Signs many statements with one certificate, concurrently.
+   *
+   * @example
+   * ```ts
+   * const bundles = await signer.attestMany(statements);
+   * ```
+   */
+  async attestMany(statements: (Statement | Buffer | string)[]): Promise<BundleJson[]> {
+    if (statements.length === 0) return [];
+    await this.#getSession();
+    return pool(statements, this.#options.concurrency ?? 16, (s) => this.attest(s));
+  }
+}
+
+/** A digest artifact for one of the statement's subjects (what the self-verification checks). */
+function subjectArtifact(st: Statement): Artifact {
+  for (const alg of ['sha256', 'sha384', 'sha512'] as const) {
+    for (const s of st.subject) {
+      const hex = s.digest[alg];
+      const len = { sha256: 64, sha384: 96, sha512: 128 }[alg];
+      if (typeof hex === 'string' && hex.length === len && /^[0-9a-fA-F]+$/.test(hex)) {
+        return { digest: { algorithm: alg, value: Buffer.from(hex, 'hex') } };
+      }
+    }
+  }
+  throw new UsageError('STATEMENT_INVALID', 'the statement has no subject with a sha256, sha384 or sha512 digest, so the signed attestation could not be verified');
+}
