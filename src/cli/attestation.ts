@@ -1,6 +1,439 @@
-/** `sigstore attestation` (not implemented yet). */
-import { SigstoreError } from '../errors.js';
+/**
+ * `sigstore attestation sign|verify|verify-provenance|convert|inspect`: PEP 740 attestations for
+ * Python package distributions (wheels and sdists), with the rules of the `pypi-attestations`
+ * reference tool.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { link, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { SigstoreError, UsageError, VerificationError } from '../errors.js';
+import { type Attestation, parseAttestation, serializeAttestation } from '../pypi/attestation.js';
+import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
+import { Distribution, parseDistributionFilename } from '../pypi/distribution.js';
+import { parseProvenance } from '../pypi/provenance.js';
+import { describePublisher } from '../pypi/publisher.js';
+import { type AttestationVerificationResult, parseRepositoryUrl, verifyAttestation, verifyProvenance } from '../pypi/verify.js';
+import { loadTrustMaterial } from '../trust/load.js';
+import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
+import { Verifier } from '../verify/verifier.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage } from './args.js';
+import { describeResult, resultToJson } from './format.js';
+import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore attestation is not implemented yet');
+const HELP = `usage: sigstore attestation [-h] COMMAND ...
+
+PEP 740 attestations for Python package distributions (wheels and sdists)
+
+commands:
+  sign                sign distributions, writing DIST.publish.attestation next to each
+  verify              verify distributions against their attestations and a signer identity
+  verify-provenance   verify a distribution against a PyPI provenance file and its Trusted Publisher
+  convert             convert a PEP 740 attestation to a Sigstore bundle, or a bundle to an attestation
+  inspect             show what an attestation, bundle or provenance contains (does NOT verify)
+
+Run \`sigstore attestation COMMAND --help\` for a command's options.
+`;
+
+const TRUST_OPTS: Options = {
+  offline: { type: 'boolean' },
+  'trusted-root': { type: 'string' },
+};
+
+const TRUST_HELP = `  --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
+  --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root;
+                          the global --staging selects the staging root)`;
+
+const VERIFY_OPTS: Options = {
+  ...TRUST_OPTS,
+  identity: { type: 'string', multiple: true },
+  'identity-regexp': { type: 'string', multiple: true },
+  issuer: { type: 'string' },
+  'issuer-regexp': { type: 'string' },
+  attestation: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+};
+
+const HELP_VERIFY = `usage: sigstore attestation verify [options] --identity IDENTITY DIST [DIST ...]
+
+verify each Python distribution (wheel or sdist) against its PEP 740 attestations: DIST.publish.attestation
+and DIST.slsa.attestation, whichever exist (at least one must), or the one given with --attestation.
+Every Sigstore check runs (signature, transparency log entry, certificate chain, SCT, trusted time),
+the signer must match the identity, and the attestation's statement must have exactly one subject,
+naming this file (file names compared normalised) with its sha256 digest.
+
+options:
+  --identity IDENTITY        the signer identity to expect (a certificate SAN: workflow URI, email, ...);
+                             repeatable ("any of")
+  --identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable
+  --issuer URL               the OIDC issuer to expect (default: any issuer)
+  --issuer-regexp REGEX      a fully anchored regular expression for the OIDC issuer
+  --attestation FILE         the attestation to verify with; only with a single DIST
+${TRUST_HELP}
+  --json                     print the structured results as JSON on stdout
+  -q, --quiet                print only OK:/FAIL: lines
+  -v, --verbose              more detail on failures (stack traces)
+  -h, --help                 show this help message and exit
+
+Each attestation prints \`OK: DIST (FILE)\` or \`FAIL: DIST (FILE) [step]: reason\` on stderr.
+Exit status: 0 all verified, 1 a failure, 2 a usage error.
+`;
+
+const PROVENANCE_OPTS: Options = {
+  ...TRUST_OPTS,
+  'provenance-file': { type: 'string' },
+  repository: { type: 'string' },
+  'service-account': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+};
+
+const HELP_PROVENANCE = `usage: sigstore attestation verify-provenance [options] --provenance-file FILE (--repository URL | --service-account EMAIL) DIST
+
+verify a Python distribution against a PyPI provenance file (as PyPI's integrity API serves it):
+every attestation bundle's Trusted Publisher must be the expected one, and each of its attestations
+must verify for DIST with a signing certificate whose claims match that publisher:
+  GitHub   issuer GitHub Actions; Source Repository URI https://github.com/OWNER/REPO; Build Config
+           URI https://github.com/OWNER/REPO/.github/workflows/WORKFLOW@(ref or commit)
+  GitLab   issuer https://gitlab.com; Source Repository URI https://gitlab.com/PATH; Build Config
+           URI https://gitlab.com/PATH//CI_CONFIG_FILE@(ref or commit)
+  Google   the service account email as the identity, issuer https://accounts.google.com
+
+options:
+  --provenance-file FILE     the provenance file (required)
+  --repository URL           the repository that must have published DIST: https://github.com/OWNER/REPO
+                             or https://gitlab.com/NAMESPACE/PROJECT
+  --service-account EMAIL    the Google Cloud service account that must have published DIST
+${TRUST_HELP}
+  --json                     print the structured result as JSON on stdout
+  -q, --quiet                print only the OK:/FAIL: line
+  -v, --verbose              more detail on failures (stack traces)
+  -h, --help                 show this help message and exit
+`;
+
+const CONVERT_OPTS: Options = {
+  'output-file': { type: 'string', short: 'o' },
+  to: { type: 'string' },
+  overwrite: { type: 'boolean' },
+};
+
+const HELP_CONVERT = `usage: sigstore attestation convert [options] --output-file OUT FILE
+
+convert a PEP 740 attestation into the Sigstore bundle it stands for, or a Sigstore bundle (a DSSE
+bundle with an in-toto statement, signed with a certificate) into a PEP 740 attestation. The
+direction follows from FILE's content. Conversion is lossless: the certificate, the transparency
+log entries, the statement and the signature are carried over as they are. An attestation cannot
+hold RFC 3161 timestamps: they are dropped when the bundle's log entries date the signature, and
+the bundle is refused otherwise. Nothing is verified.
+
+options:
+  -o, --output-file OUT      where to write the result (\`-\` for stdout)
+  --to KIND                  check the direction: \`bundle\` or \`attestation\`
+  --overwrite                replace OUT if it exists (by default an existing file is never overwritten)
+  -h, --help                 show this help message and exit
+`;
+
+const SIGN_HELP_NOTE = `usage: sigstore attestation sign [options] DIST [DIST ...]
+
+sign each Python distribution as an in-toto statement (its file name and sha256 digest as the one
+subject) with the PyPI publish predicate (https://docs.pypi.org/attestations/publish/v1), writing
+the PEP 740 attestation to DIST.publish.attestation.
+`;
+
+/**
+ * Writes `text` to `path` atomically (a temporary file in the same directory, then a rename), and
+ * never over an existing file unless `overwrite` (the no-clobber case links the temporary file
+ * into place, which fails if the destination exists, even if it appeared meanwhile).
+ */
+async function writeOutput(path: string, text: string, { overwrite = false } = {}): Promise<void> {
+  if (!overwrite && existsSync(path)) usage(`refusing to overwrite ${path} (use --overwrite)`);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text.endsWith('\n') ? text : `${text}\n`, { flag: 'wx', mode: 0o644 });
+    if (overwrite) {
+      await rename(tmp, path);
+    } else {
+      try {
+        await link(tmp, path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') usage(`refusing to overwrite ${path} (use --overwrite)`);
+        throw e;
+      }
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new SigstoreError('OUTPUT_UNWRITABLE', `cannot write ${path}: ${(e as Error).message}`);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+function subcommand(argv: string[]): { sub: string | undefined; rest: string[] } {
+  const i = argv.findIndex((a) => !a.startsWith('-'));
+  if (i < 0) return { sub: undefined, rest: argv };
+  return { sub: argv[i], rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+}
+
+function readInput(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+  }
+}
+
+function checkDistPath(path: string): void {
+  parseDistributionFilename(basename(path));
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    usage(`distribution ${path} does not exist`);
+  }
+  if (!st!.isFile()) usage(`distribution ${path} is not a file`);
+}
+
+async function verifierFor(p: Parsed): Promise<Verifier> {
+  exclusive(p, ['trusted-root', 'trust-config', 'staging']);
+  exclusive(p, ['trusted-root', 'instance']);
+  // Fields beyond the trust file and staging are passed on when the trust loader knows them.
+  const source: Record<string, unknown> = {
+    trustedRoot: str(p, 'trusted-root'),
+    trustConfig: str(p, 'trust-config'),
+    staging: flag(p, 'staging'),
+  };
+  if (str(p, 'instance') !== undefined) source.instance = str(p, 'instance');
+  if (str(p, 'trust-cache') !== undefined) source.cacheDir = str(p, 'trust-cache');
+  if (flag(p, 'offline')) source.offline = true;
+  return new Verifier(await loadTrustMaterial(source as Parameters<typeof loadTrustMaterial>[0]));
+}
+
+function identityPolicy(p: Parsed): VerificationPolicy {
+  exclusive(p, ['issuer', 'issuer-regexp']);
+  const ids = strs(p, 'identity');
+  const idRes = strs(p, 'identity-regexp');
+  if (ids.length === 0 && idRes.length === 0) usage('the following arguments are required: --identity (or --identity-regexp)');
+  const issuer = str(p, 'issuer');
+  const issuerRegexp = str(p, 'issuer-regexp') ?? (issuer === undefined ? '.*' : undefined);
+  const alts = [
+    ...ids.map((identity) => new Identity({ identity, issuer, issuerRegexp })),
+    ...idRes.map((identityRegexp) => new Identity({ identityRegexp, issuer, issuerRegexp })),
+  ];
+  return alts.length === 1 ? alts[0]! : new AnyOf(alts);
+}
+
+function loadAttestation(path: string): Attestation {
+  return parseAttestation(readInput(path, 'attestation'));
+}
+
+function failLine(label: string, e: Error): string {
+  const step = e instanceof VerificationError ? ` [${e.step}]` : '';
+  return `FAIL: ${label}${step}: ${e.message}\n`;
+}
+
+/** Errors that belong to one input (reported as FAIL) rather than to the whole run. */
+function isInputFailure(e: unknown): e is SigstoreError {
+  if (!(e instanceof SigstoreError)) return false;
+  return !(e instanceof UsageError) || e instanceof VerificationError;
+}
+
+function verifiedJson(label: string, attestationPath: string, r: AttestationVerificationResult): Record<string, unknown> {
+  return {
+    ...resultToJson(label, attestationPath, r.result),
+    attestation: attestationPath,
+    distribution: { name: r.distribution.name, sha256: r.distribution.digest },
+    predicateType: r.predicateType,
+  };
+}
+
+async function runVerify(argv: string[]): Promise<number> {
+  const p = parse(argv, VERIFY_OPTS);
+  if (flag(p, 'help')) {
+    process.stdout.write(HELP_VERIFY);
+    return 0;
+  }
+  const policy = identityPolicy(p);
+  if (p.positionals.length === 0) usage('at least one DIST is required');
+  const attestationFlag = str(p, 'attestation');
+  if (attestationFlag !== undefined && p.positionals.length > 1) usage('--attestation can only be used with a single DIST');
+  const seen = new Set<string>();
+  const jobs: { dist: string; attestation: string }[] = [];
+  for (const dist of p.positionals) {
+    if (seen.has(dist)) usage(`distribution ${dist} is given more than once`);
+    seen.add(dist);
+    checkDistPath(dist);
+    const found = attestationFlag !== undefined ? [attestationFlag] : [`${dist}.publish.attestation`, `${dist}.slsa.attestation`].filter((f) => existsSync(f));
+    if (found.length === 0) usage(`no attestation found for ${dist} (looked for ${dist}.publish.attestation and ${dist}.slsa.attestation); give one with --attestation`);
+    for (const a of found) jobs.push({ dist, attestation: a });
+  }
+  const verifier = await verifierFor(p);
+  const json = flag(p, 'json');
+  const quiet = flag(p, 'quiet');
+  const out: unknown[] = [];
+  let failed = 0;
+  const dists = new Map<string, Distribution>();
+  for (const job of jobs) {
+    const label = `${job.dist} (${job.attestation})`;
+    try {
+      let dist = dists.get(job.dist);
+      if (!dist) {
+        dist = await Distribution.fromFile(job.dist);
+        dists.set(job.dist, dist);
+      }
+      const r = await verifyAttestation(verifier, loadAttestation(job.attestation), dist, policy);
+      process.stderr.write(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
+      if (json) out.push(verifiedJson(job.dist, job.attestation, r));
+    } catch (e) {
+      if (!isInputFailure(e)) throw e;
+      failed++;
+      process.stderr.write(failLine(label, e));
+      if (flag(p, 'verbose') && e.stack) process.stderr.write(`${e.stack}\n`);
+      if (json) {
+        const v = e as Partial<VerificationError>;
+        out.push({ input: job.dist, attestation: job.attestation, verified: false, error: { step: v.step, code: e.code, message: e.message } });
+      }
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+async function runVerifyProvenance(argv: string[]): Promise<number> {
+  const p = parse(argv, PROVENANCE_OPTS);
+  if (flag(p, 'help')) {
+    process.stdout.write(HELP_PROVENANCE);
+    return 0;
+  }
+  const provenanceFile = str(p, 'provenance-file');
+  if (provenanceFile === undefined) usage('the following arguments are required: --provenance-file (fetching provenance from PyPI is not supported)');
+  const repository = str(p, 'repository');
+  const serviceAccount = str(p, 'service-account');
+  exclusive(p, ['repository', 'service-account']);
+  if (repository === undefined && serviceAccount === undefined) usage('the following arguments are required: --repository (or --service-account for Google Cloud publishers)');
+  if (p.positionals.length !== 1) usage('verify-provenance takes exactly one DIST');
+  const distPath = p.positionals[0]!;
+  checkDistPath(distPath);
+  const expected = repository !== undefined ? { repository } : { serviceAccount: serviceAccount! };
+  // A bad URL is a usage error, found before any work.
+  if (repository !== undefined) parseRepositoryUrl(repository);
+  const verifier = await verifierFor(p);
+  const json = flag(p, 'json');
+  try {
+    const dist = await Distribution.fromFile(distPath);
+    const provenance = parseProvenance(readInput(provenanceFile!, 'provenance file'));
+    const r = await verifyProvenance(verifier, provenance, dist, expected);
+    const lines: string[] = [];
+    for (const b of r.bundles) {
+      lines.push(`  publisher: ${describePublisher(b.publisher)}`);
+      for (const a of b.attestations) {
+        lines.push(`  attestation: predicate ${a.predicateType}`);
+        lines.push(...describeResult(a.result).trimEnd().split('\n').map((l) => `  ${l}`));
+      }
+    }
+    process.stderr.write(`OK: ${distPath}\n${flag(p, 'quiet') ? '' : `${lines.join('\n')}\n`}`);
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            input: distPath,
+            provenance: provenanceFile,
+            verified: true,
+            distribution: { name: dist.name, sha256: dist.digest },
+            bundles: r.bundles.map((b) => ({ publisher: b.publisher, attestations: b.attestations.map((a) => verifiedJson(distPath, provenanceFile!, a)) })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    if (!isInputFailure(e)) throw e;
+    process.stderr.write(failLine(distPath, e));
+    if (flag(p, 'verbose') && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (json) {
+      const v = e as Partial<VerificationError>;
+      process.stdout.write(`${JSON.stringify({ input: distPath, provenance: provenanceFile, verified: false, error: { step: v.step, code: e.code, message: e.message } }, null, 2)}\n`);
+    }
+    return 1;
+  }
+}
+
+async function runConvert(argv: string[]): Promise<number> {
+  const p = parse(argv, CONVERT_OPTS);
+  if (flag(p, 'help')) {
+    process.stdout.write(HELP_CONVERT);
+    return 0;
+  }
+  if (p.positionals.length !== 1) usage('convert takes exactly one FILE');
+  const output = str(p, 'output-file');
+  if (output === undefined) usage('the following arguments are required: --output-file');
+  const to = str(p, 'to');
+  if (to !== undefined && to !== 'bundle' && to !== 'attestation') usage(`--to must be bundle or attestation (got ${JSON.stringify(to)})`);
+  const input = p.positionals[0]!;
+  const data = readInput(input, 'input');
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch (e) {
+    throw new SigstoreError('CONVERT_INPUT_INVALID', `${input} is not JSON (${(e as Error).message})`);
+  }
+  const isBundle = typeof json === 'object' && json !== null && 'mediaType' in json;
+  const target = isBundle ? 'attestation' : 'bundle';
+  if (to !== undefined && to !== target) usage(`${input} is ${isBundle ? 'a Sigstore bundle' : 'not a Sigstore bundle'}: it converts to ${target === 'bundle' ? 'a bundle' : 'an attestation'}, not ${to === 'bundle' ? 'a bundle' : 'an attestation'}`);
+  let text: string;
+  if (isBundle) {
+    text = serializeAttestation(bundleToAttestation(json as Record<string, unknown>));
+  } else {
+    text = JSON.stringify(attestationToBundle(parseAttestation(json as Record<string, unknown>)).json);
+  }
+  if (output === '-') {
+    process.stdout.write(`${text}\n`);
+  } else {
+    await writeOutput(output!, text, { overwrite: flag(p, 'overwrite') });
+    process.stderr.write(`Converted ${isBundle ? 'Sigstore bundle to PEP 740 attestation' : 'PEP 740 attestation to Sigstore bundle'}: ${output}\n`);
+  }
+  return 0;
+}
+
+async function runSign(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(SIGN_HELP_NOTE);
+    return 0;
+  }
+  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore attestation sign needs the signer, which is not available yet');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { sub, rest } = subcommand(argv);
+  switch (sub) {
+    case 'verify':
+      return runVerify(rest);
+    case 'verify-provenance':
+      return runVerifyProvenance(rest);
+    case 'convert':
+      return runConvert(rest);
+    case 'sign':
+      return runSign(rest);
+    case 'inspect': {
+      const p = parse(rest, { json: { type: 'boolean' } });
+      if (flag(p, 'help')) {
+        process.stdout.write(INSPECT_HELP('sigstore attestation inspect'));
+        return 0;
+      }
+      if (p.positionals.length === 0) usage('at least one FILE is required');
+      return inspectFiles(p.positionals, flag(p, 'json'));
+    }
+    case undefined:
+      if (argv.includes('-h') || argv.includes('--help')) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      process.stderr.write(HELP);
+      return usage('attestation needs a command: sign, verify, verify-provenance, convert or inspect');
+    default:
+      return usage(`unknown attestation command '${sub}' (choose from sign, verify, verify-provenance, convert, inspect)`);
+  }
 }

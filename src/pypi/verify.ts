@@ -116,6 +116,37 @@ export interface ProvenanceExpectation {
   serviceAccount?: string;
 }
 
+/**
+ * Reads a repository URL, `https://github.com/OWNER/REPO` or `https://gitlab.com/NAMESPACE/PROJECT`
+ * (a trailing slash is tolerated), into its host and path. Throws {@link UsageError} otherwise.
+ *
+ * @example
+ * ```ts
+ * import { parseRepositoryUrl } from 'sigstore-ts';
+ * parseRepositoryUrl('https://gitlab.com/group/sub/project'); // { host: 'gitlab.com', path: 'group/sub/project' }
+ * ```
+ */
+export function parseRepositoryUrl(repository: string): { host: 'github.com' | 'gitlab.com'; path: string } {
+  const bad = (): never => {
+    throw new UsageError(
+      'USAGE',
+      `unsupported or invalid repository URL ${JSON.stringify(repository)}: expected https://github.com/OWNER/REPO or https://gitlab.com/NAMESPACE/PROJECT`,
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(repository);
+  } catch {
+    return bad();
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password || url.port) bad();
+  if (url.host !== 'github.com' && url.host !== 'gitlab.com') bad();
+  const path = url.pathname.replace(/^\//, '').replace(/\/$/, '');
+  const parts = path.split('/');
+  if (parts.length < 2 || parts.some((x) => x === '') || (url.host === 'github.com' && parts.length !== 2)) bad();
+  return { host: url.host as 'github.com' | 'gitlab.com', path };
+}
+
 function mismatch(m: string): never {
   throw new PolicyError('POLICY_PUBLISHER_MISMATCH', m);
 }
@@ -136,19 +167,10 @@ export function checkPublisher(publisher: Publisher, expected: ProvenanceExpecta
     throw new UsageError('USAGE', 'give the expected Trusted Publisher: a repository URL or a service account email');
   }
   if (expected.repository !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(expected.repository);
-    } catch {
-      throw new UsageError('USAGE', `unsupported or invalid repository URL ${JSON.stringify(expected.repository)}`);
-    }
-    if (url.protocol !== 'https:' || (url.host !== 'github.com' && url.host !== 'gitlab.com') || url.search || url.hash || url.username) {
-      throw new UsageError('USAGE', `unsupported or invalid repository URL ${JSON.stringify(expected.repository)}: expected https://github.com/OWNER/REPO or https://gitlab.com/NAMESPACE/PROJECT`);
-    }
-    const path = url.pathname.replace(/^\/+/, '').replace(/\/$/, '');
-    if (publisher.kind === 'Google') mismatch(`provenance was signed by a Google Cloud service account (${publisher.email}), but a ${url.host} repository was expected`);
-    const host = publisher.kind === 'GitHub' ? 'github.com' : 'gitlab.com';
-    if (host !== url.host) mismatch(`provenance was signed by a ${host} repository, but expected a ${url.host} repository`);
+    const { host, path } = parseRepositoryUrl(expected.repository);
+    if (publisher.kind === 'Google') mismatch(`provenance was signed by a Google Cloud service account (${publisher.email}), but a ${host} repository was expected`);
+    const actual = publisher.kind === 'GitHub' ? 'github.com' : 'gitlab.com';
+    if (actual !== host) mismatch(`provenance was signed by a ${actual} repository, but expected a ${host} repository`);
     if (publisher.repository !== path) mismatch(`provenance was signed by repository "${publisher.repository}", expected "${path}"`);
   }
   if (expected.serviceAccount !== undefined) {
