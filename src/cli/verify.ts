@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UsageError, VerificationError } from '../errors.js';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
+import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, VerificationResult } from '../verify/types.js';
@@ -207,19 +208,21 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(sub === 'identity' ? HELP_IDENTITY : HELP_GITHUB);
     return 0;
   }
-  exclusive(p, ['trusted-root', 'trust-config', 'staging']);
-  exclusive(p, ['trusted-root', 'instance']);
+  const trustSource = trustSourceFromFlags({
+    trustedRoot: str(p, 'trusted-root'),
+    trustConfig: str(p, 'trust-config'),
+    staging: flag(p, 'staging'),
+    instance: str(p, 'instance'),
+    trustCache: str(p, 'trust-cache'),
+    offline: flag(p, 'offline'),
+  });
   if (str(p, 'certificate') || str(p, 'cert') || str(p, 'signature') || str(p, 'sig')) {
     if (flag(p, 'offline')) usage('--certificate/--signature verification needs the transparency log: it cannot be used with --offline');
     usage('detached --certificate/--signature verification is not supported yet; use a bundle');
   }
   const policy = sub === 'identity' ? identityPolicy(p) : githubPolicy(p);
   const inputs = resolveInputs(p.positionals, str(p, 'bundle'));
-  const trust = await loadTrustMaterial({
-    trustedRoot: str(p, 'trusted-root'),
-    trustConfig: str(p, 'trust-config'),
-    staging: flag(p, 'staging'),
-  });
+  const trust = await loadTrustMaterial(trustSource);
   const verifier = new Verifier(trust);
   const verbose = flag(p, 'verbose');
   const json = flag(p, 'json');
