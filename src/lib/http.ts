@@ -18,8 +18,10 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Attempts for transient failures (default 4: one try and three retries). */
   attempts?: number;
-  /** First backoff delay in ms (default 250; doubles, with jitter, capped at 4 s). */
+  /** First backoff delay in ms (default 250; doubles, with jitter, capped at `maxBackoffMs`). */
   backoffMs?: number;
+  /** Longest single backoff delay in ms, also for `Retry-After` (default 4000). */
+  maxBackoffMs?: number;
   /** Largest accepted response body (default 16 MiB). */
   maxBytes?: number;
 }
@@ -28,21 +30,52 @@ export interface HttpResponse {
   status: number;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  /** How many attempts it took (more than one when transient failures were retried). */
+  attempts?: number;
   /** The body as JSON; throws a NetworkError naming the service when it is not. */
   json<T = unknown>(): T;
 }
 
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-/** Whether a host is excluded from proxying by NO_PROXY. */
+function ipv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((x) => x > 255)) return undefined;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+/**
+ * Whether a host is excluded from proxying by NO_PROXY (or no_proxy): `*`, host names (with or
+ * without a leading `.` or `*.`, matching subdomains), optional `:port`, IPv4 addresses and
+ * IPv4 CIDR ranges (`10.0.0.0/8`), bracketed or bare IPv6 addresses.
+ */
 export function noProxy(host: string, port: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const list = (env.NO_PROXY ?? env.no_proxy ?? '').split(/[\s,]+/).filter(Boolean);
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return list.some((entry) => {
-    if (entry === '*') return true;
-    const [name, p] = entry.toLowerCase().split(/:(?=\d+$)/) as [string, string | undefined];
+  const hIp = ipv4(h);
+  return list.some((raw) => {
+    if (raw === '*') return true;
+    let entry = raw.toLowerCase();
+    let p: string | undefined;
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    if (bracketed) {
+      entry = bracketed[1]!;
+      p = bracketed[2];
+    } else if (!entry.includes('::') && (entry.match(/:/g) ?? []).length === 1) {
+      [entry, p] = entry.split(':') as [string, string];
+    }
     if (p && p !== port) return false;
-    const bare = name.replace(/^\*?\./, '');
+    const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(entry);
+    if (cidr) {
+      const net = ipv4(cidr[1]!);
+      const bitsN = Number(cidr[2]);
+      if (net === undefined || hIp === undefined || bitsN > 32) return false;
+      const mask = bitsN === 0 ? 0 : (0xffffffff << (32 - bitsN)) >>> 0;
+      return (net & mask) === (hIp & mask);
+    }
+    const bare = entry.replace(/^\*?\./, '');
     return h === bare || h.endsWith(`.${bare}`);
   });
 }
@@ -58,6 +91,14 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | 
   } catch {
     throw new NetworkError('PROXY_INVALID', `the proxy setting ${JSON.stringify(raw)} is not a URL`);
   }
+}
+
+/** Transport errors that retrying cannot fix: TLS and certificate failures, unknown hosts. */
+const PERMANENT_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ERR_INVALID_|ENOTFOUND|ERR_UNESCAPED_CHARACTERS|EPROTO$)/;
+
+function transportFailure(e: Error): HttpFailure {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return new HttpFailure(code && !e.message.includes(code) ? `${e.message} (${code})` : e.message, !PERMANENT_CODES.test(code));
 }
 
 class HttpFailure extends Error {
@@ -89,14 +130,21 @@ async function tunnel(proxy: URL, host: string, port: string, timeoutMs: number)
       timeout: timeoutMs,
     });
     req.on('connect', (res, socket) => {
-      if (res.statusCode === 200) resolve(socket);
+      if (res.statusCode === 200) {
+        socket.setTimeout(0);
+        resolve(socket);
+      }
       else {
         socket.destroy();
         reject(new HttpFailure(`proxy ${proxy.host} refused the tunnel (HTTP ${res.statusCode})`, false, res.statusCode));
       }
     });
     req.on('timeout', () => req.destroy(new HttpFailure(`proxy ${proxy.host} timed out`, true)));
-    req.on('error', (e) => reject(e instanceof HttpFailure ? e : new HttpFailure(`cannot reach proxy ${proxy.host}: ${e.message}`, true)));
+    req.on('error', (e) => {
+      if (e instanceof HttpFailure) return reject(e);
+      const f = transportFailure(e);
+      reject(new HttpFailure(`cannot reach proxy ${proxy.host}: ${f.message}`, f.transient));
+    });
     req.end();
   });
 }
@@ -114,7 +162,15 @@ async function attempt(req: HttpRequest, url: URL, timeoutMs: number, maxBytes: 
   if (proxy && isHttps) {
     const tls = await import('node:tls');
     const socket = await tunnel(proxy, url.hostname, port, timeoutMs);
-    Object.assign(options, { host: url.hostname, port, servername: url.hostname, createConnection: () => tls.connect({ socket, servername: url.hostname }) });
+    const { isIP } = await import('node:net');
+    const bare = url.hostname.replace(/^\[|\]$/g, '');
+    const servername = isIP(bare) ? undefined : bare;
+    Object.assign(options, {
+      host: bare,
+      port,
+      ...(servername ? { servername } : {}),
+      createConnection: () => tls.connect({ socket, ...(servername ? { servername } : {}) }),
+    });
   } else if (proxy) {
     Object.assign(options, { host: proxy.hostname, port: proxy.port || 80 });
     Object.assign(headers, proxyAuth(proxy), { host: url.host });
@@ -124,24 +180,40 @@ async function attempt(req: HttpRequest, url: URL, timeoutMs: number, maxBytes: 
   }
   options.path = path;
   return new Promise<HttpResponse>((resolve, reject) => {
+    let timedOut = false;
+    const timeoutFailure = () => new HttpFailure(`no complete answer within ${timeoutMs} ms`, true);
+    // The socket timeout catches silence; this deadline also catches a response that trickles.
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      r.destroy(timeoutFailure());
+    }, timeoutMs);
+    deadline.unref?.();
+    const settle = (f: () => void) => {
+      clearTimeout(deadline);
+      f();
+    };
+    const fail = (e: HttpFailure) => settle(() => reject(timedOut ? timeoutFailure() : e));
     const r: ClientRequest = mod.request(options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
         if (size > maxBytes) {
+          settle(() => reject(new HttpFailure(`response larger than ${maxBytes} bytes`, false)));
           res.destroy();
-          reject(new HttpFailure(`response larger than ${maxBytes} bytes`, false));
           return;
         }
         chunks.push(c);
       });
-      res.on('error', (e) => reject(new HttpFailure(`connection failed while reading the response: ${e.message}`, true)));
-      res.on('aborted', () => reject(new HttpFailure('the response was cut off', true)));
+      res.on('error', (e) => fail(e instanceof HttpFailure ? e : new HttpFailure(`the response was cut off (${e.message})`, true)));
+      res.on('aborted', () => fail(new HttpFailure('the response was cut off', true)));
+      res.on('close', () => {
+        if (!res.complete) fail(new HttpFailure('the response was cut off', true));
+      });
       res.on('end', () => {
-        if (!res.complete) return reject(new HttpFailure('the response was cut off', true));
+        if (!res.complete) return fail(new HttpFailure('the response was cut off', true));
         const buf = Buffer.concat(chunks);
-        resolve({
+        settle(() => resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           body: buf,
@@ -152,11 +224,14 @@ async function attempt(req: HttpRequest, url: URL, timeoutMs: number, maxBytes: 
               throw new NetworkError('RESPONSE_MALFORMED', `${req.service ?? url.host} answered with malformed JSON`);
             }
           },
-        });
+        }));
       });
     });
-    r.on('timeout', () => r.destroy(new HttpFailure(`no answer within ${timeoutMs} ms`, true)));
-    r.on('error', (e) => reject(e instanceof HttpFailure ? e : new HttpFailure(e.message, true)));
+    r.on('timeout', () => {
+      timedOut = true;
+      r.destroy(timeoutFailure());
+    });
+    r.on('error', (e) => fail(e instanceof HttpFailure ? e : transportFailure(e)));
     r.end(body);
   });
 }
@@ -179,16 +254,18 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   const attempts = Math.max(1, req.attempts ?? 4);
   const timeoutMs = req.timeoutMs ?? 30_000;
   const maxBytes = req.maxBytes ?? 16 * 1024 * 1024;
-  let delay = req.backoffMs ?? 250;
+  const maxDelay = Math.max(0, req.maxBackoffMs ?? 4000);
+  let delay = Math.min(req.backoffMs ?? 250, maxDelay);
   const service = req.service ?? url.host;
   let last = '';
   for (let i = 1; i <= attempts; i++) {
     try {
       const res = await attempt(req, url, timeoutMs, maxBytes);
+      res.attempts = i;
       if (!TRANSIENT_STATUS.has(res.status) || i === attempts) return res;
       last = `HTTP ${res.status}`;
       const retryAfter = Number(res.headers['retry-after']);
-      if (Number.isFinite(retryAfter) && retryAfter > 0) delay = Math.max(delay, Math.min(retryAfter * 1000, 4000));
+      if (Number.isFinite(retryAfter) && retryAfter > 0) delay = Math.max(delay, Math.min(retryAfter * 1000, maxDelay));
     } catch (e) {
       if (!(e instanceof HttpFailure) || !e.transient) {
         throw new NetworkError('REQUEST_FAILED', `${service} request to ${url.origin}${url.pathname} failed: ${(e as Error).message}`, { cause: e });
@@ -196,8 +273,8 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       last = e.message;
       if (i === attempts) break;
     }
-    await sleep(delay * (0.75 + Math.random() * 0.5));
-    delay = Math.min(delay * 2, 4000);
+    await sleep(Math.min(delay * (0.75 + Math.random() * 0.5), maxDelay));
+    delay = Math.min(delay * 2, maxDelay);
   }
   throw new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} failed after ${attempts} attempts: ${last}`);
 }
@@ -212,5 +289,7 @@ export function expectOk(res: HttpResponse, service: string, what: string): Http
   } catch {
     // not JSON: keep the text
   }
-  throw new NetworkError('SERVICE_ERROR', `${service} refused ${what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, { status: res.status });
+  const retried = res.attempts !== undefined && res.attempts > 1 ? ` after ${res.attempts} attempts` : '';
+  const verb = res.status >= 500 || TRANSIENT_STATUS.has(res.status) ? 'failed on' : 'refused';
+  throw new NetworkError('SERVICE_ERROR', `${service} ${verb} ${what}: HTTP ${res.status}${retried}${detail ? ` (${detail})` : ''}`, { status: res.status });
 }
