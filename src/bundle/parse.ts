@@ -96,7 +96,9 @@ const bundleFail: Fail = (m: string) => {
 function parseCert(v: unknown, path: string): Certificate {
   const der = b64(obj(v, path, bundleFail).rawBytes, `${path}.rawBytes`, bundleFail);
   try {
-    return new Certificate(der);
+    const cert = new Certificate(der);
+    void cert.publicKey; // parse the key now, so a bad one is refused here
+    return cert;
   } catch (e) {
     return bundleFail(`${path} is not a valid X.509 certificate (${(e as Error).message})`);
   }
@@ -224,6 +226,12 @@ export function parseBundle(input: string | Buffer | JsonObject): ParsedBundle {
   const tlogEntries = arr(vm.tlogEntries, 'verificationMaterial.tlogEntries', bundleFail).map((e, i) =>
     parseTlogEntry(e, i, version),
   );
+  const seen = new Set<string>();
+  for (const e of tlogEntries) {
+    const key = `${e.logId.toString('hex')}:${e.logIndex}`;
+    if (seen.has(key)) bundleFail(`tlogEntries lists log index ${e.logIndex} of the same log twice`);
+    seen.add(key);
+  }
   const tvd = optObj(vm.timestampVerificationData, 'verificationMaterial.timestampVerificationData', bundleFail);
   const timestamps = tvd
     ? arr(tvd.rfc3161Timestamps, 'timestampVerificationData.rfc3161Timestamps', bundleFail).map((t, i) =>

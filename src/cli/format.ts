@@ -19,7 +19,7 @@ export function resultToJson(input: string, bundlePath: string, r: VerificationR
             sha256: r.signer.certificate.fingerprint,
           },
         }
-      : { kind: 'key', hint: r.signer.hint };
+      : { kind: 'key', keyId: r.signer.keyId, hint: r.signer.hint };
   return {
     input,
     bundle: bundlePath,
@@ -45,7 +45,7 @@ export function describeResult(r: VerificationResult): string {
   if (r.signer.kind === 'certificate') {
     lines.push(`signer:  ${r.signer.identity}${r.signer.issuer ? ` (issuer ${r.signer.issuer})` : ''}`);
   } else {
-    lines.push(`signer:  managed key${r.signer.hint ? ` ${r.signer.hint}` : ''}`);
+    lines.push(`signer:  managed key sha256:${r.signer.keyId}`);
   }
   if (r.statement) lines.push(`signed:  in-toto statement, predicate ${r.statement.predicateType}`);
   for (const e of r.tlogEntries) lines.push(`log:     ${e.kind} ${e.version} entry, index ${e.logIndex}`);

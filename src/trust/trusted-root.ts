@@ -99,7 +99,9 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
     const p = `${path}.certChain.certificates[${i}]`;
     const der = b64(obj(c, p, fail).rawBytes, `${p}.rawBytes`, fail);
     try {
-      return new Certificate(der);
+      const cert = new Certificate(der);
+      void cert.publicKey; // parse the key now, so a bad one is refused here
+      return cert;
     } catch (e) {
       return fail(`${p} is not a valid certificate (${(e as Error).message})`);
     }

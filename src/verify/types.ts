@@ -66,6 +66,9 @@ export interface CertificateSigner {
 /** A managed key signer (bundle with a public key hint). */
 export interface KeySigner {
   kind: 'key';
+  /** SHA-256 of the verifying key's SubjectPublicKeyInfo, hex. */
+  keyId: string;
+  /** The bundle's key hint, as given: unauthenticated, for display only. */
   hint: string;
 }
 

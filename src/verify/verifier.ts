@@ -3,9 +3,10 @@
  * structured result. Order: key material, signature (over the artifact or DSSE PAE), log entry
  * body, transparency log proofs, RFC 3161 timestamps, trusted time, certificate chain, SCT, policy.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
+import { Der } from '../lib/der.js';
 import type { JsonObject } from '../lib/json.js';
 import { type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { type SignerMaterial, verifyTlogBody } from './body.js';
@@ -51,8 +52,14 @@ export type BundleInput = ParsedBundle | string | Buffer | JsonObject;
 function toKey(k: KeyPolicy['key']): KeyObject {
   if (typeof k === 'object' && !Buffer.isBuffer(k)) return k;
   try {
-    if (typeof k === 'string') return createPublicKey(k);
-    return createPublicKey({ key: k, format: 'der', type: 'spki' });
+    let der: Buffer;
+    if (typeof k === 'string') {
+      const m = k.match(/^\s*-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----\s*$/);
+      if (!m) throw new Error('expected one PEM "PUBLIC KEY" block');
+      der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+    } else der = k;
+    Der.parse(der); // exactly one DER element: no trailing bytes
+    return createPublicKey({ key: der, format: 'der', type: 'spki' });
   } catch (e) {
     throw new UsageError('KEY_INVALID', `the verification key is not a valid public key (${(e as Error).message})`);
   }
@@ -156,7 +163,8 @@ export class Verifier {
     }
 
     if (mat.kind === 'publicKey') {
-      return { signer: { kind: 'key', hint: mat.hint }, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+      const keyId = createHash('sha256').update(signerMaterial.publicKey!).digest('hex');
+      return { signer: { kind: 'key', keyId, hint: mat.hint }, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
     }
 
     // 7. Certificate chain at every trusted time.

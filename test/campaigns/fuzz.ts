@@ -1,0 +1,278 @@
+/**
+ * Fuzz campaign: structure-aware random mutation (seeded, reproducible) of bundle JSON, trusted
+ * roots, certificates (DER), timestamp tokens and PEM keys, fed to the parsers and the verifier.
+ * A finding is: an exception that is not one of ours (a crash), an input that takes over a
+ * second (a hang), or a mutated bundle that verifies although its authenticated bytes changed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DerError } from '../../src/lib/der.js';
+import { Certificate } from '../../src/lib/x509.js';
+import { parseBundle, parseTrustedRoot, SigstoreError, Verifier } from '../../src/index.js';
+import { verifyTimestamps } from '../../src/verify/timestamp.js';
+import { type Genuine, genuineBundles } from './tamper.js';
+
+/** mulberry32: a small seeded PRNG, so every finding can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type R = () => number;
+const pick = <T>(r: R, xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+const int = (r: R, n: number) => Math.floor(r() * n);
+
+function randomBytes(r: R, n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = int(r, 256);
+  return b;
+}
+
+function randomValue(r: R, depth = 0): unknown {
+  switch (int(r, depth > 2 ? 6 : 8)) {
+    case 0:
+      return null;
+    case 1:
+      return pick(r, [0, -1, 1, 2 ** 53, -(2 ** 63), 1.5, Number.MAX_VALUE]);
+    case 2:
+      return r() < 0.5;
+    case 3:
+      return pick(r, ['', ' ', '-1', '18446744073709551616', 'sha256:', '\u0000', 'x'.repeat(int(r, 5000)), '€']);
+    case 4:
+      return randomBytes(r, int(r, 80)).toString('base64');
+    case 5:
+      return randomBytes(r, int(r, 20)).toString('base64').replace(/=/g, '');
+    case 6:
+      return Array.from({ length: int(r, 4) }, () => randomValue(r, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: int(r, 4) }, (_, i) => [pick(r, ['rawBytes', 'logIndex', 'x', `k${i}`]), randomValue(r, depth + 1)]));
+  }
+}
+
+type Node = { parent: Record<string | number, unknown>; key: string | number; value: unknown };
+
+function nodes(v: unknown, out: Node[] = []): Node[] {
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as object)) {
+      out.push({ parent: v as Record<string, unknown>, key: Array.isArray(v) ? Number(k) : k, value: x });
+      nodes(x, out);
+    }
+  }
+  return out;
+}
+
+/** Applies 1-3 structure-aware mutations to a JSON document. */
+export function mutateJson(r: R, doc: unknown): unknown {
+  const copy = structuredClone(doc);
+  const count = 1 + int(r, 3);
+  for (let i = 0; i < count; i++) {
+    const all = nodes(copy);
+    if (all.length === 0) break;
+    const n = pick(r, all);
+    const op = int(r, 9);
+    if (op === 0) {
+      if (Array.isArray(n.parent)) n.parent.splice(n.key as number, 1);
+      else delete n.parent[n.key];
+    } else if (op === 1) n.parent[n.key] = randomValue(r);
+    else if (op === 2 && typeof n.value === 'string') {
+      const b = Buffer.from(n.value, 'base64');
+      if (b.length > 0) {
+        b[int(r, b.length)]! ^= 1 << int(r, 8);
+        n.parent[n.key] = b.toString('base64');
+      }
+    } else if (op === 3 && typeof n.value === 'string') n.parent[n.key] = n.value.slice(0, int(r, n.value.length + 1));
+    else if (op === 4 && Array.isArray(n.value) && n.value.length > 0) n.value.push(structuredClone(n.value[0]));
+    else if (op === 5 && Array.isArray(n.value)) n.value.length = 0;
+    else if (op === 6) {
+      const other = pick(r, all);
+      n.parent[n.key] = structuredClone(other.value);
+    } else if (op === 7 && typeof n.value === 'string' && /^\d+$/.test(n.value)) {
+      n.parent[n.key] = pick(r, ['-1', '0', String(BigInt(n.value) + BigInt(int(r, 1000)) - 500n), '99999999999999999999']);
+    } else if (op === 8 && typeof n.value === 'string') {
+      const s = n.value;
+      const at = int(r, s.length + 1);
+      n.parent[n.key] = s.slice(0, at) + String.fromCharCode(int(r, 128)) + s.slice(at + 1);
+    }
+  }
+  return copy;
+}
+
+/** Mutates DER bytes: bit flips, truncation, byte insertion, length-octet damage. */
+export function mutateDer(r: R, der: Buffer): Buffer {
+  let b = Buffer.from(der);
+  const count = 1 + int(r, 3);
+  for (let i = 0; i < count; i++) {
+    const op = int(r, 5);
+    if (op === 0 && b.length) b[int(r, b.length)]! ^= 1 << int(r, 8);
+    else if (op === 1) b = b.subarray(0, int(r, b.length));
+    else if (op === 2) {
+      const at = int(r, b.length + 1);
+      b = Buffer.concat([b.subarray(0, at), randomBytes(r, 1 + int(r, 4)), b.subarray(at)]);
+    } else if (op === 3 && b.length > 2) b[1 + int(r, Math.min(4, b.length - 1))] = pick(r, [0x80, 0x84, 0xff, 0x00, 0x81]);
+    else if (op === 4 && b.length) b[int(r, b.length)] = pick(r, [0x30, 0x31, 0x02, 0x04, 0x06, 0xa0, 0x00]);
+  }
+  return b;
+}
+
+/**
+ * The authenticated content of a bundle: its signed core (certificate, signature, payload) and
+ * the sets of log entries and timestamps. A verified mutant is a finding unless its core is the
+ * original's and its entries and timestamps are among the original's (dropping extra evidence
+ * while the rest still verifies is not a change to authenticated bytes).
+ */
+function authenticated(bundleText: string): { core: string; entries: string[]; timestamps: string[] } | undefined {
+  try {
+    const b = parseBundle(bundleText);
+    const hex = (x: Buffer | undefined) => x?.toString('hex') ?? '-';
+    const core = [
+      b.material.kind === 'certificate' ? hex(b.material.certificate.raw) : 'key', // the key hint is unauthenticated
+      b.content.kind === 'messageSignature'
+        ? hex(b.content.signature)
+        : [hex(b.content.envelope.payload), b.content.envelope.payloadType, hex(b.content.envelope.signatures[0]?.sig)].join('/'),
+    ].join('|');
+    // An entry's proof and promise are each optional evidence (v0.1 needs only the promise):
+    // a mutant may drop one, but what it keeps must be the original's.
+    const entries = b.tlogEntries.flatMap((e) => [
+      [hex(e.canonicalizedBody), hex(e.logId), e.logIndex, e.integratedTime].join('|'),
+      ...(e.signedEntryTimestamp ? [`set|${hex(e.signedEntryTimestamp)}`] : []),
+      ...(e.inclusionProof ? [[
+        hex(e.inclusionProof?.rootHash),
+        e.inclusionProof?.treeSize,
+        e.inclusionProof?.logIndex,
+        e.inclusionProof?.checkpoint?.split('\n\n')[0],
+        (e.inclusionProof?.hashes ?? []).map(hex).join(','),
+      ].join('|')] : []),
+    ]);
+    return { core, entries, timestamps: b.timestamps.map(hex) };
+  } catch {
+    return undefined;
+  }
+}
+
+function changedAuthenticated(original: string, mutated: string): boolean {
+  const a = authenticated(original)!;
+  const b = authenticated(mutated);
+  if (!b) return true;
+  return b.core !== a.core || b.entries.some((e) => !a.entries.includes(e)) || b.timestamps.some((t) => !a.timestamps.includes(t));
+}
+
+export interface FuzzReport {
+  iterations: number;
+  byTarget: Record<string, number>;
+  rejected: number;
+  accepted: number;
+  findings: { seed: number; target: string; problem: string }[];
+  slowestMs: number;
+}
+
+function isOurs(e: unknown): boolean {
+  return e instanceof SigstoreError || e instanceof DerError;
+}
+
+const TARGETS = ['bundle', 'trusted-root', 'certificate', 'timestamp', 'pem-key'] as const;
+
+/** Runs `iterations` fuzz inputs starting at `seed`; findings are saved under `saveDir`. */
+export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { iterations: number; seed?: number; saveDir?: string }): Promise<FuzzReport> {
+  const genuine = await genuineBundles();
+  const report: FuzzReport = { iterations: 0, byTarget: {}, rejected: 0, accepted: 0, findings: [], slowestMs: 0 };
+  const verifiers = new Map<Genuine, Verifier>(genuine.map((g) => [g, new Verifier(g.trust)]));
+  const certs: Buffer[] = [];
+  const tokens: { token: Buffer; signature: Buffer; g: Genuine }[] = [];
+  for (const g of genuine) {
+    const b = parseBundle(g.bundle);
+    if (b.material.kind === 'certificate') certs.push(b.material.certificate.raw);
+    const sig = b.content.kind === 'messageSignature' ? b.content.signature : b.content.envelope.signatures[0]!.sig;
+    for (const t of b.timestamps) tokens.push({ token: t, signature: sig, g });
+  }
+  const keyCase = genuine.find((g) => 'key' in g.policy);
+  for (let i = 0; i < iterations; i++) {
+    const s = seed + i;
+    const r = rng(s);
+    const target = TARGETS[s % TARGETS.length]!;
+    report.byTarget[target] = (report.byTarget[target] ?? 0) + 1;
+    const g = pick(r, genuine);
+    const started = performance.now();
+    let input: string | Buffer = '';
+    try {
+      if (target === 'bundle') {
+        const mutated = JSON.stringify(mutateJson(r, JSON.parse(g.bundle)));
+        input = mutated;
+        try {
+          await verifiers.get(g)!.verify(mutated, { path: g.artifactPath }, g.policy);
+          report.accepted++;
+          if (changedAuthenticated(g.bundle, mutated)) report.findings.push({ seed: s, target, problem: 'a bundle whose authenticated bytes changed verified' });
+        } catch (e) {
+          if (!isOurs(e)) throw e;
+          report.rejected++;
+        }
+      } else if (target === 'trusted-root') {
+        const mutated = JSON.stringify(mutateJson(r, g.trust.json));
+        input = mutated;
+        try {
+          const trust = parseTrustedRoot(mutated);
+          await new Verifier(trust).verify(g.bundle, { path: g.artifactPath }, g.policy);
+          report.accepted++;
+        } catch (e) {
+          if (!isOurs(e)) throw e;
+          report.rejected++;
+        }
+      } else if (target === 'certificate') {
+        const der = mutateDer(r, pick(r, certs));
+        input = der;
+        try {
+          const c = new Certificate(der);
+          void [c.subjectAltNames, c.keyUsage, c.extKeyUsage, c.basicConstraints, c.subjectKeyId, c.authorityKeyId];
+          report.accepted++;
+        } catch (e) {
+          if (!isOurs(e)) throw e;
+          report.rejected++;
+        }
+      } else if (target === 'timestamp') {
+        if (tokens.length === 0) continue;
+        const t = pick(r, tokens);
+        const der = mutateDer(r, t.token);
+        input = der;
+        try {
+          verifyTimestamps([der], t.signature, t.g.trust);
+          report.accepted++;
+          // A mutated token may still verify only if the change was outside what its signature covers.
+        } catch (e) {
+          if (!isOurs(e)) throw e;
+          report.rejected++;
+        }
+      } else if (target === 'pem-key' && keyCase) {
+        const pem = String((keyCase.policy as { key: string }).key);
+        const body = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+        const mutatedBody = mutateDer(r, Buffer.from(body, 'base64')).toString('base64');
+        const mutated = `-----BEGIN PUBLIC KEY-----\n${mutatedBody}\n-----END PUBLIC KEY-----\n`;
+        input = mutated;
+        try {
+          await verifiers.get(keyCase)!.verify(keyCase.bundle, { path: keyCase.artifactPath }, { key: mutated });
+          report.accepted++;
+          if (mutatedBody !== body) report.findings.push({ seed: s, target, problem: 'a bundle verified with a mutated key' });
+        } catch (e) {
+          if (!isOurs(e)) throw e;
+          report.rejected++;
+        }
+      }
+    } catch (e) {
+      report.findings.push({ seed: s, target, problem: `crash: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}` });
+    }
+    const ms = performance.now() - started;
+    report.slowestMs = Math.max(report.slowestMs, ms);
+    if (ms > 1000) report.findings.push({ seed: s, target, problem: `slow: ${ms.toFixed(0)} ms` });
+    report.iterations++;
+    if (saveDir && report.findings.at(-1)?.seed === s) {
+      mkdirSync(saveDir, { recursive: true });
+      writeFileSync(join(saveDir, `${target}-${s}.${typeof input === 'string' ? 'txt' : 'der'}`), input);
+    }
+  }
+  return report;
+}
