@@ -4,7 +4,6 @@
  * A finding is: an exception that is not one of ours (a crash), an input that takes over a
  * second (a hang), or a mutated bundle that verifies although its authenticated bytes changed.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DerError } from '../../src/lib/der.js';

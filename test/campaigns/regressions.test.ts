@@ -1,0 +1,23 @@
+/**
+ * Replays the fuzz campaign's saved findings (test/fixtures/fuzz-findings): each must now be
+ * refused with one of sigstore-ts's own errors.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { parseTrustedRoot, TrustError, UsageError, Verifier } from '../../src/index.js';
+import { genuineBundles } from './tamper.js';
+
+const dir = join(import.meta.dirname, '..', 'fixtures', 'fuzz-findings');
+
+it('a trusted root with an undecodable CA key is refused when parsed', () => {
+  assert.throws(() => parseTrustedRoot(readFileSync(join(dir, 'trusted-root-626.txt'), 'utf8')), TrustError);
+});
+
+it('a PEM key with trailing bytes is refused', async () => {
+  const g = (await genuineBundles()).find((x) => 'key' in x.policy)!;
+  for (const f of ['pem-key-354.txt', 'pem-key-1629.txt']) {
+    await assert.rejects(new Verifier(g.trust).verify(g.bundle, { path: g.artifactPath }, { key: readFileSync(join(dir, f), 'utf8') }), UsageError);
+  }
+});
