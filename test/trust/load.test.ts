@@ -1,0 +1,217 @@
+/**
+ * Choosing trust material without the network: explicit files (trusted root v0.1/v0.2, client
+ * trust configs, malformed ones refused with the field named), the embedded public-good
+ * material with no cache, read-only or unusable cache directories, --offline with fresh and
+ * expired caches. Nothing here refreshes, so tuf-js must never be loaded (checked last).
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { TrustError, UsageError } from '../../src/errors.js';
+import { cachePaths, commitCache } from '../../src/trust/cache.js';
+import { EMBEDDED } from '../../src/trust/embedded.js';
+import { trustSourceFromFlags } from '../../src/trust/instances.js';
+import { loadSigningConfigJson, loadTrust, loadTrustMaterial, resetTrustMemory } from '../../src/trust/load.js';
+import { CONFORMANCE_DIR } from '../helpers/conformance.js';
+import { tempDir } from './helpers.js';
+
+const tmp = tempDir('sigstore-load-');
+after(() => tmp.cleanup());
+
+const embeddedRootExpiry = (kind: 'production' | 'staging') => new Date((EMBEDDED[kind].tufRoot as { signed: { expires: string } }).signed.expires);
+
+function writeJson(name: string, value: unknown): string {
+  const path = join(tmp.dir, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+
+function collect(): { warnings: string[]; onWarning: (m: string) => void } {
+  const warnings: string[] = [];
+  return { warnings, onWarning: (m) => warnings.push(m) };
+}
+
+/** Puts `trustedRoot` into a cache for `url`, with a timestamp expiring at `expires`. */
+function seedCache(dir: string, url: string, trustedRoot: object, expires: Date, signingConfig?: object): void {
+  const tr = Buffer.from(JSON.stringify(trustedRoot));
+  const targets: Record<string, unknown> = { 'trusted_root.json': { length: tr.length, hashes: { sha256: createHash('sha256').update(tr).digest('hex') } } };
+  const files = new Map([['trusted_root.json', tr]]);
+  if (signingConfig) {
+    const sc = Buffer.from(JSON.stringify(signingConfig));
+    targets['signing_config.v0.2.json'] = { length: sc.length, hashes: { sha256: createHash('sha256').update(sc).digest('hex') } };
+    files.set('signing_config.v0.2.json', sc);
+  }
+  const m = (type: string, version: number, exp: Date, extra = {}) =>
+    Buffer.from(JSON.stringify({ signatures: [], signed: { _type: type, version, expires: exp.toISOString(), ...extra } }));
+  commitCache(cachePaths(url, dir), {
+    metadata: new Map([
+      ['root.json', m('root', 5, new Date(Date.now() + 365 * 86400_000))],
+      ['targets.json', m('targets', 9, new Date(Date.now() + 86400_000), { targets })],
+      ['snapshot.json', m('snapshot', 9, expires)],
+      ['timestamp.json', m('timestamp', 42, expires)],
+    ]),
+    targets: files,
+  });
+}
+
+describe('explicit trust files', () => {
+  it('reads a trusted root with the v0.1 and the v0.2 media type', async () => {
+    const v01 = writeJson('tr01.json', EMBEDDED.production.trustedRoot);
+    const v02 = writeJson('tr02.json', { ...EMBEDDED.production.trustedRoot, mediaType: 'application/vnd.dev.sigstore.trustedroot.v0.2+json' });
+    for (const trustedRoot of [v01, v02]) {
+      const { trustMaterial, origin, signingConfigJson } = await loadTrust({ trustedRoot });
+      assert.ok(trustMaterial.tlogs.length > 0);
+      assert.equal(origin.kind, 'file');
+      assert.equal(signingConfigJson, undefined);
+    }
+  });
+
+  it('refuses a trusted root whose transparency log has no validFor.start, naming the field', async () => {
+    const trustedRoot = join(CONFORMANCE_DIR, 'trust-root-tlog-missing-validity-start_fail', 'trusted_root.json');
+    await assert.rejects(loadTrustMaterial({ trustedRoot }), (e: Error) => e instanceof TrustError && /tlogs\[\d+\]\.publicKey\.validFor\.start/.test(e.message));
+  });
+
+  it('reads a client trust config: its trusted root and its signing config', async () => {
+    const trustConfig = writeJson('tc.json', {
+      mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
+      trustedRoot: EMBEDDED.staging.trustedRoot,
+      signingConfig: EMBEDDED.staging.signingConfig,
+    });
+    const active = await loadTrust({ trustConfig });
+    assert.equal(active.origin.kind, 'trust-config');
+    assert.deepEqual(active.signingConfigJson, EMBEDDED.staging.signingConfig);
+    assert.deepEqual(await loadSigningConfigJson({ trustConfig }), EMBEDDED.staging.signingConfig);
+  });
+
+  it('refuses malformed client trust configs, naming what is wrong', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.2+json', trustedRoot: {}, signingConfig: {} }, /unsupported mediaType/],
+      [{ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', signingConfig: {} }, /trustedRoot is missing/],
+      [{ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trustedRoot: EMBEDDED.staging.trustedRoot }, /signingConfig is missing/],
+      [
+        {
+          mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
+          trustedRoot: { ...EMBEDDED.staging.trustedRoot, tlogs: [{ baseUrl: 'x' }] },
+          signingConfig: {},
+        },
+        /tlogs\[0\]\.publicKey must be an object/,
+      ],
+      ['[1,2]', /not a JSON object/],
+    ];
+    for (const [i, [doc, re]] of cases.entries()) {
+      const trustConfig = join(tmp.dir, `bad-tc-${i}.json`);
+      writeFileSync(trustConfig, typeof doc === 'string' ? doc : JSON.stringify(doc));
+      await assert.rejects(loadTrustMaterial({ trustConfig }), (e: Error) => e instanceof TrustError && re.test(e.message), `case ${i}`);
+    }
+  });
+
+  it('says when a file cannot be read', async () => {
+    await assert.rejects(loadTrustMaterial({ trustedRoot: join(tmp.dir, 'nope.json') }), (e: Error) => e instanceof UsageError && /no such file/.test(e.message));
+  });
+});
+
+describe('selection', () => {
+  it('refuses contradictory sources', async () => {
+    await assert.rejects(loadTrustMaterial({ staging: true, instance: 'https://tuf.example' }), UsageError);
+    await assert.rejects(loadTrustMaterial({ trustedRoot: 'a', trustConfig: 'b' }), /--trusted-root and --trust-config cannot be used together/);
+    await assert.rejects(loadTrust({ offline: true, refresh: true }), UsageError);
+    await assert.rejects(loadSigningConfigJson({ trustedRoot: 'a' }), /verification only/);
+    assert.throws(() => trustSourceFromFlags({ staging: true, trustConfig: 'x' }), /--trust-config and --staging cannot be used together/);
+    assert.throws(() => trustSourceFromFlags({ instance: 'ftp://x' }), /only http and https/);
+  });
+
+  it('builds a source from flags', () => {
+    assert.deepEqual(trustSourceFromFlags({ instance: 'http://127.0.0.1:9/tuf/', trustCache: '/c', offline: true, staging: false }), {
+      instance: 'http://127.0.0.1:9/tuf',
+      cacheDir: '/c',
+      offline: true,
+    });
+  });
+});
+
+describe('public-good material with no cache', () => {
+  for (const kind of ['production', 'staging'] as const) {
+    it(`uses the embedded ${kind} material without the network, warning only when it is past its TUF expiry`, async () => {
+      resetTrustMemory();
+      const { warnings, onWarning } = collect();
+      const active = await loadTrust({ staging: kind === 'staging', cacheDir: join(tmp.dir, `empty-${kind}`), onWarning });
+      assert.equal(active.origin.kind, 'embedded');
+      assert.equal(active.origin.instance, kind);
+      assert.deepEqual(active.trustedRootJson, EMBEDDED[kind].trustedRoot);
+      const stale = embeddedRootExpiry(kind).getTime() <= Date.now();
+      assert.equal(active.origin.stale, stale);
+      assert.equal(warnings.length, stale ? 1 : 0);
+      if (stale) assert.match(warnings[0]!, /expired on .* update-trust-root/);
+    });
+  }
+
+  it('works when the cache directory cannot exist (a file is in the way)', async () => {
+    const blocker = join(tmp.dir, 'file-not-dir');
+    writeFileSync(blocker, 'x');
+    const t = await loadTrustMaterial({ cacheDir: join(blocker, 'cache'), onWarning: () => {} });
+    assert.match(t.source, /embedded production/);
+  });
+
+  it('with --offline, says when the embedded material is past its TUF expiry', async () => {
+    const { warnings, onWarning } = collect();
+    const active = await loadTrust({ offline: true, cacheDir: join(tmp.dir, 'empty-offline'), onWarning });
+    assert.equal(active.origin.kind, 'embedded');
+    assert.equal(warnings.length, active.origin.stale ? 1 : 0);
+    if (active.origin.stale) assert.match(warnings[0]!, /expired; using it anyway because of --offline/);
+  });
+
+  it('gives the embedded signing config when nothing else is available offline', async () => {
+    assert.deepEqual(await loadSigningConfigJson({ staging: true, offline: true, cacheDir: join(tmp.dir, 'empty-sc'), onWarning: () => {} }), EMBEDDED.staging.signingConfig);
+  });
+});
+
+describe('cached material', () => {
+  const url = 'http://127.0.0.1:9/tuf'; // nothing listens on port 9: any request would fail
+
+  it('is used while fresh, without the network, and says where it came from', async () => {
+    const dir = join(tmp.dir, 'fresh');
+    seedCache(dir, url, EMBEDDED.staging.trustedRoot, new Date(Date.now() + 3600_000), EMBEDDED.staging.signingConfig);
+    const { warnings, onWarning } = collect();
+    const active = await loadTrust({ instance: url, cacheDir: dir, onWarning });
+    assert.equal(active.origin.kind, 'tuf');
+    assert.equal(active.origin.refreshed, false);
+    assert.equal(active.origin.timestampVersion, 42);
+    assert.equal(active.origin.rootVersion, 5);
+    assert.match(active.origin.description, /TUF repository http:\/\/127\.0\.0\.1:9\/tuf \(cached in .*timestamp v42/);
+    assert.deepEqual(active.trustedRootJson, EMBEDDED.staging.trustedRoot);
+    assert.deepEqual(await loadSigningConfigJson({ instance: url, cacheDir: dir, onWarning }), EMBEDDED.staging.signingConfig);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('replaces the embedded copy of a public-good instance while fresh', async () => {
+    const dir = join(tmp.dir, 'fresh-prod');
+    seedCache(dir, EMBEDDED.production.tufUrl, EMBEDDED.staging.trustedRoot, new Date(Date.now() + 3600_000));
+    const active = await loadTrust({ cacheDir: dir, onWarning: () => assert.fail('no warning expected') });
+    assert.equal(active.origin.kind, 'tuf');
+    assert.deepEqual(active.trustedRootJson, EMBEDDED.staging.trustedRoot);
+  });
+
+  it('is used offline after it expired, with a warning', async () => {
+    const dir = join(tmp.dir, 'expired');
+    seedCache(dir, url, EMBEDDED.staging.trustedRoot, new Date(Date.now() - 60_000));
+    const { warnings, onWarning } = collect();
+    const active = await loadTrust({ instance: url, cacheDir: dir, offline: true, onWarning });
+    assert.equal(active.origin.stale, true);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /TUF repository http:\/\/127\.0\.0\.1:9\/tuf .*expired .*because of --offline/);
+  });
+
+  it('refuses an instance that was never pinned, pointing at trust-instance', async () => {
+    const other = 'http://127.0.0.1:9/other';
+    await assert.rejects(loadTrustMaterial({ instance: other, cacheDir: join(tmp.dir, 'none'), offline: true }), (e: Error) => e instanceof TrustError && /trust-instance ROOT_JSON --instance http:\/\/127\.0\.0\.1:9\/other/.test(e.message));
+    await assert.rejects(loadTrustMaterial({ instance: other, cacheDir: join(tmp.dir, 'none') }), (e: Error) => e instanceof TrustError && /not trusted yet/.test(e.message));
+  });
+});
+
+it('never loaded tuf-js (no refresh happened in this file)', () => {
+  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /[\\/]node_modules[\\/](tuf-js|@tufjs)[\\/]/.test(k));
+  assert.deepEqual(loaded, []);
+});
