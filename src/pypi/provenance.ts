@@ -69,8 +69,22 @@ export function parseProvenance(input: string | Buffer | JsonObject): Provenance
   return { version: 1, attestationBundles };
 }
 
+/** A JSON value with every object's keys sorted (as PyPI's integrity API serves provenance). */
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sorted((v as JsonObject)[k])]),
+    );
+  }
+  return v;
+}
+
 /**
- * Serialises a provenance object to compact JSON in PyPI's shape.
+ * Serialises a provenance object to compact JSON in PyPI's shape (keys sorted, as PyPI's
+ * integrity API serves it).
  *
  * @example
  * ```ts
@@ -79,11 +93,13 @@ export function parseProvenance(input: string | Buffer | JsonObject): Provenance
  * ```
  */
 export function serializeProvenance(p: Provenance): string {
-  return JSON.stringify({
-    attestation_bundles: p.attestationBundles.map((b) => ({
-      attestations: b.attestations.map((a) => attestationToJson(a)),
-      publisher: publisherToJson(b.publisher),
-    })),
-    version: p.version,
-  });
+  return JSON.stringify(
+    sorted({
+      attestation_bundles: p.attestationBundles.map((b) => ({
+        attestations: b.attestations.map((a) => attestationToJson(a)),
+        publisher: publisherToJson(b.publisher),
+      })),
+      version: p.version,
+    }),
+  );
 }
