@@ -99,10 +99,9 @@ const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
 function resolveInputs(positionals: string[], bundleFlag: string | undefined): Input[] {
   if (positionals.length === 0) usage('at least one FILE_OR_DIGEST is required');
   if (bundleFlag && positionals.length > 1) usage('--bundle can only be used with a single input');
-  const seen = new Set<string>();
+  const dup = positionals.find((p, i) => positionals.indexOf(p) !== i);
+  if (dup !== undefined) usage(`input ${dup} is given more than once`);
   return positionals.map((p) => {
-    if (seen.has(p)) usage(`input ${p} is given more than once`);
-    seen.add(p);
     const m = p.match(DIGEST_RE);
     let artifact: Artifact;
     if (m && !existsSync(p)) {
@@ -116,6 +115,7 @@ function resolveInputs(positionals: string[], bundleFlag: string | undefined): I
         return usage(`input ${p} does not exist`);
       }
       if (st.isDirectory()) usage(`input ${p} is a directory`);
+      if (!st.isFile()) usage(`input ${p} is not a regular file`);
       artifact = { path: p };
     }
     let bundlePath = bundleFlag;
@@ -183,12 +183,24 @@ function githubPolicy(p: Parsed): VerificationPolicy {
   return new AllOf(parts);
 }
 
+/** Bundles larger than this are refused unread (real ones are a few KiB). */
+const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
+
 function loadBundle(path: string): ParsedBundle {
-  let text: string;
+  const unreadable = (why: string): never => {
+    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${why}`);
+  };
+  let text = '';
   try {
+    const st = statSync(path);
+    if (st.isDirectory()) unreadable('is a directory');
+    if (!st.isFile()) unreadable('not a regular file');
+    if (st.size > MAX_BUNDLE_BYTES) unreadable(`larger than ${MAX_BUNDLE_BYTES / 1024 / 1024} MiB`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    unreadable(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
   }
   return parseBundle(text);
 }
