@@ -110,7 +110,7 @@ export class CtLog {
       badRequest(`chain holds a malformed certificate: ${(e as Error).message}`);
     }
     const poison = pre.extension(OIDS.ctPoison);
-    if (!poison || !poison.critical) badRequest('the first certificate is not a precertificate (no critical poison extension)');
+    if (!poison?.critical) badRequest('the first certificate is not a precertificate (no critical poison extension)');
     if (pre.extension(OIDS.sctList)) badRequest('a precertificate must not carry an SCT list');
     if (!pre.isIssuedBy(issuer)) badRequest('the precertificate is not signed by the next certificate in the chain');
 

@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto';
 import { type HashAlgorithm, verifyDigest } from '../lib/signature.js';
 import { Certificate } from '../lib/x509.js';
+import { supportsFastDigest, verifyEcdsaDigest } from './ecdsa.js';
 import { badRequest, fromB64, fromPem, isObj, objAt, strAt, toPem } from './util.js';
 
 const HASH_LEN: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
@@ -24,6 +25,12 @@ function naturalHash(key: KeyObject): HashAlgorithm | null {
     return c === 'secp384r1' ? 'sha384' : c === 'secp521r1' ? 'sha512' : 'sha256';
   }
   return 'sha256';
+}
+
+/** Verifies a signature over a precomputed digest (natively assisted for ECDSA). */
+async function verifyPrehashed(key: KeyObject, digest: Buffer, sig: Buffer, hash: HashAlgorithm): Promise<boolean> {
+  if (supportsFastDigest(key)) return digest.length === HASH_LEN[hash] && verifyEcdsaDigest(key, digest, sig);
+  return verifyDigest(key, digest, sig, hash);
 }
 
 function verifyMessage(key: KeyObject, data: Buffer, sig: Buffer, hashes: (HashAlgorithm | null)[]): boolean {
@@ -108,7 +115,7 @@ async function hashedRekordV001(spec: Record<string, unknown>): Promise<Validate
   const { key, pem } = v1Verifier(objAt(signature.publicKey, 'spec.signature.publicKey').content, 'spec.signature.publicKey.content');
   if (key.asymmetricKeyType === 'ed25519') badRequest('ed25519 keys cannot verify a signature over a prehashed digest');
   const digest = Buffer.from(value, 'hex');
-  if (!(await verifyDigest(key, digest, sig, alg))) badRequest('spec.signature.content does not verify over spec.data.hash with spec.signature.publicKey');
+  if (!(await verifyPrehashed(key, digest, sig, alg))) badRequest('spec.signature.content does not verify over spec.data.hash with spec.signature.publicKey');
   return {
     kind: 'hashedrekord',
     apiVersion: '0.0.1',
@@ -251,7 +258,7 @@ async function hashedRekordV002(req: Record<string, unknown>): Promise<Validated
   if (details.hash === null) badRequest(`${path}: ${v.keyDetails} keys cannot verify a signature over a prehashed digest`);
   const hash = details.hash as HashAlgorithm;
   if (digest.length !== HASH_LEN[hash]) badRequest(`${path}.digest must be a ${hash} digest (${HASH_LEN[hash]} bytes) for ${v.keyDetails}`);
-  if (!(await verifyDigest(v.key, digest, sig, hash))) badRequest(`${path}.signature does not verify over the digest with the verifier's key`);
+  if (!(await verifyPrehashed(v.key, digest, sig, hash))) badRequest(`${path}.signature does not verify over the digest with the verifier's key`);
   return {
     kind: 'hashedrekord',
     apiVersion: '0.0.2',

@@ -14,7 +14,7 @@ import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, errors as joseErrors, exportJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { publicKeyOf } from './keys.js';
 import { type Identity, identityClaims, parseIdentity } from './identity.js';
-import { badRequest, HttpError } from './util.js';
+import { badRequest, HttpError, oauthError } from './util.js';
 import type { SigstoreError } from '../errors.js';
 
 export const DEFAULT_AUDIENCE = 'sigstore';
@@ -236,13 +236,13 @@ export class OidcProvider {
       const code = form.get('code') ?? '';
       const entry = this.codes.get(code);
       this.codes.delete(code); // single use
-      if (!entry || entry.expires < Date.now()) throw new HttpError(400, 'invalid_grant: unknown, used or expired authorization code');
-      if ((form.get('client_id') ?? entry.clientId) !== entry.clientId) throw new HttpError(400, 'invalid_grant: client_id does not match the authorization request');
-      if (form.get('redirect_uri') !== entry.redirectUri) throw new HttpError(400, 'invalid_grant: redirect_uri does not match the authorization request');
+      if (!entry || entry.expires < Date.now()) throw oauthError(400, 'invalid_grant', 'unknown, used or expired authorization code');
+      if ((form.get('client_id') ?? entry.clientId) !== entry.clientId) throw oauthError(400, 'invalid_grant', 'client_id does not match the authorization request');
+      if (form.get('redirect_uri') !== entry.redirectUri) throw oauthError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
       const verifier = form.get('code_verifier') ?? '';
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new HttpError(400, 'invalid_grant: code_verifier is missing or malformed');
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw oauthError(400, 'invalid_grant', 'code_verifier is missing or malformed');
       const challenge = createHash('sha256').update(verifier).digest('base64url');
-      if (challenge !== entry.challenge) throw new HttpError(400, 'invalid_grant: code_verifier does not match code_challenge');
+      if (challenge !== entry.challenge) throw oauthError(400, 'invalid_grant', 'code_verifier does not match code_challenge');
       idToken = await this.mint({ identity: entry.identity, ...(entry.nonce ? { nonce: entry.nonce } : {}) });
     } else if (grant === 'client_credentials') {
       const identity = form.get('identity') ?? undefined;
@@ -250,17 +250,17 @@ export class OidcProvider {
         try {
           parseIdentity(identity);
         } catch (e) {
-          badRequest((e as SigstoreError).message);
+          throw oauthError(400, 'invalid_request', (e as SigstoreError).message);
         }
       }
       const ttlParam = form.get('ttl');
       if (ttlParam !== null) {
         ttl = Number(ttlParam);
-        if (!Number.isInteger(ttl) || ttl < 1 || ttl > 3600) badRequest('ttl must be an integer number of seconds between 1 and 3600');
+        if (!Number.isInteger(ttl) || ttl < 1 || ttl > 3600) throw oauthError(400, 'invalid_request', 'ttl must be an integer number of seconds between 1 and 3600');
       }
       idToken = await this.mint({ ttl, ...(identity ? { identity } : {}), ...(form.get('audience') ? { audience: form.get('audience')! } : {}) });
     } else {
-      throw new HttpError(400, `unsupported_grant_type: ${JSON.stringify(grant)} (use authorization_code or client_credentials)`);
+      throw oauthError(400, 'unsupported_grant_type', `${JSON.stringify(grant)} (use authorization_code or client_credentials)`);
     }
     return { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: ttl, id_token: idToken, scope: 'openid email' };
   }

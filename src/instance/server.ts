@@ -146,7 +146,7 @@ export async function listen(opts: ServerOptions, handle: () => Router | undefin
         out = await router.handle(makeReq(raw, body));
       } catch (e) {
         if (e instanceof HttpError) {
-          out = json({ code: e.status, message: e.message }, e.status, e.headers);
+          out = json(e.body ?? { code: e.status, message: e.message }, e.status, e.headers);
         } else {
           opts.onError?.(e);
           out = json({ code: 500, message: `internal error: ${(e as Error)?.message ?? String(e)}` }, 500);

@@ -14,11 +14,19 @@ import { SigstoreError } from '../errors.js';
 export class HttpError extends SigstoreError {
   readonly status: number;
   readonly headers: Record<string, string>;
-  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+  /** The JSON answer, when not the default `{"code": status, "message": message}`. */
+  readonly body: Record<string, unknown> | undefined;
+  constructor(status: number, message: string, headers: Record<string, string> = {}, body?: Record<string, unknown>) {
     super(`HTTP_${status}`, message);
     this.status = status;
     this.headers = headers;
+    this.body = body;
   }
+}
+
+/** An OAuth 2.0 error answer (RFC 6749 §5.2): `{"error": code, "error_description": ...}`. */
+export function oauthError(status: number, error: string, description: string): HttpError {
+  return new HttpError(status, `${error}: ${description}`, {}, { error, error_description: description });
 }
 
 /** Throws a 400 Bad Request with `message`. */
