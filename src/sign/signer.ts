@@ -63,7 +63,7 @@ export interface SignerOptions {
   keyType?: KeyType;
   /** Ask the signing config's timestamp authorities for RFC 3161 timestamps (default true). */
   timestamps?: boolean;
-  /** How many artifacts are signed concurrently by {@link Signer.signMany} (default 16). */
+  /** How many artifacts are signed concurrently by {@link Signer.signMany} (default 32). */
   concurrency?: number;
   /** Per-request timeout in ms (default 30 s; transient failures are retried). */
   timeoutMs?: number;
@@ -274,7 +274,18 @@ export class Signer {
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e);
       const step = (e as { step?: string }).step;
-      throw new SigstoreError('SIGNED_BUNDLE_INVALID', `the bundle for ${what} does not verify${step ? ` at step ${step}` : ''}, so it was not written: ${m}`, { cause: e });
+      // Name the service whose answer did not verify.
+      const s = this.#selectServices();
+      const rekor = s.rekor.map((r) => `Rekor v${r.majorApiVersion} at ${r.url}`).join(', ');
+      const from: Record<string, string> = {
+        tlog: `the log entry from ${rekor}`,
+        body: `the log entry from ${rekor}`,
+        timestamp: `the timestamp from ${s.tsa.map((t) => `the TSA at ${t.url}`).join(', ')}`,
+        chain: `the certificate from Fulcio at ${s.fulcio.url}`,
+        sct: `the certificate from Fulcio at ${s.fulcio.url}`,
+      };
+      const source = step && from[step] ? ` (${from[step]})` : '';
+      throw new SigstoreError('SIGNED_BUNDLE_INVALID', `the bundle for ${what} does not verify at step ${step ?? 'unknown'}${source}, so it was not written: ${m}`, { cause: e });
     }
     return bundle;
   }
@@ -330,8 +341,8 @@ export class Signer {
       timestamps,
       content: { kind: 'messageSignature', digest: { algorithm: alg, value: digest }, signature },
     };
-    // Verify against what was signed; a file is checked against its digest (it could change meanwhile).
-    return this.#verify(parts, 'path' in a ? { digest: { algorithm: alg, value: digest } } : a, session, label);
+    // Verify against the artifact itself: a file that changed while it was signed fails here.
+    return this.#verify(parts, a, session, label);
   }
 
   /**
@@ -346,7 +357,7 @@ export class Signer {
   async signMany(artifacts: (Artifact | Uint8Array)[]): Promise<BundleJson[]> {
     if (artifacts.length === 0) return [];
     await this.#getSession();
-    return pool(artifacts, this.#options.concurrency ?? 16, (a) => this.sign(a));
+    return pool(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a));
   }
 
   /**
@@ -388,7 +399,7 @@ export class Signer {
   async attestMany(statements: (Statement | Buffer | string)[]): Promise<BundleJson[]> {
     if (statements.length === 0) return [];
     await this.#getSession();
-    return pool(statements, this.#options.concurrency ?? 16, (s) => this.attest(s));
+    return pool(statements, this.#options.concurrency ?? 32, (s) => this.attest(s));
   }
 }
 

@@ -50,3 +50,28 @@ export function withSigningConfig(t: TestInstance, edit: (sc: Record<string, unk
 export function signer(t: TestInstance, options: Partial<SignerOptions> = {}): Signer {
   return new Signer({ trustConfig: t.trustConfig, tokenProvider: () => t.inst.token(), ...options });
 }
+
+/** The instance's trust config with every signing service behind `proxyUrl`. */
+export function viaProxy(t: TestInstance, proxyUrl: string, edit: (sc: Record<string, unknown>) => void = () => {}, name = 'proxied.json'): { config: ClientTrustConfig; path: string } {
+  return withSigningConfig(
+    t,
+    (sc) => {
+      for (const k of ['caUrls', 'rekorTlogUrls', 'tsaUrls']) {
+        for (const s of sc[k] as { url: string }[]) s.url = s.url.replace(t.inst.url, proxyUrl);
+      }
+      edit(sc);
+    },
+    name,
+  );
+}
+
+/** Keeps only the Rekor logs of one API version (and optionally drops the TSAs). */
+export function onlyRekor(version: 1 | 2, tsa = true): (sc: Record<string, unknown>) => void {
+  return (sc) => {
+    sc.rekorTlogUrls = (sc.rekorTlogUrls as { majorApiVersion: number }[]).filter((r) => r.majorApiVersion === version);
+    if (!tsa) {
+      sc.tsaUrls = [];
+      delete sc.tsaConfig;
+    }
+  };
+}
