@@ -238,6 +238,12 @@ export function renderDN(raw: Buffer): string {
   }
 }
 
+/** A serial number as hex with whole bytes (as `openssl` shows it, without colons). */
+function hexSerial(n: bigint): string {
+  const h = n.toString(16);
+  return h.length % 2 ? `0${h}` : h;
+}
+
 function describeKey(cert: Certificate): string {
   try {
     const k = cert.publicKey;
@@ -280,7 +286,7 @@ function inspectCertificate(cert: Certificate, chain: Certificate[]): InspectedC
   return {
     subjectAltNames: sans,
     oidcIssuer: issuerV2 ?? issuerV1 ?? null,
-    serial: cert.serial.toString(16).padStart(2, '0'),
+    serial: hexSerial(cert.serial),
     issuer: renderDN(cert.issuerRaw),
     subject: renderDN(cert.subjectRaw),
     notBefore: cert.notBefore.toISOString(),
@@ -333,6 +339,12 @@ function bodySummary(body: Buffer): InspectedTlogEntry['body'] {
       hashes[path] = `${v.algorithm.toLowerCase()}:${v.value}`;
       return;
     }
+    // Rekor v2 (protobuf JSON): { algorithm: "SHA2_256", digest: base64 }.
+    if (typeof v.algorithm === 'string' && typeof v.digest === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(v.digest)) {
+      const alg = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' }[v.algorithm] ?? v.algorithm.toLowerCase();
+      hashes[path] = `${alg}:${Buffer.from(v.digest, 'base64').toString('hex')}`;
+      return;
+    }
     for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
   };
   walk(b.spec, '', 0);
@@ -349,7 +361,7 @@ function inspectTimestamp(der: Buffer): InspectedTimestamp {
     else if (t.signedData.certificates[0]) authority = renderDN(t.signedData.certificates[0].subjectRaw);
     return {
       genTime: t.tstInfo.genTime.toISOString(),
-      serial: t.tstInfo.serialNumber.toString(16),
+      serial: hexSerial(t.tstInfo.serialNumber),
       policy: t.tstInfo.policy,
       hashAlgorithm: HASH_NAMES[t.tstInfo.messageImprint.hashAlgorithm.oid] ?? t.tstInfo.messageImprint.hashAlgorithm.oid,
       authority,
