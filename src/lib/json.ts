@@ -54,6 +54,9 @@ export function b64(value: unknown, path: string, fail: Fail, { allowEmpty = fal
   // Line breaks are tolerated (as protobuf JSON decoders do: base64 wrapped at 76 columns).
   const v = value.includes('\n') ? value.replace(/\r?\n/g, '') : value;
   if (v.length === 0 && !allowEmpty) fail(`${path} is empty`);
+  // Fast path: canonical standard base64 round-trips exactly (native, no regex over long strings).
+  const fast = Buffer.from(v, 'base64');
+  if (fast.toString('base64') === v) return fast;
   const std = B64.test(v);
   if (!std && !(B64URL.test(v) && v.length % 4 !== 1)) fail(`${path} is not valid base64`);
   const buf = Buffer.from(v, std ? 'base64' : 'base64url');

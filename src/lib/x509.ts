@@ -20,6 +20,25 @@ export const OID = {
   fulcioOtherName: '1.3.6.1.4.1.57264.1.7',
 } as const;
 
+/**
+ * Parsed public keys by SPKI DER: parsing a key costs about half a millisecond in OpenSSL 3,
+ * and the same keys (Fulcio leaves re-verified, CA and log keys) recur across bundles.
+ */
+const KEY_CACHE_MAX = 2048;
+const keyCache = new Map<string, KeyObject>();
+
+/** Parses a SubjectPublicKeyInfo, reusing an already parsed identical key. */
+export function spkiToKey(spki: Buffer): KeyObject {
+  const id = spki.toString('base64');
+  let key = keyCache.get(id);
+  if (!key) {
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
 /** A subject alternative name. */
 export interface SubjectAltName {
   type: 'email' | 'uri' | 'dns' | 'ip' | 'otherName';
@@ -118,7 +137,7 @@ export class Certificate {
   }
 
   get publicKey(): KeyObject {
-    this.key ??= createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
+    this.key ??= spkiToKey(this.spki);
     return this.key;
   }
 
@@ -126,9 +145,12 @@ export class Certificate {
     return this.extensions.find((e) => e.oid === oid);
   }
 
+  private fp: string | undefined;
+
   /** SHA-256 of the DER, hex. */
   get fingerprint(): string {
-    return createHash('sha256').update(this.raw).digest('hex');
+    this.fp ??= createHash('sha256').update(this.raw).digest('hex');
+    return this.fp;
   }
 
   /** Whether `issuer` signed this certificate (signature check and name chaining). */

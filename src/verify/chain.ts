@@ -28,10 +28,19 @@ function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
     cache = new Map();
     issuerCache.set(ca, cache);
   }
+  const leafId = leaf.fingerprint;
   for (let i = 0; i < ca.certs.length; i++) {
     const candidate = ca.certs[i]!;
     if (!leaf.issuerRaw.equals(candidate.subjectRaw)) continue;
-    if (!leaf.isIssuedBy(candidate)) continue;
+    // A signature check is a pure function of the two certificates: remember the answer.
+    const issuedKey = `${leafId}>${candidate.fingerprint}`;
+    let issued = cache.get(issuedKey);
+    if (issued === undefined) {
+      issued = leaf.isIssuedBy(candidate);
+      if (cache.size > 4096) cache.clear();
+      cache.set(issuedKey, issued);
+    }
+    if (!issued) continue;
     const rest = ca.certs.slice(i);
     const key = rest.map((c) => c.fingerprint).join(':');
     let ok = cache.get(key);
