@@ -1,0 +1,103 @@
+/**
+ * Offline verification makes no network request and does not load tuf-js: the CLI verifies every
+ * conformance bundle with --offline while HTTP_PROXY/HTTPS_PROXY point at a loopback listener
+ * that records connections (there must be none), and an import recorder lists the code it
+ * loaded. Without --offline and with no cache at all, or with a read-only cache directory,
+ * verification works the same, from the embedded root, still without the network.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ConformanceCase, conformanceCases } from '../helpers/conformance.js';
+import { cleanEnv, IMPORT_RECORDER, pool, type Recorder, runCli, setReadOnly, startRecorder, tempDir, unprivileged } from './helpers.js';
+
+const tmp = tempDir('sigstore-offline-');
+let recorder: Recorder;
+
+before(async () => {
+  recorder = await startRecorder();
+});
+after(async () => {
+  await recorder.close();
+  setReadOnly(tmp.dir, false);
+  tmp.cleanup();
+});
+
+function args(c: ConformanceCase, extra: string[]): string[] {
+  const who = c.keyPath ? ['--key', c.keyPath] : ['--cert-identity', c.identity, '--cert-oidc-issuer', c.issuer];
+  return ['verify', 'identity', '--bundle', c.bundlePath, ...who, ...(c.trustedRootPath ? ['--trusted-root', c.trustedRootPath] : []), ...extra, c.artifactPath];
+}
+
+/** An environment whose every HTTP(S) request would reach the recorder, with an empty home. */
+function recordedEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  mkdirSync(home, { recursive: true });
+  return cleanEnv({ HOME: home, HTTP_PROXY: recorder.url, HTTPS_PROXY: recorder.url, http_proxy: recorder.url, https_proxy: recorder.url, ...extra });
+}
+
+function loadedTufJs(logFile: string): boolean {
+  const urls = [...new Set(readFileSync(logFile, 'utf8').split('\n'))].filter((u) => u.startsWith('file://') && u.includes('/dist/'));
+  assert.ok(urls.length > 0, 'the import recorder saw the CLI modules');
+  return urls.some((u) => /node_modules[\\/](tuf-js|@tufjs)[\\/]/.test(readFileSync(new URL(u), 'utf8')));
+}
+
+const cases = conformanceCases();
+const happy = cases.filter((c) => !c.shouldFail && !c.trustedRootPath && !c.keyPath);
+
+describe('offline verification', () => {
+  it('verifies every conformance bundle with --offline: right verdicts, no connection, no tuf-js', async () => {
+    assert.ok(cases.length > 60);
+    const logFile = join(tmp.dir, 'imports.log');
+    const env = recordedEnv(join(tmp.dir, 'home-offline'), { SIGSTORE_TEST_IMPORT_LOG: logFile });
+    const wrong: string[] = [];
+    // The import recorder slows a run down: it watches one case of each kind (identity, key,
+    // custom trusted root, expected failure); the proxy recorder watches them all.
+    const watched = new Set([happy[0], cases.find((c) => c.keyPath), cases.find((c) => c.trustedRootPath), cases.find((c) => c.shouldFail)].map((c) => c!.name));
+    await pool(cases, 4, async (c) => {
+      const r = await runCli(args(c, ['--offline']), { env, ...(watched.has(c.name) ? { nodeArgs: ['--import', IMPORT_RECORDER] } : {}) });
+      if ((r.status === 0) === c.shouldFail || r.status < 0 || r.status > 2) wrong.push(`${c.name}: exit ${r.status}: ${r.stderr.split('\n').slice(-2).join(' ')}`);
+    });
+    assert.deepEqual(wrong, []);
+    assert.equal(recorder.connections, 0, `requests: ${recorder.requests.join(', ')}`);
+    assert.equal(loadedTufJs(logFile), false);
+  });
+
+  it('without --offline and with no cache at all, verifies from the embedded root without the network', async () => {
+    assert.ok(happy.length >= 3);
+    const env = recordedEnv(join(tmp.dir, 'home-nocache'));
+    for (const c of happy) {
+      const r = await runCli(args(c, []), { env });
+      assert.equal(r.status, 0, `${c.name}: ${r.stderr}`);
+    }
+    assert.equal(recorder.connections, 0);
+  });
+
+  it('with a read-only cache directory (and a read-only home), verifies from the embedded root', async () => {
+    const user = unprivileged();
+    const ro = join(tmp.dir, 'ro');
+    const home = join(ro, 'home');
+    mkdirSync(join(ro, 'cache'), { recursive: true });
+    mkdirSync(home, { recursive: true });
+    setReadOnly(ro, true);
+    try {
+      for (const extra of [['--trust-cache', join(ro, 'cache')], [], ['--offline']]) {
+        for (const c of happy.slice(0, 2)) {
+          const r = await runCli(args(c, extra), { env: recordedEnv(home), ...(user ? { asUser: user } : {}) });
+          assert.equal(r.status, 0, `${c.name} ${extra.join(' ')}: ${r.stderr}`);
+          assert.match(r.stderr, /^OK: /m);
+        }
+      }
+    } finally {
+      setReadOnly(ro, false);
+    }
+    assert.equal(recorder.connections, 0);
+  });
+
+  it('plumbing trust-root --offline prints the embedded root and says where it came from', async () => {
+    const r = await runCli(['--staging', 'plumbing', 'trust-root', '--offline'], { env: recordedEnv(join(tmp.dir, 'home-tr')) });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { mediaType: string }).mediaType, 'application/vnd.dev.sigstore.trustedroot+json;version=0.1');
+    assert.match(r.stderr, /trusted root from embedded staging trust material/);
+    assert.equal(recorder.connections, 0);
+  });
+});
