@@ -82,6 +82,14 @@ describe('TUF against the local instance', () => {
     assert.match(r.stderr, /not TUF root metadata/);
   });
 
+  it('refuses to pin a root it cannot save, saving nothing', async () => {
+    const blocker = join(tmp.dir, 'blocker');
+    writeFileSync(blocker, 'a file where the cache directory should be');
+    const r = await runCli(['trust-instance', rootFile, '--instance', inst.tufUrl, '--trust-cache', join(blocker, 'cache')], { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot save the pinned root of http:\/\/127\.0\.0\.1:\d+\/tuf in .*choose another place with --trust-cache DIR/);
+  });
+
   it('bootstraps with trust-instance (root pinned, trust material fetched through TUF)', async () => {
     const logFile = join(tmp.dir, 'imports-pin.log');
     const r = await runCli(['trust-instance', rootFile, '--instance', inst.tufUrl, '--trust-cache', cache], {
