@@ -15,7 +15,7 @@
 import { createHash, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { OIDS, randomSerial, signatureAlgorithm } from './pki.js';
+import { OIDS, randomSerial } from './pki.js';
 import { badRequest, isObj, toPem } from './util.js';
 
 /** Sigstore's TSA policy OID. */
@@ -159,15 +159,16 @@ export class Tsa {
     encoded.sort((x, y) => Buffer.compare(x.der, y.der));
     const signedAttrs = encoded.map((e) => e.a);
     const setDer = Buffer.from(new asn1js.Set({ value: signedAttrs.map((a) => a.toSchema()) }).toBER(false));
-    const alg = signatureAlgorithm(this.key);
-    const signature = nodeSign(alg.hash, setDer, this.key);
+    // One hash throughout (digestAlgorithm, messageDigest, signature): SHA-256, as Sigstore's TSA
+    // does (verifiers differ in which of the two algorithm fields they take the hash from).
+    const signature = nodeSign('sha256', setDer, this.key);
 
     const signerInfo = new pkijs.SignerInfo({
       version: 1,
       sid: new pkijs.IssuerAndSerialNumber({ issuer: this.leaf.issuer, serialNumber: this.leaf.serialNumber }),
       digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OIDS.sha256 }),
       signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: signedAttrs }),
-      signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: alg.oid }),
+      signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: this.key.asymmetricKeyType === 'ec' ? OIDS.ecdsaSha256 : OIDS.ed25519 }),
       signature: new asn1js.OctetString({ valueHex: toArrayBuffer(signature) }),
     });
     // SignedData is assembled with asn1js around pkijs parts: pkijs' EncapsulatedContentInfo
