@@ -14,6 +14,7 @@ import { verifyChain } from '../verify/chain.js';
 import { certificateIdentity, fulcioExtensions } from '../verify/extensions.js';
 import { verifySCTs } from '../verify/sct.js';
 import { bits, ctx, oid, pem, seq } from './asn1.js';
+import { type ClientOptions, httpSettings } from './client.js';
 import type { EphemeralKey } from './keys.js';
 
 /** What the signer needs of an identity token. */
@@ -65,7 +66,7 @@ export async function requestCertificate(options: {
   key: EphemeralKey;
   trust: TrustMaterial;
   now?: () => Date;
-  timeoutMs?: number;
+  http?: ClientOptions;
 }): Promise<IssuedCertificate> {
   const { baseUrl, token, key, trust } = options;
   const url = `${baseUrl.replace(/\/+$/, '')}/api/v2/signingCert`;
@@ -79,7 +80,7 @@ export async function requestCertificate(options: {
     body,
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     service: 'Fulcio',
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...httpSettings(options.http),
   });
   expectOk(res, `Fulcio at ${baseUrl}`, 'the certificate request');
   const json = res.json<Record<string, unknown>>();

@@ -9,6 +9,7 @@ import { NetworkError } from '../errors.js';
 import { expectOk, type HttpResponse, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
 import { pem } from './asn1.js';
+import { type ClientOptions, httpSettings } from './client.js';
 
 /** The protobuf-specs JSON form of a TransparencyLogEntry. */
 export type TlogEntryJson = ReturnType<typeof TransparencyLogEntry.toJSON> & JsonObject;
@@ -108,7 +109,7 @@ export function toTlogEntry(response: unknown, service: string): TlogEntryJson {
  * const entry = await createEntryV1('https://rekor.sigstore.dev', hashedRekordV001(digest, sig, cert.raw));
  * ```
  */
-export async function createEntryV1(baseUrl: string, proposed: ProposedEntryV1, options: { timeoutMs?: number } = {}): Promise<TlogEntryJson> {
+export async function createEntryV1(baseUrl: string, proposed: ProposedEntryV1, options: ClientOptions = {}): Promise<TlogEntryJson> {
   const base = baseUrl.replace(/\/+$/, '');
   const service = `Rekor v1 at ${base}`;
   const res = await request({
@@ -117,7 +118,7 @@ export async function createEntryV1(baseUrl: string, proposed: ProposedEntryV1, 
     body: JSON.stringify(proposed),
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     service: 'Rekor',
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...httpSettings(options),
   });
   let final: HttpResponse = res;
   if (res.status === 409) {
@@ -126,7 +127,7 @@ export async function createEntryV1(baseUrl: string, proposed: ProposedEntryV1, 
     if (typeof location !== 'string' || location === '') expectOk(res, service, 'the log entry');
     const url = new URL(location as string, `${base}/`);
     if (url.origin !== new URL(base).origin) throw new NetworkError('REKOR_RESPONSE_INVALID', `${service} pointed to an existing entry on another host (${url.origin})`);
-    final = await request({ url: url.href, headers: { accept: 'application/json' }, service: 'Rekor', ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    final = await request({ url: url.href, headers: { accept: 'application/json' }, service: 'Rekor', ...httpSettings(options) });
     expectOk(final, service, 'the existing log entry');
   } else {
     expectOk(res, service, 'the log entry');
@@ -144,7 +145,7 @@ export async function createEntryV1(baseUrl: string, proposed: ProposedEntryV1, 
  * const entries = await searchEntriesV1('https://rekor.sigstore.dev', proposed, 'sha256:' + hex);
  * ```
  */
-export async function searchEntriesV1(baseUrl: string, proposed: ProposedEntryV1, hash?: string): Promise<TlogEntryJson[]> {
+export async function searchEntriesV1(baseUrl: string, proposed: ProposedEntryV1, hash?: string, options: ClientOptions = {}): Promise<TlogEntryJson[]> {
   const base = baseUrl.replace(/\/+$/, '');
   const service = `Rekor v1 at ${base}`;
   const retrieve = async (query: JsonObject): Promise<TlogEntryJson[]> => {
@@ -154,6 +155,7 @@ export async function searchEntriesV1(baseUrl: string, proposed: ProposedEntryV1
       body: JSON.stringify(query),
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       service: 'Rekor',
+      ...httpSettings(options),
     });
     if (res.status === 404) return [];
     expectOk(res, service, 'the log entry search');
@@ -169,6 +171,7 @@ export async function searchEntriesV1(baseUrl: string, proposed: ProposedEntryV1
     body: JSON.stringify({ hash }),
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     service: 'Rekor',
+    ...httpSettings(options),
   });
   if (res.status === 404 || res.status === 405 || res.status === 501) return [];
   expectOk(res, service, 'the index search');

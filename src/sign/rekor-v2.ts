@@ -7,6 +7,7 @@
 import { NetworkError } from '../errors.js';
 import { expectOk, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import { type ClientOptions, httpSettings } from './client.js';
 import type { TlogEntryJson } from './rekor-v1.js';
 
 /** A rekor-tiles CreateEntryRequest (protobuf JSON). */
@@ -45,7 +46,7 @@ export function dsseV002(
  * const entry = await createEntryV2('https://log2025-1.rekor.sigstore.dev', hashedRekordV002(digest, sig, cert.raw, 'PKIX_ECDSA_P256_SHA_256'));
  * ```
  */
-export async function createEntryV2(baseUrl: string, req: CreateEntryRequest, options: { timeoutMs?: number } = {}): Promise<TlogEntryJson> {
+export async function createEntryV2(baseUrl: string, req: CreateEntryRequest, options: ClientOptions = {}): Promise<TlogEntryJson> {
   const base = baseUrl.replace(/\/+$/, '');
   const service = `Rekor v2 at ${base}`;
   const res = await request({
@@ -54,7 +55,7 @@ export async function createEntryV2(baseUrl: string, req: CreateEntryRequest, op
     body: JSON.stringify(req),
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     service: 'Rekor',
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...httpSettings(options),
   });
   expectOk(res, service, 'the log entry');
   const e = res.json<unknown>();

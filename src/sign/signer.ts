@@ -23,6 +23,7 @@ import type { TrustMaterial } from '../trust/trusted-root.js';
 import type { VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, CertificateSigner } from '../verify/types.js';
 import { Verifier } from '../verify/verifier.js';
+import type { ClientOptions } from './client.js';
 import { type IssuedCertificate, requestCertificate, type TokenLike } from './fulcio.js';
 import { EphemeralKey, KEY_TYPES, type KeyType } from './keys.js';
 import { createEntryV1, dsseV001, hashedRekordV001, type TlogEntryJson } from './rekor-v1.js';
@@ -65,8 +66,8 @@ export interface SignerOptions {
   timestamps?: boolean;
   /** How many artifacts are signed concurrently by {@link Signer.signMany} (default 32). */
   concurrency?: number;
-  /** Per-request timeout in ms (default 30 s; transient failures are retried). */
-  timeoutMs?: number;
+  /** HTTP settings of every request: per-attempt timeout, attempts, first backoff delay. */
+  http?: ClientOptions;
   /** Progress messages (never contain tokens). */
   log?: (message: string) => void;
 }
@@ -241,7 +242,7 @@ export class Signer {
         token,
         key,
         trust: this.trustedRoot,
-        ...(this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {}),
+        ...(this.#options.http ? { http: this.#options.http } : {}),
       });
       this.#log(`certificate issued for ${cert.identity}${cert.issuer ? ` (issuer ${cert.issuer})` : ''}`);
       return { key, cert };
@@ -259,7 +260,7 @@ export class Signer {
     signature: Buffer,
     entries: { v1: () => JsonObject; v2: () => JsonObject },
   ): Promise<{ tlogEntries: TlogEntryJson[]; timestamps: Buffer[] }> {
-    const timeout = this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {};
+    const timeout = this.#options.http ?? {};
     const [tlogEntries, timestamps] = await Promise.all([
       Promise.all(services.rekor.map((r) => (r.majorApiVersion === 2 ? createEntryV2(r.url, entries.v2(), timeout) : createEntryV1(r.url, entries.v1(), timeout)))),
       Promise.all(services.tsa.map((t) => requestTimestamp(t.url, signature, this.trustedRoot, timeout))),

@@ -13,6 +13,7 @@ import { expectOk, request } from '../lib/http.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
 import { verifyTimestamps } from '../verify/timestamp.js';
 import { bool, int, nul, octets, oid, seq } from './asn1.js';
+import { type ClientOptions, httpSettings } from './client.js';
 
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 
@@ -48,7 +49,7 @@ export async function requestTimestamp(
   url: string,
   signature: Buffer,
   trust: TrustMaterial,
-  options: { timeoutMs?: number; verify?: boolean } = {},
+  options: ClientOptions & { verify?: boolean } = {},
 ): Promise<Buffer> {
   const service = `the timestamp authority at ${url}`;
   const digest = createHash('sha256').update(signature).digest();
@@ -62,7 +63,7 @@ export async function requestTimestamp(
     body: timeStampRequest(digest, nonce),
     headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
     service: 'TSA',
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...httpSettings(options),
   });
   expectOk(res, service, 'the timestamp request');
   const der = res.body;

@@ -15,7 +15,11 @@ export type Fault =
   /** Forward (the instance processes it), then close the connection without an answer. */
   | { kind: 'drop-after' }
   /** Forward, then rewrite the answer's body. */
-  | { kind: 'rewrite'; fn: (body: Buffer, status: number) => Buffer | string };
+  | { kind: 'rewrite'; fn: (body: Buffer, status: number) => Buffer | string }
+  /** Rewrite the request's body, then forward it. */
+  | { kind: 'rewrite-request'; fn: (body: Buffer) => Buffer | string | Promise<Buffer | string> }
+  /** Answer with this body (status 200/201) without forwarding. */
+  | { kind: 'reply'; status?: number; body: Buffer | string; contentType?: string };
 
 export interface Rule {
   method?: string;
@@ -31,6 +35,8 @@ export interface FaultProxy {
   log: string[];
   rules: Rule[];
   latencyMs: number;
+  /** The most requests that were in flight at once. */
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -38,7 +44,8 @@ export async function startFaultProxy(target: string, opts: { latencyMs?: number
   const upstream = new URL(target);
   const sockets = new Set<net.Socket>();
   const hung: http.ServerResponse[] = [];
-  const state: FaultProxy = { url: '', log: [], rules: [], latencyMs: opts.latencyMs ?? 0, close: async () => {} };
+  const state: FaultProxy = { url: '', log: [], rules: [], latencyMs: opts.latencyMs ?? 0, maxInFlight: 0, close: async () => {} };
+  let inFlight = 0;
   const forward = (req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: upstream.host };
@@ -55,7 +62,10 @@ export async function startFaultProxy(target: string, opts: { latencyMs?: number
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const body = Buffer.concat(chunks);
+      let body = Buffer.concat(chunks);
+      inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+      res.on('close', () => inFlight--);
       const path = (req.url ?? '/').split('?')[0]!;
       state.log.push(`${req.method} ${path}`);
       if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
@@ -70,6 +80,15 @@ export async function startFaultProxy(target: string, opts: { latencyMs?: number
         if (f?.kind === 'hang') {
           hung.push(res);
           return;
+        }
+        if (f?.kind === 'reply') {
+          res.writeHead(f.status ?? 200, { 'content-type': f.contentType ?? 'application/json' }).end(f.body);
+          return;
+        }
+        if (f?.kind === 'rewrite-request') {
+          const r = await f.fn(body);
+          body = typeof r === 'string' ? Buffer.from(r) : r;
+          req.headers['content-length'] = String(body.length);
         }
         const up = await forward(req, body);
         const headers = { ...up.headers };
