@@ -3,12 +3,11 @@
  * Python package distributions (wheels and sdists), with the rules of the `pypi-attestations`
  * reference tool.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { link, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SigstoreError, UsageError, VerificationError } from '../errors.js';
-import { type Attestation, parseAttestation, serializeAttestation } from '../pypi/attestation.js';
+import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
+import { type AttestationSignOptions, distributionStatement, signAttestations } from '../pypi/sign.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
 import { Distribution, parseDistributionFilename } from '../pypi/distribution.js';
 import { parseProvenance } from '../pypi/provenance.js';
@@ -118,6 +117,31 @@ const CONVERT_OPTS: Options = {
   overwrite: { type: 'boolean' },
 };
 
+const PREDICATE_TYPES: Record<string, string> = { publish: PYPI_PUBLISH_V1, slsa: SLSA_PROVENANCE_V1 };
+
+const HELP_SIGN = `usage: sigstore attestation sign [-h] [-v] [--predicate-type {publish,slsa}] [--predicate FILE]
+                                [--output-directory DIR] [--overwrite] [identity options] DIST [DIST ...]
+
+sign each Python distribution (a wheel or an sdist, recognised by its file name) as a PEP 740
+attestation: an in-toto v1 statement whose one subject is the file's name and sha256 digest, with
+the PyPI publish predicate (https://docs.pypi.org/attestations/publish/v1) or SLSA provenance v1,
+signed with one Sigstore certificate for all DISTs. Writes DIST.publish.attestation (or
+DIST.slsa.attestation) next to each DIST. Every output is checked before anything is signed, and
+written only after the attestation verified. The log entry must date the signature (attestations
+cannot carry RFC 3161 timestamps), so Rekor v1 is used unless --rekor-version says otherwise.
+
+options:
+  --predicate-type TYPE publish (default) or slsa
+  --predicate FILE      the SLSA provenance v1 predicate (JSON; with --predicate-type slsa only)
+  --output-directory DIR
+                        write the attestations to DIR instead of next to each DIST
+  --overwrite           overwrite existing attestations; without it, nothing is signed when any exists
+  --trusted-root FILE, --signing-config FILE
+                        the trusted root and signing config to use (together)
+  -v, --verbose         more detail (services used; stack traces on errors)
+  -h, --help            show this help message and exit
+`;
+
 const HELP_CONVERT = `usage: sigstore attestation convert [options] --output-file OUT FILE
 
 convert a PEP 740 attestation into the Sigstore bundle it stands for, or a Sigstore bundle (a DSSE
@@ -134,40 +158,6 @@ options:
   -h, --help                 show this help message and exit
 `;
 
-const SIGN_HELP_NOTE = `usage: sigstore attestation sign [options] DIST [DIST ...]
-
-sign each Python distribution as an in-toto statement (its file name and sha256 digest as the one
-subject) with the PyPI publish predicate (https://docs.pypi.org/attestations/publish/v1), writing
-the PEP 740 attestation to DIST.publish.attestation.
-`;
-
-/**
- * Writes `text` to `path` atomically (a temporary file in the same directory, then a rename), and
- * never over an existing file unless `overwrite` (the no-clobber case links the temporary file
- * into place, which fails if the destination exists, even if it appeared meanwhile).
- */
-async function writeOutput(path: string, text: string, { overwrite = false } = {}): Promise<void> {
-  if (!overwrite && existsSync(path)) usage(`refusing to overwrite ${path} (use --overwrite)`);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text.endsWith('\n') ? text : `${text}\n`, { flag: 'wx', mode: 0o644 });
-    if (overwrite) {
-      await rename(tmp, path);
-    } else {
-      try {
-        await link(tmp, path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') usage(`refusing to overwrite ${path} (use --overwrite)`);
-        throw e;
-      }
-    }
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new SigstoreError('OUTPUT_UNWRITABLE', `cannot write ${path}: ${(e as Error).message}`);
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-}
 
 function subcommand(argv: string[]): { sub: string | undefined; rest: string[] } {
   const i = argv.findIndex((a) => !a.startsWith('-'));
@@ -373,6 +363,8 @@ async function runConvert(argv: string[]): Promise<number> {
   const to = str(p, 'to');
   if (to !== undefined && to !== 'bundle' && to !== 'attestation') usage(`--to must be bundle or attestation (got ${JSON.stringify(to)})`);
   const input = p.positionals[0]!;
+  const { planOutputs, writeAtomic } = await import('./output.js');
+  if (output !== '-') planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] });
   const data = readInput(input, 'input');
   let json: unknown;
   try {
@@ -392,18 +384,62 @@ async function runConvert(argv: string[]): Promise<number> {
   if (output === '-') {
     process.stdout.write(`${text}\n`);
   } else {
-    await writeOutput(output!, text, { overwrite: flag(p, 'overwrite') });
+    await writeAtomic(output!, text, { overwrite: flag(p, 'overwrite') });
     process.stderr.write(`Converted ${isBundle ? 'Sigstore bundle to PEP 740 attestation' : 'PEP 740 attestation to Sigstore bundle'}: ${output}\n`);
   }
   return 0;
 }
 
 async function runSign(argv: string[]): Promise<number> {
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(SIGN_HELP_NOTE);
+  const { SIGNING_HELP, SIGNING_OPTIONS, readJsonFile, signerFromArgs, strOrEnv } = await import('./sign.js');
+  const options: Options = { ...SIGNING_OPTIONS, 'predicate-type': { type: 'string' }, predicate: { type: 'string' } };
+  delete options.bundle;
+  delete options.conformance;
+  const p = parse(argv, options);
+  if (flag(p, 'help')) {
+    process.stdout.write(`${HELP_SIGN}\n${SIGNING_HELP}`);
     return 0;
   }
-  throw new SigstoreError('NOT_IMPLEMENTED', 'sigstore attestation sign needs the signer, which is not available yet');
+  if (p.positionals.length === 0) usage('at least one DIST is required');
+  const seen = new Set<string>();
+  for (const d of p.positionals) {
+    if (seen.has(d)) usage(`distribution ${d} is given more than once`);
+    seen.add(d);
+    checkDistPath(d);
+  }
+  const kind = str(p, 'predicate-type') ?? 'publish';
+  const predicateType = PREDICATE_TYPES[kind] ?? kind;
+  if (!ATTESTATION_TYPES.includes(predicateType)) usage(`--predicate-type must be publish or slsa (or their URIs ${ATTESTATION_TYPES.join(', ')}), not ${JSON.stringify(kind)}`);
+  const slsa = predicateType === SLSA_PROVENANCE_V1;
+  const predicateFile = str(p, 'predicate');
+  if (slsa && predicateFile === undefined) usage('--predicate-type slsa needs --predicate FILE (the SLSA provenance v1 predicate, JSON)');
+  if (!slsa && predicateFile !== undefined) usage('the PyPI publish predicate is empty: --predicate only goes with --predicate-type slsa');
+  const suffix = slsa ? 'slsa.attestation' : 'publish.attestation';
+  const env = process.env;
+  const outDir = strOrEnv(p, 'output-directory', env, 'SIGSTORE_OUTPUT_DIRECTORY');
+  const outputs = p.positionals.map((d) => (outDir ? join(outDir, `${basename(d)}.${suffix}`) : `${d}.${suffix}`));
+  const overwrite = flag(p, 'overwrite') || env.SIGSTORE_OVERWRITE === '1' || env.SIGSTORE_OVERWRITE === 'true';
+  const { planOutputs, writeAllAtomic } = await import('./output.js');
+  planOutputs(outputs, { overwrite, inputs: p.positionals });
+
+  // Statements are built and checked before any request.
+  const signOptions: AttestationSignOptions = { predicateType };
+  if (predicateFile !== undefined) signOptions.predicate = readJsonFile(predicateFile, 'predicate') as Record<string, unknown>;
+  const dists = await Promise.all(p.positionals.map((d) => Distribution.fromFile(d)));
+  await Promise.all(dists.map((d) => distributionStatement(d, signOptions)));
+
+  // A PEP 740 attestation cannot carry RFC 3161 timestamps: its log entry must date it (Rekor v1).
+  const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' });
+  const attestations = await signAttestations(signer, dists, signOptions);
+  await writeAllAtomic(
+    attestations.map((a, i) => ({ path: outputs[i]!, data: serializeAttestation(a) })),
+    { overwrite },
+  );
+  for (const [i, a] of attestations.entries()) {
+    const index = (a.verificationMaterial.transparencyEntries[0] as { logIndex?: string }).logIndex ?? '?';
+    process.stderr.write(`Signed ${p.positionals[i]}: log index ${index}; wrote ${outputs[i]}\n`);
+  }
+  return 0;
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -116,7 +116,7 @@ describe('inspect', () => {
     assert.ok(i.content.kind === 'dsseEnvelope');
     assert.equal(i.content.statement, null);
     assert.equal(i.content.statementError, 'the payload is not JSON');
-    assert.match(renderInspection(i), /statement        unreadable: the payload is not JSON/);
+    assert.match(renderInspection(i), /statement {8}unreadable: the payload is not JSON/);
     assert.ok(i.signer.kind === 'certificate');
   });
 

@@ -1,0 +1,137 @@
+/**
+ * Signing PEP 740 attestations: an in-toto v1 statement whose one subject is the distribution
+ * (its file name and sha256 digest), with the PyPI publish predicate or SLSA provenance v1,
+ * signed as a DSSE envelope by the {@link Signer}, and converted to the attestation form. Each
+ * attestation is verified again in that form (without RFC 3161 timestamps, which it cannot
+ * carry) before it is returned.
+ */
+import { BundleError, PolicyError, UsageError } from '../errors.js';
+import type { JsonObject } from '../lib/json.js';
+import type { Signer } from '../sign/signer.js';
+import type { VerificationPolicy } from '../verify/policy.js';
+import type { CertificateSigner } from '../verify/types.js';
+import { Verifier } from '../verify/verifier.js';
+import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, SLSA_PROVENANCE_V1 } from './attestation.js';
+import { bundleToAttestation } from './convert.js';
+import type { Distribution } from './distribution.js';
+import { verifyAttestation } from './verify.js';
+
+/**
+ * What to attest about distributions: the predicate type (default the PyPI publish predicate)
+ * and, for SLSA provenance, the predicate.
+ *
+ * @example
+ * ```ts
+ * const publish: AttestationSignOptions = {};
+ * const slsa: AttestationSignOptions = { predicateType: 'https://slsa.dev/provenance/v1', predicate: provenance };
+ * ```
+ */
+export interface AttestationSignOptions {
+  /** `https://docs.pypi.org/attestations/publish/v1` (default) or `https://slsa.dev/provenance/v1`. */
+  predicateType?: string;
+  /** The predicate: required for SLSA provenance (checked field by field); none for publish. */
+  predicate?: JsonObject;
+}
+
+/**
+ * The in-toto v1 statement (JSON bytes, as signed) attesting to one distribution: its file name
+ * and sha256 digest as the only subject. The publish predicate is an empty object. Throws
+ * {@link UsageError} for a predicate type PyPI does not know, or a missing or invalid predicate.
+ *
+ * @example
+ * ```ts
+ * import { Distribution, distributionStatement } from 'sigstore-ts';
+ * const payload = distributionStatement(await Distribution.fromFile('dist/pkg-1.0.tar.gz'));
+ * console.log(JSON.parse(payload.toString()).subject); // [{ name: 'pkg-1.0.tar.gz', digest: { sha256: '...' } }]
+ * ```
+ */
+export async function distributionStatement(dist: Distribution, options: AttestationSignOptions = {}): Promise<Buffer> {
+  const predicateType = options.predicateType ?? PYPI_PUBLISH_V1;
+  if (!ATTESTATION_TYPES.includes(predicateType)) {
+    throw new UsageError('PREDICATE_TYPE_UNKNOWN', `PyPI does not know the predicate type ${JSON.stringify(predicateType)} (use ${ATTESTATION_TYPES.join(' or ')})`);
+  }
+  let predicate: JsonObject;
+  if (predicateType === PYPI_PUBLISH_V1) {
+    if (options.predicate !== undefined && Object.keys(options.predicate).length > 0) {
+      throw new UsageError('PREDICATE_INVALID', 'the PyPI publish predicate is empty: give no predicate with it');
+    }
+    predicate = {};
+  } else {
+    if (options.predicate === undefined) throw new UsageError('PREDICATE_INVALID', `a ${SLSA_PROVENANCE_V1} attestation needs a predicate`);
+    const { validatePredicate } = await import('../bundle/intoto.js');
+    predicate = validatePredicate(predicateType, options.predicate, 'the SLSA provenance predicate');
+  }
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: dist.name, digest: { sha256: dist.digest } }],
+    predicateType,
+    predicate,
+  };
+  return Buffer.from(JSON.stringify(statement), 'utf8');
+}
+
+/** Accepts exactly one certificate (the self-check of what was just signed). */
+class ThisCertificate implements VerificationPolicy {
+  constructor(private readonly raw: Buffer) {}
+  check(signer: CertificateSigner): void {
+    if (!signer.certificate.raw.equals(this.raw)) throw new PolicyError('WRONG_CERTIFICATE', 'the attestation is not signed with the signing certificate');
+  }
+  describe(): string {
+    return 'the signing certificate';
+  }
+}
+
+/**
+ * Signs PEP 740 attestations for distributions, with one signing certificate, concurrently.
+ * Each attestation is checked to verify on its own (it cannot carry RFC 3161 timestamps, so the
+ * log entry must date it: a Rekor v1 log).
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { Distribution, Signer, serializeAttestation, signAttestations } from 'sigstore-ts';
+ * const dists = [await Distribution.fromFile('dist/pkg-1.0.tar.gz'), await Distribution.fromFile('dist/pkg-1.0-py3-none-any.whl')];
+ * const attestations = await signAttestations(signer, dists);
+ * attestations.forEach((a, i) => writeFileSync(`dist/${dists[i]!.name}.publish.attestation`, serializeAttestation(a)));
+ * ```
+ */
+export async function signAttestations(signer: Signer, dists: Distribution[], options: AttestationSignOptions = {}): Promise<Attestation[]> {
+  const payloads = await Promise.all(dists.map((d) => distributionStatement(d, options)));
+  if (payloads.length === 0) return [];
+  const bundles = await signer.attestMany(payloads);
+  const verifier = new Verifier(signer.trustedRoot);
+  return Promise.all(
+    bundles.map(async (b, i) => {
+      let attestation: Attestation;
+      try {
+        attestation = bundleToAttestation(b as unknown as JsonObject);
+      } catch (e) {
+        if (e instanceof BundleError && e.code === 'ATTESTATION_CONVERSION') {
+          throw new BundleError(
+            'ATTESTATION_CONVERSION',
+            `${e.message}: a PEP 740 attestation needs a log entry with a signed integrated time (a Rekor v1 log; sign with Rekor version 1)`,
+            { cause: e },
+          );
+        }
+        throw e;
+      }
+      await verifyAttestation(verifier, attestation, dists[i]!, new ThisCertificate(attestation.verificationMaterial.certificate));
+      return attestation;
+    }),
+  );
+}
+
+/**
+ * Signs one PEP 740 attestation for a distribution (see {@link signAttestations}).
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { Distribution, serializeAttestation, signAttestation } from 'sigstore-ts';
+ * const dist = await Distribution.fromFile('dist/pkg-1.0.tar.gz');
+ * writeFileSync('dist/pkg-1.0.tar.gz.publish.attestation', serializeAttestation(await signAttestation(signer, dist)));
+ * ```
+ */
+export async function signAttestation(signer: Signer, dist: Distribution, options: AttestationSignOptions = {}): Promise<Attestation> {
+  return (await signAttestations(signer, [dist], options))[0]!;
+}
