@@ -358,6 +358,10 @@ export async function loadTrust(source: TrustSource = {}): Promise<ActiveTrust> 
     if (known) throw known;
     return await refreshAndCommit(inst, paths, { deadline: Date.now() + budget, timeoutMs: budget, attempts: 2 }, warn);
   } catch (e) {
+    if (e instanceof TrustError && local && e.code.startsWith('TUF_')) {
+      // Refused by TUF: an error (the repository serves something wrong), but say what is left.
+      throw new TrustError(e.code, `${e.message} (the previous trust material was left in place; --offline uses it)`, { cause: e });
+    }
     if (!(e instanceof NetworkError)) throw e;
     unreachable.set(paths.metadataDir, e);
     if (!local) {

@@ -267,6 +267,20 @@ describe('TUF against the local instance', () => {
       assert.deepEqual(snapshotDir(cache), snap);
     });
 
+    it('an expired cache and a refused refresh: verification fails, saying --offline would use the old material', async () => {
+      const cached = (await loadTrust({ instance: inst.tufUrl, cacheDir: cache, offline: true, onWarning: () => {} })).origin.timestampVersion!;
+      inst.tuf.override('timestamp.json', inst.tuf.metadata('timestamp', cached - 1));
+      try {
+        const snap = snapshotDir(cache);
+        const r = await runCli(verifyArgs(bundle1), { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /refused: an older or inconsistent metadata version .*\(the previous trust material was left in place; --offline uses it\)/);
+        assert.deepEqual(snapshotDir(cache), snap);
+      } finally {
+        inst.tuf.override('timestamp.json', undefined);
+      }
+    });
+
     it('with --offline, verifies with the expired cache and says so, without any request', async () => {
       const seen = recorder.connections;
       const r = await runCli(verifyArgs(bundle1, ['--offline']), { env: cleanEnv({ HTTP_PROXY: recorder.url, HTTPS_PROXY: recorder.url }) });
