@@ -7,6 +7,8 @@ import http from 'node:http';
 import type net from 'node:net';
 
 export type Fault =
+  /** Forward unchanged (to let some requests through before a fault). */
+  | { kind: 'pass' }
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** Accept the request and never answer. */
   | { kind: 'hang' }
