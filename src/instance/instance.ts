@@ -287,6 +287,16 @@ export class SigstoreInstance {
     this.writeTrustFiles();
   }
 
+  /**
+   * Rotates TUF signing keys (all four roles by default): root version N+1 lists the new keys,
+   * signed by the old and new root keys; the roles whose keys changed get new versions; `root.json`
+   * in the data directory is rewritten.
+   */
+  rotateTufKeys(roles: TufRole[] = ['root', 'targets', 'snapshot', 'timestamp']): void {
+    this.tuf.rotateKeys(roles);
+    this.writeTrustFiles();
+  }
+
   /** Stops serving, closes the logs and releases the data directory. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
