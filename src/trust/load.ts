@@ -333,14 +333,14 @@ export async function loadTrust(source: TrustSource = {}): Promise<ActiveTrust> 
     return active;
   }
 
-  // The embedded copy is never refreshed automatically for verification (it must work offline,
-  // without waiting on the network): only a damaged cache or a signer (online anyway) refresh it.
   if (!local && inst.kind === 'custom' && !readCachedRoot(paths)) {
     throw new TrustError(
       'INSTANCE_NOT_TRUSTED',
       `the instance ${inst.metadataUrl} is not trusted yet: pin its TUF root first with \`sigstore trust-instance ROOT_JSON --instance ${inst.metadataUrl}\``,
     );
   }
+  // The embedded copy is never refreshed automatically for verification (it must work offline,
+  // without waiting on the network): only a damaged cache or a signer (online anyway) refresh it.
   const needRefresh = !local || (local.from === 'tuf' ? stale : disk.state === 'incomplete' || source.purpose === 'sign');
   if (!needRefresh) {
     const active = activeFrom(inst, paths, local!);
