@@ -7,7 +7,7 @@ import { UsageError, VerificationError } from '../errors.js';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
-import { loadTrustMaterial } from '../trust/load.js';
+import { loadTrust, loadTrustMaterial } from '../trust/load.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
@@ -228,13 +228,20 @@ export async function run(argv: string[]): Promise<number> {
     trustCache: str(p, 'trust-cache'),
     offline: flag(p, 'offline'),
   });
-  if (str(p, 'certificate') || str(p, 'cert') || str(p, 'signature') || str(p, 'sig')) {
+  // Detached --certificate/--signature (no bundle): the entry is looked up in the Rekor v1 log.
+  const certPath = str(p, 'certificate') ?? str(p, 'cert');
+  const sigPath = str(p, 'signature') ?? str(p, 'sig');
+  if (certPath || sigPath) {
     if (flag(p, 'offline')) usage('--certificate/--signature verification needs the transparency log: it cannot be used with --offline');
-    usage('detached --certificate/--signature verification is not supported yet; use a bundle');
+    if (!certPath || !sigPath) usage('--certificate and --signature must be given together');
+    if (str(p, 'bundle')) usage('--bundle cannot be combined with --certificate/--signature');
+    if (p.positionals.length > 1) usage('--certificate and --signature can only be used with a single input');
+    if (str(p, 'key')) usage('--key cannot be combined with --certificate/--signature');
   }
   const policy = sub === 'identity' ? identityPolicy(p) : githubPolicy(p);
-  const inputs = resolveInputs(p.positionals, str(p, 'bundle'));
-  const trust = await loadTrustMaterial(trustSource);
+  const inputs = resolveInputs(p.positionals, str(p, 'bundle') ?? certPath);
+  const active = certPath ? await loadTrust(trustSource) : undefined;
+  const trust = active?.trustMaterial ?? (await loadTrustMaterial(trustSource));
   const verifier = new Verifier(trust);
   const verbose = flag(p, 'verbose');
   const json = flag(p, 'json');
@@ -245,7 +252,12 @@ export async function run(argv: string[]): Promise<number> {
     let result: VerificationResult | undefined;
     let error: Error | undefined;
     try {
-      result = await verifier.verify(loadBundle(input.bundlePath), input.artifact, policy);
+      if (certPath && sigPath && active) {
+        const { verifyDetached } = await import('../sign/detached.js');
+        result = await verifyDetached({ certPath, sigPath, artifact: input.artifact, active, verifier, policy: policy as VerificationPolicy });
+      } else {
+        result = await verifier.verify(loadBundle(input.bundlePath), input.artifact, policy);
+      }
     } catch (e) {
       if (e instanceof UsageError && !(e instanceof VerificationError) && e.code !== 'INPUT_UNREADABLE' && e.code !== 'BUNDLE_UNREADABLE') throw e;
       error = e as Error;

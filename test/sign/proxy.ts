@@ -64,7 +64,7 @@ export async function startFaultProxy(target: string, opts: { latencyMs?: number
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      let body = Buffer.concat(chunks);
+      let body: Buffer = Buffer.concat(chunks);
       inFlight++;
       state.maxInFlight = Math.max(state.maxInFlight, inFlight);
       res.on('close', () => inFlight--);
