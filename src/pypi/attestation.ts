@@ -4,6 +4,7 @@
  * and `envelope` (the in-toto statement and its DSSE signature, base64). Read strictly, written
  * in the field order `pypi-attestations` writes.
  */
+import { SLSA_PROVENANCE_V1 } from '../bundle/intoto.js';
 import { BundleError } from '../errors.js';
 import { arr, b64, type Fail, type JsonObject, obj, parseJson } from '../lib/json.js';
 import type { InTotoStatement } from '../verify/types.js';
@@ -19,16 +20,9 @@ import type { InTotoStatement } from '../verify/types.js';
  */
 export const PYPI_PUBLISH_V1 = 'https://docs.pypi.org/attestations/publish/v1';
 
-/**
- * The SLSA provenance v1 predicate type.
- *
- * @example
- * ```ts
- * import { SLSA_PROVENANCE_V1 } from 'sigstore-ts';
- * const isSlsa = statement.predicateType === SLSA_PROVENANCE_V1;
- * ```
- */
-export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
+
+/** The SLSA provenance v1 predicate type (the same constant as the signer's). */
+export { SLSA_PROVENANCE_V1 };
 
 /**
  * The predicate types PyPI knows (and PEP 740 verification accepts).
