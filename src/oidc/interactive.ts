@@ -152,17 +152,19 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
   const deadline = new Deadline(options.timeoutMs ?? 600_000, options.signal);
   let redirectUri: string;
   let params: URLSearchParams;
+  let listener: Listener | undefined;
   try {
-    let listener: Listener | undefined;
     if (!options.forceOob) {
       listener = await Listener.start(options.redirectHost ?? '127.0.0.1', (p) => oauth.validateAuthResponse(as, client, p, state));
       redirectUri = listener.redirectUri;
       const url = authorizationUrl(redirectUri);
       listener.authorizationUrl = url;
       output.write(`Waiting for browser interaction...\nIf no browser opens, go to the following link in a browser on this machine:\n\n\t${url}\n\n`);
-      const opened = await Promise.resolve(
-        (options.openBrowser ?? ((u: string) => openInBrowser(u, options.env ?? process.env)))(url),
-      ).catch(() => false);
+      const open = options.openBrowser ?? ((u: string) => openInBrowser(u, options.env ?? process.env));
+      const opened = await deadline.race(
+        (async () => open(url))().catch(() => false),
+        'opening the browser',
+      );
       if (!opened) {
         log('OIDC: no browser could be opened; falling back to pasting the code');
         await listener.close();
@@ -170,11 +172,7 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
       }
     }
     if (listener) {
-      try {
-        params = await deadline.race(listener.result, 'waiting for the browser login');
-      } finally {
-        await listener.close();
-      }
+      params = await deadline.race(listener.result, 'waiting for the browser login');
       redirectUri = listener.redirectUri;
     } else {
       redirectUri = OOB_REDIRECT_URI;
@@ -191,6 +189,7 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
     }
   } finally {
     deadline.clear();
+    await listener?.close();
   }
 
   // Code exchange.
@@ -288,15 +287,21 @@ class Deadline {
       ms,
     );
     this.timer.unref?.();
-    signal?.addEventListener('abort', () => this.reject(new IdentityError('OAUTH_CANCELLED', 'the login was cancelled')), { once: true });
-    if (signal?.aborted) this.reject(new IdentityError('OAUTH_CANCELLED', 'the login was cancelled'));
+    if (signal) {
+      this.signal = signal;
+      signal.addEventListener('abort', this.onAbort, { once: true });
+      if (signal.aborted) this.onAbort();
+    }
   }
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort = () => this.reject(new IdentityError('OAUTH_CANCELLED', 'the login was cancelled'));
   race<T>(p: Promise<T>, what: string): Promise<T> {
     this.what = what;
     return Promise.race([p, this.expired]);
   }
   clear(): void {
     clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
   }
 }
 
@@ -409,6 +414,9 @@ function readLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
     rl.once('line', (line) => {
       got = true;
       rl.close();
+      // A terminal or pipe left open must not keep the process alive once the code is read.
+      input.pause();
+      (input as { unref?: () => void }).unref?.();
       resolve(line);
     });
     rl.once('close', () => {

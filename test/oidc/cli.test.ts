@@ -143,7 +143,8 @@ describe('sigstore get-identity-token', () => {
       const m = /Go to the following link in a browser:\n\n\t(\S+)\n/.exec(text);
       if (!m || typed || !text.includes('Enter verification code: ')) return;
       typed = true;
-      httpBrowser(m[1]!, { email: 'judy@example.com' }).then((v) => stdin.end(`${v.code}\n`));
+      // The code is typed and stdin stays open, as on a terminal: the CLI must still exit.
+      httpBrowser(m[1]!, { email: 'judy@example.com' }).then((v) => stdin.write(`${v.code}\n`));
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(Buffer.from(r.stdout.split('.')[1]!, 'base64url').toString()).email, 'judy@example.com');

@@ -149,9 +149,18 @@ describe('interactive login: loopback redirect', () => {
 
   it('can be cancelled with an AbortSignal', async () => {
     const ac = new AbortController();
-    const { options } = withBrowser(idp.issuer, async () => ac.abort(), { signal: ac.signal });
+    let url = '';
+    const { options } = withBrowser(
+      idp.issuer,
+      async (u) => {
+        url = u;
+        ac.abort();
+      },
+      { signal: ac.signal },
+    );
     const err = await rejection(() => interactiveIdentityToken(options));
     assert.equal(err.code, 'OAUTH_CANCELLED');
+    await assert.rejects(fetch(new URL(url).searchParams.get('redirect_uri')!), /fetch failed/, 'the listener is closed');
   });
 });
 
