@@ -13,7 +13,7 @@ import { constants, accessSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { AmbientCredentialError } from './errors.js';
 import { DEFAULT_AUDIENCE } from './token.js';
-import { fetchFailure, fetchWithTimeout, REQUEST_TIMEOUT_MS, snippet } from './util.js';
+import { fetchFailure, fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, snippet } from './util.js';
 
 /**
  * A CI provider with ambient OIDC credentials.
@@ -134,11 +134,15 @@ export async function detectGitHub(options: AmbientOptions = {}): Promise<string
   if (!reqUrl) fail('AMBIENT_GITHUB_PERMISSION', `${permission} (ACTIONS_ID_TOKEN_REQUEST_URL is not set)`);
   let url: URL;
   try {
-    url = new URL(reqUrl!);
+    // As actions/toolkit does: the URL as given, with `&audience=AUD` appended (its query is kept
+    // byte for byte, not re-encoded).
+    url = new URL(`${reqUrl}${reqUrl!.includes('?') ? '&' : '?'}audience=${encodeURIComponent(c.audience)}`);
   } catch {
     return fail('AMBIENT_CREDENTIAL_ERROR', 'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL');
   }
-  url.searchParams.set('audience', c.audience);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
+    fail('AMBIENT_CREDENTIAL_ERROR', 'ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL');
+  }
   c.log(`GitHub: requesting an OIDC token from ${url.origin}${url.pathname}`);
   let resp: Response;
   try {

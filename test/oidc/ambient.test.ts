@@ -84,6 +84,15 @@ describe('GitHub Actions', () => {
     assert.equal(JSON.parse(Buffer.from(jwt!.split('.')[1]!, 'base64url').toString()).aud, 'other');
   });
 
+  it('keeps the request URL as given and refuses plain http to another machine', async () => {
+    mode = 'ok';
+    requests.length = 0;
+    await detectGitHub({ env: { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: `${env().ACTIONS_ID_TOKEN_REQUEST_URL}&x=a%7Eb~c` } });
+    assert.match(requests[0]!.url, /\?api-version=2\.0&x=a%7Eb~c&audience=sigstore$/);
+    const err = await rejection(() => detectGitHub({ env: { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: 'http://example.com/idtoken?api-version=2.0' } }));
+    assert.match(err.message, /must be an https URL/);
+  });
+
   it('is not detected outside GitHub Actions', async () => {
     const { GITHUB_ACTIONS: _, ...rest } = env();
     assert.equal(await detectGitHub({ env: rest }), undefined);
