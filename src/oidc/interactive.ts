@@ -97,6 +97,8 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
   } catch {
     throw new IdentityError('OIDC_ISSUER_INVALID', `the OIDC issuer ${JSON.stringify(options.issuer)} is not a URL`);
   }
+  // `https://issuer/auth/` means `https://issuer/auth` (discovery compares issuers exactly).
+  if (issuerUrl.pathname.length > 1 && issuerUrl.pathname.endsWith('/')) issuerUrl.pathname = issuerUrl.pathname.replace(/\/+$/, '') || '/';
   const loopback = isLoopbackUrl(issuerUrl);
   if (issuerUrl.protocol !== 'https:' && !(issuerUrl.protocol === 'http:' && loopback)) {
     throw new IdentityError('OIDC_ISSUER_INVALID', `the OIDC issuer ${issuerUrl.href} must use https (plain http only on this machine)`);

@@ -77,6 +77,19 @@ describe('interactive login: loopback redirect', () => {
     assert.ok(!output().includes(token.rawToken.split('.')[1]!));
   });
 
+  it('accepts the issuer with a trailing slash, and serves / as a redirect to the login', async () => {
+    let root: Response | undefined;
+    const { options } = withBrowser(`${idp.issuer}/`, async (url) => {
+      const redirect = new URL(new URL(url).searchParams.get('redirect_uri')!);
+      root = await fetch(new URL('/', redirect), { redirect: 'manual' });
+      await httpBrowser(url);
+    });
+    const token = await interactiveIdentityToken({ ...options, identityClaims: { [idp.issuer]: 'email' } });
+    assert.equal(token.identity, 'bob@example.com');
+    assert.equal(root?.status, 302);
+    assert.match(root!.headers.get('location')!, new RegExp(`^${idp.issuer}/auth\\?client_id=sigstore&`));
+  });
+
   it('uses a fresh state, nonce and verifier each time', async () => {
     const before = idp.authorizeRequests.length;
     for (let i = 0; i < 2; i++) {
