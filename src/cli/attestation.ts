@@ -13,6 +13,7 @@ import { Distribution, parseDistributionFilename } from '../pypi/distribution.js
 import { parseProvenance } from '../pypi/provenance.js';
 import { describePublisher } from '../pypi/publisher.js';
 import { type AttestationVerificationResult, parseRepositoryUrl, verifyAttestation, verifyProvenance } from '../pypi/verify.js';
+import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
 import { Verifier } from '../verify/verifier.js';
@@ -186,18 +187,15 @@ function checkDistPath(path: string): void {
 }
 
 async function verifierFor(p: Parsed): Promise<Verifier> {
-  exclusive(p, ['trusted-root', 'trust-config', 'staging']);
-  exclusive(p, ['trusted-root', 'instance']);
-  // Fields beyond the trust file and staging are passed on when the trust loader knows them.
-  const source: Record<string, unknown> = {
+  const source = trustSourceFromFlags({
     trustedRoot: str(p, 'trusted-root'),
     trustConfig: str(p, 'trust-config'),
     staging: flag(p, 'staging'),
-  };
-  if (str(p, 'instance') !== undefined) source.instance = str(p, 'instance');
-  if (str(p, 'trust-cache') !== undefined) source.cacheDir = str(p, 'trust-cache');
-  if (flag(p, 'offline')) source.offline = true;
-  return new Verifier(await loadTrustMaterial(source as Parameters<typeof loadTrustMaterial>[0]));
+    instance: str(p, 'instance'),
+    trustCache: str(p, 'trust-cache'),
+    offline: flag(p, 'offline'),
+  });
+  return new Verifier(await loadTrustMaterial(source));
 }
 
 function identityPolicy(p: Parsed): VerificationPolicy {

@@ -190,6 +190,15 @@ describe('PEP 740 attestations against the local instance', () => {
 
       const viaFlag = await cli([...G(), 'attestation', 'verify', '--identity', WORKFLOW, '--attestation', back, sdist]);
       assert.equal(viaFlag.code, 0, viaFlag.stderr);
+      const rootFile = join(dir, 'trusted_root.json');
+      writeFileSync(rootFile, JSON.stringify(inst.trustedRoot));
+      const viaRoot = await cli(['attestation', 'verify', '--trusted-root', rootFile, '--identity', WORKFLOW, '--issuer', inst.issuer, sdist]);
+      assert.equal(viaRoot.code, 0, viaRoot.stderr);
+      const production = await cli(['attestation', 'verify', '--identity', WORKFLOW, sdist]);
+      assert.equal(production.code, 1, 'not trusted by the public-good root');
+      assert.match(production.stderr, /FAIL: .*\[(tlog|chain)\]/);
+      const both = await cli([...G(), 'attestation', 'verify', '--trusted-root', rootFile, '--identity', WORKFLOW, sdist]);
+      assert.equal(both.code, 2);
       const wrongDist = await cli([...G(), 'attestation', 'verify', '--identity', WORKFLOW, '--attestation', back, wheel]);
       assert.equal(wrongDist.code, 1);
       assert.match(wrongDist.stderr, /^FAIL: .*\[signature\]: the artifact digest sha256:[0-9a-f]{64} is not a subject of the statement$/m);
