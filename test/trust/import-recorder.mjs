@@ -1,13 +1,19 @@
-// Loaded with `node --import`: records the URL of every module the process loads into the file
-// named by $SIGSTORE_TEST_IMPORT_LOG (one per line), so a test can tell which chunks a CLI run used.
+// Loaded with `node --import`: records every module the process loads into the file named by
+// $SIGSTORE_TEST_IMPORT_LOG, one line each: its URL, a tab, and 1 when its code contains tuf-js
+// (or @tufjs) modules, else 0. The check is made on the code as loaded, so a concurrent rebuild
+// of dist/ cannot confuse it.
 import { register } from 'node:module';
 
 const hooks = `
 import { appendFileSync } from 'node:fs';
 const log = process.env.SIGSTORE_TEST_IMPORT_LOG;
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  if (log) appendFileSync(log, r.url + '\\n');
+const TUF = /node_modules[\\\\/](tuf-js|@tufjs)[\\\\/]/;
+export async function load(url, context, next) {
+  const r = await next(url, context);
+  if (log) {
+    const src = r.source === undefined || r.source === null ? '' : typeof r.source === 'string' ? r.source : Buffer.from(r.source).toString('utf8');
+    appendFileSync(log, url + '\\t' + (TUF.test(src) ? 1 : 0) + '\\n');
+  }
   return r;
 }
 `;

@@ -60,9 +60,9 @@ async function trustRoot(env = cleanEnv({ NO_PROXY: '127.0.0.1' }), asUser?: { u
 
 /** Whether a CLI run (recorded with the import recorder) loaded tuf-js code. */
 function loadedTufJs(logFile: string): boolean {
-  const urls = readFileSync(logFile, 'utf8').split('\n').filter((u) => u.startsWith('file://') && u.includes('/dist/'));
-  assert.ok(urls.length > 0, 'the import recorder saw the CLI modules');
-  return urls.some((u) => /node_modules[\\/](tuf-js|@tufjs)[\\/]/.test(readFileSync(new URL(u), 'utf8')));
+  const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('file://') && l.includes('/dist/'));
+  assert.ok(lines.length > 0, 'the import recorder saw the CLI modules');
+  return lines.some((l) => l.endsWith('\t1'));
 }
 
 describe('TUF against the local instance', () => {
@@ -143,14 +143,17 @@ describe('TUF against the local instance', () => {
   });
 
   it('picks up a rotation by itself once the cached timestamp has expired', async () => {
-    inst.republish({ timestamp: new Date(Date.now() + 3000) });
+    inst.republish({ timestamp: new Date(Date.now() + 4000) });
     resetTrustMemory();
     const u = await updateTrustRoot({ instance: inst.tufUrl, cacheDir: cache });
-    assert.ok(u.origin.expires!.getTime() < Date.now() + 4000);
+    assert.ok(u.origin.expires!.getTime() < Date.now() + 5000);
     const rotated = inst.rotateRekorKey();
     const before = await trustRoot();
-    assert.ok(!logIds(before.json).includes(rotated));
-    assert.match(before.stderr, /cached in/);
+    if (Date.now() < u.origin.expires!.getTime()) {
+      // (On a very slow machine the cache may have expired meanwhile: then only the second half applies.)
+      assert.ok(!logIds(before.json).includes(rotated));
+      assert.match(before.stderr, /cached in/);
+    }
     await sleep(Math.max(0, u.origin.expires!.getTime() - Date.now()) + 1100);
     const later = await trustRoot();
     assert.ok(logIds(later.json).includes(rotated), later.stderr);
