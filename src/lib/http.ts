@@ -264,8 +264,10 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       res.attempts = i;
       if (!TRANSIENT_STATUS.has(res.status) || i === attempts) return res;
       last = `HTTP ${res.status}`;
-      const retryAfter = Number(res.headers['retry-after']);
-      if (Number.isFinite(retryAfter) && retryAfter > 0) delay = Math.max(delay, Math.min(retryAfter * 1000, maxDelay));
+      const ra = res.headers['retry-after'];
+      // Retry-After: seconds, or an HTTP date.
+      const retryAfterMs = ra === undefined ? Number.NaN : /^\d+$/.test(ra.trim()) ? Number(ra) * 1000 : Date.parse(ra) - Date.now();
+      if (Number.isFinite(retryAfterMs) && retryAfterMs > 0) delay = Math.max(delay, Math.min(retryAfterMs, maxDelay));
     } catch (e) {
       if (!(e instanceof HttpFailure) || !e.transient) {
         throw new NetworkError('REQUEST_FAILED', `${service} request to ${url.origin}${url.pathname} failed: ${(e as Error).message}`, { cause: e });

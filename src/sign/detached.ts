@@ -116,6 +116,12 @@ export async function detachedBundles(
 /**
  * What the CLI's detached verification needs: the files, the artifact, the active trust (its
  * signing config names the Rekor v1 logs; without one, the trusted root's logs are searched).
+ *
+ * @example
+ * ```ts
+ * const active = await loadTrust({ staging: true });
+ * const v: DetachedVerification = { certPath: 'a.crt', sigPath: 'a.sig', artifact: { path: 'a.txt' }, active, verifier: new Verifier(active.trustMaterial), policy };
+ * ```
  */
 export interface DetachedVerification {
   certPath: string;

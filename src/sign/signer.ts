@@ -292,16 +292,19 @@ export class Signer {
   }
 
   /**
-   * Signs one artifact (a file, bytes, or a SHA-256/384 digest) and returns its verified bundle.
+   * Signs one artifact and returns its verified bundle: a file (`{ path }`, or a string: a
+   * path), bytes (`{ data }` or a Uint8Array), or a digest with the key's hash (`{ digest }`:
+   * SHA-256 for P-256, SHA-384 for P-384).
    *
    * @example
    * ```ts
-   * const bundle = await signer.sign({ path: 'a.txt' });
+   * const bundle = await signer.sign('dist/pkg-1.0.tar.gz');
    * const fromBytes = await signer.sign(new TextEncoder().encode('hello'));
+   * const fromDigest = await signer.sign({ digest: { algorithm: 'sha256', value: digest } });
    * ```
    */
-  async sign(artifact: Artifact | Uint8Array): Promise<BundleJson> {
-    const a: Artifact = artifact instanceof Uint8Array ? { data: artifact } : artifact;
+  async sign(artifact: Artifact | Uint8Array | string): Promise<BundleJson> {
+    const a: Artifact = typeof artifact === 'string' ? { path: artifact } : artifact instanceof Uint8Array ? { data: artifact } : artifact;
     if (this.keyType === 'ed25519') {
       throw new UsageError(
         'KEY_TYPE_UNSUPPORTED',
@@ -352,10 +355,10 @@ export class Signer {
    *
    * @example
    * ```ts
-   * const bundles = await signer.signMany(['a.whl', 'b.tar.gz'].map((path) => ({ path })));
+   * const bundles = await signer.signMany(['dist/a.whl', 'dist/b.tar.gz']);
    * ```
    */
-  async signMany(artifacts: (Artifact | Uint8Array)[]): Promise<BundleJson[]> {
+  async signMany(artifacts: (Artifact | Uint8Array | string)[]): Promise<BundleJson[]> {
     if (artifacts.length === 0) return [];
     await this.#getSession();
     return pool(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a));

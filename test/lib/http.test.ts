@@ -148,6 +148,18 @@ describe('retries', () => {
     }
   });
 
+  it('reads Retry-After as an HTTP date too', async () => {
+    const s = await server((_q, res, n) => (n < 2 ? res.writeHead(429, { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() }).end() : res.writeHead(200).end('ok')));
+    try {
+      const res = await withEnv(NO_PROXY_ENV, () => request({ url: s.url, backoffMs: 5, maxBackoffMs: 150 }));
+      assert.equal(res.status, 200);
+      const gap = s.times[1]! - s.times[0]!;
+      assert.ok(gap >= 100 && gap <= 300, `waited ${gap} ms (the date asked for an hour, capped at 150 ms)`);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('retries refused connections, then fails naming the service', async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

@@ -153,7 +153,8 @@ describe('sign and verify', () => {
         return f;
       });
       const s = signer(t, { trustConfig: viaProxy(t, p.url).config });
-      const bundles = await s.signMany(files.map((path) => ({ path })));
+      // Paths as strings or as { path }.
+      const bundles = await s.signMany(files.map((path, i) => (i % 2 ? path : { path })));
       assert.equal(bundles.length, files.length);
       for (const [i, b] of bundles.entries()) await verifyOurs(b, { path: files[i]! });
       assert.equal(p.log.filter((l) => l === 'POST /api/v2/signingCert').length, 1, 'one certificate');
