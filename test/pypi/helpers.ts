@@ -3,7 +3,7 @@
  * identities, offline trust material, and the CLI as a process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Verifier } from '../../src/index.js';
@@ -86,9 +86,19 @@ export const production = (): Verifier => new Verifier(embeddedTrustMaterial('pr
 export const staging = (): Verifier => new Verifier(embeddedTrustMaterial('staging'));
 export const verifierFor = (a: Asset): Verifier => (a.staging ? staging() : production());
 
+const temporary: string[] = [];
+process.on('exit', () => {
+  for (const d of temporary) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test process exits. */
 export function tempDir(prefix = 'sigstore-ts-pypi-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(d);
+  return d;
 }
+
+let trustCache: string | undefined;
 
 export interface CliResult {
   code: number | null;
@@ -104,7 +114,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? '/tmp',
-        SIGSTORE_TRUST_CACHE: join(tempDir('sigstore-ts-trust-'), 'cache'),
+        SIGSTORE_TRUST_CACHE: (trustCache ??= join(tempDir('sigstore-ts-trust-'), 'cache')),
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
