@@ -99,6 +99,10 @@ export function tempDir(prefix = 'sigstore-ts-pypi-'): string {
 }
 
 let trustCache: string | undefined;
+function sharedTrustCache(): string {
+  if (trustCache === undefined) trustCache = join(tempDir('sigstore-ts-trust-'), 'cache');
+  return trustCache;
+}
 
 export interface CliResult {
   code: number | null;
@@ -114,7 +118,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? '/tmp',
-        SIGSTORE_TRUST_CACHE: (trustCache ??= join(tempDir('sigstore-ts-trust-'), 'cache')),
+        SIGSTORE_TRUST_CACHE: sharedTrustCache(),
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
