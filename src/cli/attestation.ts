@@ -159,7 +159,6 @@ options:
   -h, --help                 show this help message and exit
 `;
 
-
 function subcommand(argv: string[]): { sub: string | undefined; rest: string[] } {
   const i = argv.findIndex((a) => !a.startsWith('-'));
   if (i < 0) return { sub: undefined, rest: argv };
@@ -246,6 +245,7 @@ async function runVerify(argv: string[]): Promise<number> {
   if (p.positionals.length === 0) usage('at least one DIST is required');
   const attestationFlag = str(p, 'attestation');
   if (attestationFlag !== undefined && p.positionals.length > 1) usage('--attestation can only be used with a single DIST');
+  if (attestationFlag !== undefined && !existsSync(attestationFlag)) usage(`cannot read attestation ${attestationFlag}: no such file`);
   const seen = new Set<string>();
   const jobs: { dist: string; attestation: string }[] = [];
   for (const dist of p.positionals) {
