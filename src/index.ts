@@ -13,5 +13,7 @@ export type { BundleInput, KeyPolicy, VerifierOptions } from './verify/verifier.
 export { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity } from './verify/policy.js';
 export type { VerificationPolicy } from './verify/policy.js';
 export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, VerificationResult, VerifiedTimestamp } from './verify/types.js';
-export { loadTrustMaterial } from './trust/load.js';
-export type { TrustSource } from './trust/load.js';
+export { loadSigningConfigJson, loadTrust, loadTrustMaterial, trustInstance, updateTrustRoot } from './trust/load.js';
+export type { ActiveTrust, TrustOrigin, TrustSource } from './trust/load.js';
+export { normalizeTufUrl, resolveInstance, trustSourceFromFlags } from './trust/instances.js';
+export type { TrustFlags, TufInstance } from './trust/instances.js';

@@ -74,7 +74,15 @@ export type BundleContent =
   | { kind: 'messageSignature'; digest: { algorithm: HashAlgorithm; value: Buffer } | undefined; signature: Buffer }
   | { kind: 'dsseEnvelope'; envelope: Envelope };
 
-/** A validated bundle. */
+/**
+ * A validated bundle: what {@link parseBundle} returns and every verification step reads.
+ *
+ * @example
+ * ```ts
+ * const bundle: ParsedBundle = parseBundle(readFileSync('a.txt.sigstore.json'));
+ * if (bundle.material.kind === 'certificate') console.log(bundle.material.certificate.notAfter);
+ * ```
+ */
 export interface ParsedBundle {
   mediaType: string;
   version: BundleVersion;

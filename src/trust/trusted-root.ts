@@ -35,7 +35,15 @@ export interface Authority {
   validFor: ValidFor;
 }
 
-/** Parsed trust material: what every verification step checks against. */
+/**
+ * Parsed trust material: what every verification step checks against.
+ *
+ * @example
+ * ```ts
+ * const trust: TrustMaterial = await loadTrustMaterial();
+ * console.log(trust.source, trust.tlogs.map((t) => t.baseUrl));
+ * ```
+ */
 export interface TrustMaterial {
   mediaType: string;
   tlogs: TransparencyLog[];

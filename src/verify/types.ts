@@ -19,7 +19,14 @@ export type Artifact =
   | { data: Uint8Array }
   | { digest: { algorithm: HashAlgorithm; value: Buffer } };
 
-/** A time the verifier trusts, and what vouches for it. */
+/**
+ * A time the verifier trusts, and what vouches for it.
+ *
+ * @example
+ * ```ts
+ * for (const t of result.timestamps) console.log(t.time.toISOString(), t.source, t.authority);
+ * ```
+ */
 export interface VerifiedTimestamp {
   time: Date;
   /** `tsa`: an RFC 3161 token from a trusted TSA; `tlog`: a log's integrated time backed by a SET. */
@@ -28,7 +35,14 @@ export interface VerifiedTimestamp {
   authority: string;
 }
 
-/** The Fulcio certificate extensions (OIDs 1.3.6.1.4.1.57264.1.1-1.22), by name. */
+/**
+ * The Fulcio certificate extensions (OIDs 1.3.6.1.4.1.57264.1.1-1.22), by name.
+ *
+ * @example
+ * ```ts
+ * if (result.signer.kind === 'certificate') console.log(result.signer.extensions.sourceRepositoryURI);
+ * ```
+ */
 export interface FulcioExtensions {
   issuer?: string;
   githubWorkflowTrigger?: string;
@@ -52,7 +66,14 @@ export interface FulcioExtensions {
   sourceRepositoryVisibilityAtSigning?: string;
 }
 
-/** Who signed, as the verified leaf certificate says. */
+/**
+ * Who signed, as the verified leaf certificate says.
+ *
+ * @example
+ * ```ts
+ * if (result.signer.kind === 'certificate') console.log(result.signer.identity, result.signer.issuer);
+ * ```
+ */
 export interface CertificateSigner {
   kind: 'certificate';
   /** The identity: the SAN email, URI or Fulcio username (OtherName). */
@@ -63,7 +84,14 @@ export interface CertificateSigner {
   certificate: Certificate;
 }
 
-/** A managed key signer (bundle with a public key hint). */
+/**
+ * A managed key signer (bundle with a public key hint), verified with the caller's key.
+ *
+ * @example
+ * ```ts
+ * if (result.signer.kind === 'key') console.log('signed by key sha256:' + result.signer.keyId);
+ * ```
+ */
 export interface KeySigner {
   kind: 'key';
   /** SHA-256 of the verifying key's SubjectPublicKeyInfo, hex. */
@@ -72,7 +100,14 @@ export interface KeySigner {
   hint: string;
 }
 
-/** An in-toto statement (DSSE bundles). */
+/**
+ * An in-toto statement (DSSE bundles).
+ *
+ * @example
+ * ```ts
+ * if (result.statement) console.log(result.statement.predicateType, result.statement.subject.length);
+ * ```
+ */
 export interface InTotoStatement {
   _type: string;
   subject: { name?: string; digest: Record<string, string> }[];

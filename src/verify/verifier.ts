@@ -46,7 +46,15 @@ export interface VerifierOptions {
   now?: Date;
 }
 
-/** Anything {@link Verifier.verify} accepts as a bundle. */
+/**
+ * Anything {@link Verifier.verify} accepts as a bundle: JSON text or bytes, a parsed JSON object,
+ * or a {@link ParsedBundle}.
+ *
+ * @example
+ * ```ts
+ * const input: BundleInput = readFileSync('a.txt.sigstore.json');
+ * ```
+ */
 export type BundleInput = ParsedBundle | string | Buffer | JsonObject;
 
 function toKey(k: KeyPolicy['key']): KeyObject {
