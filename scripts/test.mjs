@@ -17,6 +17,15 @@ if (filters.length === 0) {
   run(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
 }
 run(node, ['scripts/build.mjs', '--no-types']);
+// Browser tests drive Debian's chromium: install it when missing (as root; otherwise they skip).
+if (process.platform === 'linux' && process.env.SIGSTORE_SKIP_BROWSER_INSTALL === undefined) {
+  const r = spawnSync('bash', ['scripts/install-browser.sh'], { stdio: 'inherit' });
+  // In CI a missing browser is a failure, not a silent skip.
+  if (r.status !== 0 && process.env.CI) {
+    console.error('chromium could not be installed: the browser tests cannot run');
+    process.exit(1);
+  }
+}
 
 function walk(dir) {
   const out = [];

@@ -17,3 +17,5 @@ export { loadSigningConfigJson, loadTrust, loadTrustMaterial, trustInstance, upd
 export type { ActiveTrust, TrustOrigin, TrustSource } from './trust/load.js';
 export { normalizeTufUrl, resolveInstance, trustSourceFromFlags } from './trust/instances.js';
 export type { TrustFlags, TufInstance } from './trust/instances.js';
+export { getIdentityToken, IdentityToken, IdentityError, AmbientCredentialError, detectAmbientCredential, interactiveIdentityToken } from './oidc/index.js';
+export type { GetIdentityTokenOptions, IdentityTokenOptions, AmbientOptions, AmbientCredential, AmbientProvider, InteractiveOptions } from './oidc/index.js';
