@@ -219,20 +219,27 @@ export class Signer {
     const o = this.#options;
     const t = o.tokenProvider ? await o.tokenProvider() : o.identityToken!;
     if (t instanceof IdentityToken) {
-      if (!t.inValidityPeriod()) throw new SigstoreError('IDENTITY_TOKEN_EXPIRED', `the identity token ${t.source ?? ''} has expired`.replace('  ', ' '));
+      if (!t.inValidityPeriod()) {
+        throw new SigstoreError('IDENTITY_TOKEN_EXPIRED', `the identity token${t.source ? ` ${t.source}` : ''} expired at ${t.expiresAt.toISOString()}; get a new one`);
+      }
       return t;
     }
     return new IdentityToken(t, { audience: o.audience ?? 'sigstore', source: o.tokenProvider ? 'from the token provider' : 'given to the signer' });
   }
 
-  /** The session's key and certificate, renewed when the certificate is about to expire. */
+  /**
+   * The session's key and certificate, renewed when the certificate is about to expire. Callers
+   * waiting on a session that fails get its error; later calls try again.
+   */
   async #getSession(): Promise<Session> {
-    if (this.#session) {
-      const s = await this.#session.catch(() => undefined);
-      if (s && s.cert.certificate.notAfter.getTime() - Date.now() > 60_000) return s;
-      this.#session = undefined;
+    const current = this.#session;
+    if (current) {
+      const s = await current;
+      if (s.cert.certificate.notAfter.getTime() - Date.now() > 60_000) return s;
+      if (this.#session === current) this.#session = undefined;
+      return this.#getSession();
     }
-    this.#session = (async () => {
+    const created = (async () => {
       const services = this.#selectServices();
       const token = await this.#token();
       const key = new EphemeralKey(this.keyType);
@@ -247,11 +254,11 @@ export class Signer {
       this.#log(`certificate issued for ${cert.identity}${cert.issuer ? ` (issuer ${cert.issuer})` : ''}`);
       return { key, cert };
     })();
-    // A failed session is not cached: the next call tries again.
-    this.#session.catch(() => {
-      this.#session = undefined;
+    this.#session = created;
+    created.catch(() => {
+      if (this.#session === created) this.#session = undefined;
     });
-    return this.#session;
+    return created;
   }
 
   /** Log entries from every selected log and timestamps from every selected TSA, concurrently. */

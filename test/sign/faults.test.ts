@@ -370,6 +370,17 @@ describe('the CLI writes nothing when signing fails', () => {
   });
 });
 
+it('a failed certificate request is not cached: the next call asks again', async () => {
+  const s = signerVia(1);
+  await withFaults([{ path: FULCIO, fault: { kind: 'status', status: 401 }, times: 1 }], async () => {
+    await assert.rejects(s.sign({ path: file }), /Fulcio at .* refused the certificate request: HTTP 401/);
+    await s.sign({ path: file });
+    assert.equal(count('/api/v2/signingCert'), 2);
+    await Promise.all([s.sign({ path: file }), s.sign({ path: file })]);
+    assert.equal(count('/api/v2/signingCert'), 2, 'the session is reused');
+  });
+});
+
 it('a NetworkError carries the HTTP status', async () => {
   await withFaults([{ path: FULCIO, fault: { kind: 'status', status: 403 } }], async () => {
     await assert.rejects(signerVia(1).sign({ path: file }), (e: unknown) => e instanceof NetworkError && e.status === 403);
