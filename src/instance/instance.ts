@@ -122,6 +122,17 @@ function acquireLock(path: string): void {
 
 /**
  * A running local Sigstore instance. Obtain one with {@link startInstance}.
+ *
+ * @example
+ * ```ts
+ * const inst = await startInstance({ dataDir, port: 0 });
+ * const bundle = await sigstore.sign(data, { fulcioURL: inst.url, rekorURL: inst.url, tsaServerURL: inst.url, identityToken: await inst.token() });
+ * await sigstore.verify(bundle, data, { tufMirrorURL: inst.tufUrl, tufRootPath: inst.files.tufRoot, tufCachePath });
+ * inst.rotateRekorKey();                                   // Rekor v1 key rotation, TUF republished
+ * inst.republish({ timestamp: new Date(Date.now() - 1) }); // expired timestamp.json
+ * inst.tuf.override('timestamp.json', inst.tuf.metadata('timestamp', 1)); // serve a rolled-back version
+ * await inst.stop();
+ * ```
  */
 export class SigstoreInstance {
   /** Base URL, e.g. `http://127.0.0.1:41234`: Fulcio, Rekor v1 and v2, TSA live here. */
@@ -443,8 +454,19 @@ function followUrl(list: PeriodState[], baseUrl: string): void {
 }
 
 /**
- * Starts a local Sigstore instance on 127.0.0.1 and resolves once every service answers.
- * See {@link SigstoreInstance} for what it offers. Stop it with `stop()`.
+ * Starts a local Sigstore instance on 127.0.0.1 and resolves once every service answers (and
+ * `trust_config.json` and `root.json` are written into the data directory). See
+ * {@link SigstoreInstance} for what it offers. Stop it with `stop()`. A data directory is used by
+ * one instance at a time; a restart on the same directory reopens the same keys and logs (and, by
+ * default, the same port).
+ *
+ * @example
+ * ```ts
+ * const inst = await startInstance({ dataDir: mkdtempSync(join(tmpdir(), 'sigstore-')), port: 0, identity: 'me@example.com' });
+ * console.log(inst.url, inst.issuer, inst.tufUrl);
+ * const token = await inst.token({ ttl: 60 });
+ * await inst.stop();
+ * ```
  */
 export async function startInstance(opts: InstanceOptions): Promise<SigstoreInstance> {
   const log = opts.log ?? (() => {});
