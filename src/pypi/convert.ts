@@ -8,7 +8,7 @@ import { BUNDLE_V03, type ParsedBundle, parseBundle } from '../bundle/parse.js';
 import { BundleError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
 import { Certificate } from '../lib/x509.js';
-import { IN_TOTO_PAYLOAD_TYPE } from '../verify/signature.js';
+import { IN_TOTO_PAYLOAD_TYPE } from '../bundle/dsse.js';
 import type { BundleInput } from '../verify/verifier.js';
 import type { Attestation } from './attestation.js';
 

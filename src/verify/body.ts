@@ -8,7 +8,7 @@ import type { BundleContent, TlogEntry } from '../bundle/parse.js';
 import { VerificationError } from '../errors.js';
 import { isObject, type JsonObject } from '../lib/json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
-import { pae } from './signature.js';
+import { pae } from '../bundle/dsse.js';
 
 /** The key material the body must name: the leaf certificate DER or the SPKI DER of a key. */
 export interface SignerMaterial {

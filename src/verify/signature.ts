@@ -7,6 +7,7 @@
 import { createHash, createVerify, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { IN_TOTO_PAYLOAD_TYPE, pae } from '../bundle/dsse.js';
 import type { BundleContent, Envelope } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
 import { defaultHashForKey, type HashAlgorithm, supportsDigest, verifyDigest, verifyMessage } from '../lib/signature.js';
@@ -96,19 +97,6 @@ export async function verifyMessageSignature(
   if (!ok) fail('SIGNATURE_INVALID', 'the signature does not verify over the artifact with the signing key');
   return { algorithm, digest };
 }
-
-/** DSSE pre-authentication encoding. */
-export function pae(payloadType: string, payload: Buffer): Buffer {
-  const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.length} `, 'utf8'),
-    type,
-    Buffer.from(` ${payload.length} `, 'utf8'),
-    payload,
-  ]);
-}
-
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 /** Verifies the DSSE envelope's signature over its PAE. */
 export function verifyDsseSignature(envelope: Envelope, key: KeyObject): void {
