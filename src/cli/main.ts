@@ -39,6 +39,7 @@ options:
   --staging             use sigstore's staging instance, instead of the default production instance
   --instance URL        use a given Sigstore instance (its TUF repository URL), pinned with trust-instance
   --trust-config FILE   the client trust configuration (trusted root and signing config) to use
+  --trust-cache DIR     where TUF metadata and trust material are cached (default: XDG directories)
 `;
 
 /** Whether `-v` was given anywhere: decides whether errors show a stack trace. */
