@@ -1,16 +1,25 @@
 /**
  * Fuzz campaign: structure-aware random mutation (seeded, reproducible) of bundle JSON, trusted
- * roots, certificates (DER), timestamp tokens and PEM keys, fed to the parsers and the verifier.
+ * roots, signing configs, client trust configs, certificates (DER), timestamp tokens and PEM
+ * keys, fed to the parsers and the verifier (and, for a sample, to `bin/sigstore verify`).
  * A finding is: an exception that is not one of ours (a crash), an input that takes over a
- * second (a hang), or a mutated bundle that verifies although its authenticated bytes changed.
+ * second (a hang), or a mutated bundle that verifies although its authenticated bytes changed;
+ * on the CLI, an exit code other than 1 or 2, a stack trace, or more than one line per failure.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DerError } from '../../src/lib/der.js';
 import { Certificate } from '../../src/lib/x509.js';
-import { parseBundle, parseTrustedRoot, SigstoreError, Verifier } from '../../src/index.js';
+import { parseBundle, parseTrustedRoot, SigstoreError, TrustError, Verifier } from '../../src/index.js';
+import { Signer } from '../../src/sign/signer.js';
+import { parseClientTrustConfig } from '../../src/trust/client-config.js';
+import { EMBEDDED } from '../../src/trust/embedded.js';
+import { parseSigningConfig } from '../../src/trust/signing-config.js';
 import { verifyTimestamps } from '../../src/verify/timestamp.js';
-import { type Genuine, genuineBundles } from './tamper.js';
+import { hasStackTrace, SIGSTORE } from '../helpers/cli.js';
+import { artifactOf, type Genuine, genuineBundles, localInstanceTrustConfig } from './tamper.js';
 
 /** mulberry32: a small seeded PRNG, so every finding can be replayed from its seed. */
 export function rng(seed: number): () => number {
@@ -175,7 +184,7 @@ function isOurs(e: unknown): boolean {
   return e instanceof SigstoreError || e instanceof DerError;
 }
 
-const TARGETS = ['bundle', 'trusted-root', 'certificate', 'timestamp', 'pem-key'] as const;
+const TARGETS = ['bundle', 'trusted-root', 'certificate', 'timestamp', 'pem-key', 'signing-config', 'trust-config'] as const;
 
 /** Runs `iterations` fuzz inputs starting at `seed`; findings are saved under `saveDir`. */
 export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { iterations: number; seed?: number; saveDir?: string }): Promise<FuzzReport> {
@@ -191,6 +200,17 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
     for (const t of b.timestamps) tokens.push({ token: t, signature: sig, g });
   }
   const keyCase = genuine.find((g) => 'key' in g.policy);
+  // Signing configs and client trust configs: the public-good ones and the local instance's.
+  const local = await localInstanceTrustConfig();
+  const trustConfigs: Record<string, unknown>[] = [
+    local,
+    ...(['production', 'staging'] as const).map((i) => ({
+      mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
+      trustedRoot: EMBEDDED[i].trustedRoot,
+      signingConfig: EMBEDDED[i].signingConfig,
+    })),
+  ];
+  const signingConfigs = trustConfigs.map((c) => c.signingConfig);
   for (let i = 0; i < iterations; i++) {
     const s = seed + i;
     const r = rng(s);
@@ -204,7 +224,7 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
         const mutated = JSON.stringify(mutateJson(r, JSON.parse(g.bundle)));
         input = mutated;
         try {
-          await verifiers.get(g)!.verify(mutated, { path: g.artifactPath }, g.policy);
+          await verifiers.get(g)!.verify(mutated, artifactOf(g), g.policy);
           report.accepted++;
           if (changedAuthenticated(g.bundle, mutated)) report.findings.push({ seed: s, target, problem: 'a bundle whose authenticated bytes changed verified' });
         } catch (e) {
@@ -216,7 +236,7 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
         input = mutated;
         try {
           const trust = parseTrustedRoot(mutated);
-          await new Verifier(trust).verify(g.bundle, { path: g.artifactPath }, g.policy);
+          await new Verifier(trust).verify(g.bundle, artifactOf(g), g.policy);
           report.accepted++;
         } catch (e) {
           if (!isOurs(e)) throw e;
@@ -253,9 +273,32 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
         const mutated = `-----BEGIN PUBLIC KEY-----\n${mutatedBody}\n-----END PUBLIC KEY-----\n`;
         input = mutated;
         try {
-          await verifiers.get(keyCase)!.verify(keyCase.bundle, { path: keyCase.artifactPath }, { key: mutated });
+          await verifiers.get(keyCase)!.verify(keyCase.bundle, artifactOf(keyCase), { key: mutated });
           report.accepted++;
           if (mutatedBody !== body) report.findings.push({ seed: s, target, problem: 'a bundle verified with a mutated key' });
+        } catch (e) {
+          if (!isOurs(e)) throw e;
+          report.rejected++;
+        }
+      } else if (target === 'signing-config') {
+        const mutated = JSON.stringify(mutateJson(r, pick(r, signingConfigs)));
+        input = mutated;
+        try {
+          parseSigningConfig(mutated, 'fuzzed');
+          report.accepted++;
+        } catch (e) {
+          // A malformed signing config is a TrustError, nothing else.
+          if (!(e instanceof TrustError)) throw e;
+          report.rejected++;
+        }
+      } else if (target === 'trust-config') {
+        const mutated = JSON.stringify(mutateJson(r, pick(r, trustConfigs)));
+        input = mutated;
+        try {
+          const trustConfig = parseClientTrustConfig(mutated, 'fuzzed');
+          // What parses must also select services (locally, no request) or refuse with our error.
+          new Signer({ trustConfig, identityToken: 'x' }).services();
+          report.accepted++;
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;
@@ -272,6 +315,83 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
       mkdirSync(saveDir, { recursive: true });
       writeFileSync(join(saveDir, `${target}-${s}.${typeof input === 'string' ? 'txt' : 'der'}`), input);
     }
+  }
+  return report;
+}
+
+export interface CliFuzzReport {
+  runs: number;
+  exitCodes: Record<string, number>;
+  findings: { seed: number; problem: string }[];
+  slowestMs: number;
+}
+
+function runVerify(args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string; ms: number; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [SIGSTORE, 'verify', 'identity', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, ms: performance.now() - started, timedOut });
+    });
+  });
+}
+
+/**
+ * A sample of mutated bundles through `bin/sigstore verify identity` (the built CLI): each must
+ * exit 1 or 2 (or 0 when its authenticated bytes are unchanged), print one FAIL or error line
+ * and no stack trace. Several processes at once (`parallel`).
+ */
+export async function runCliFuzz({ runs, seed = 1, parallel = 2, saveDir }: { runs: number; seed?: number; parallel?: number; saveDir?: string }): Promise<CliFuzzReport> {
+  const genuine = (await genuineBundles()).filter((g) => g.identity && g.issuer && !g.artifactPath.startsWith('sha256:'));
+  const dir = mkdtempSync(join(tmpdir(), 'sigstore-ts-clifuzz-'));
+  const report: CliFuzzReport = { runs: 0, exitCodes: {}, findings: [], slowestMs: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < runs) {
+      const s = seed + next++;
+      const r = rng(s);
+      const g = pick(r, genuine);
+      const mutated = JSON.stringify(mutateJson(r, JSON.parse(g.bundle)));
+      const bundlePath = join(dir, `bundle-${s}.json`);
+      const rootPath = join(dir, `root-${s}.json`);
+      writeFileSync(bundlePath, mutated);
+      writeFileSync(rootPath, JSON.stringify(g.trust.json));
+      const res = await runVerify(['--offline', '--trusted-root', rootPath, '--cert-identity', g.identity!, '--cert-oidc-issuer', g.issuer!, '--bundle', bundlePath, g.artifactPath], 20_000);
+      report.runs++;
+      report.exitCodes[String(res.code)] = (report.exitCodes[String(res.code)] ?? 0) + 1;
+      report.slowestMs = Math.max(report.slowestMs, res.ms);
+      const lines = res.stderr.split('\n').filter((l) => l && !l.startsWith('warning:'));
+      let problem: string | undefined;
+      if (res.timedOut) problem = 'hang: no exit within 20 s';
+      else if (hasStackTrace(res.stderr)) problem = `stack trace: ${res.stderr}`;
+      else if (res.code === 0 && changedAuthenticated(g.bundle, mutated)) problem = 'a bundle whose authenticated bytes changed verified';
+      else if (res.code !== 0 && res.code !== 1 && res.code !== 2) problem = `exit code ${res.code}: ${res.stderr}`;
+      else if (res.code !== 0 && lines.length !== 1) problem = `not one line: ${res.stderr}`;
+      if (problem) {
+        report.findings.push({ seed: s, problem });
+        if (saveDir) {
+          mkdirSync(saveDir, { recursive: true });
+          writeFileSync(join(saveDir, `cli-bundle-${s}.txt`), mutated);
+        }
+      }
+      rmSync(bundlePath, { force: true });
+      rmSync(rootPath, { force: true });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return report;
 }
