@@ -63,10 +63,10 @@ function dataDir(p: ReturnType<typeof parse>): string {
   return resolve(d);
 }
 
-async function serve(argv: string[]): Promise<number> {
+async function serve(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, { 'data-dir': { type: 'string' }, port: { type: 'string' }, identity: { type: 'string' } }, { allowPositionals: false });
   if (flag(p, 'help')) {
-    process.stdout.write(SERVE_HELP);
+    io.stdout.write(SERVE_HELP);
     return 0;
   }
   const dir = dataDir(p);
@@ -84,10 +84,10 @@ async function serve(argv: string[]): Promise<number> {
     dataDir: dir,
     ...(port !== undefined ? { port } : {}),
     ...(identity !== undefined ? { identity } : {}),
-    ...(verbose ? { log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
+    ...(verbose ? { log: (l: string) => io.stderr.write(`${l}\n`) } : {}),
   });
   const files = inst.files;
-  process.stdout.write(`sigstore-ts local instance serving on ${inst.url}
+  io.stdout.write(`sigstore-ts local instance serving on ${inst.url}
   OIDC issuer     ${inst.issuer}
   Fulcio          ${inst.url}
   Rekor v1 and v2 ${inst.url}
@@ -108,7 +108,7 @@ Press Ctrl-C to stop.
     const stop = (sig: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      process.stderr.write(`${sig}: stopping\n`);
+      io.stderr.write(`${sig}: stopping\n`);
       done();
     };
     const onInt = () => stop('SIGINT');
@@ -117,18 +117,18 @@ Press Ctrl-C to stop.
     process.on('SIGTERM', onTerm);
   });
   await inst.stop();
-  process.stderr.write('stopped\n');
+  io.stderr.write('stopped\n');
   return 0;
 }
 
-async function token(argv: string[]): Promise<number> {
+async function token(argv: string[], io: Io): Promise<number> {
   const p = parse(
     argv,
     { 'data-dir': { type: 'string' }, identity: { type: 'string' }, audience: { type: 'string' }, ttl: { type: 'string' } },
     { allowPositionals: false },
   );
   if (flag(p, 'help')) {
-    process.stdout.write(TOKEN_HELP);
+    io.stdout.write(TOKEN_HELP);
     return 0;
   }
   const dir = dataDir(p);
@@ -163,8 +163,14 @@ async function token(argv: string[]): Promise<number> {
       status: res.status,
     });
   }
-  process.stdout.write(`${body.id_token}\n`);
+  io.stdout.write(`${body.id_token}\n`);
   return 0;
+}
+
+/** Where the command writes (the process's streams by default; tests pass their own). */
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
 }
 
 /**
@@ -175,7 +181,7 @@ async function token(argv: string[]): Promise<number> {
  * process.exitCode = await run(['token', '--data-dir', '/tmp/sigstore-local']);
  * ```
  */
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   // The command is the first word that is not an option or an option's value.
   const valued = new Set(['--data-dir', '--port', '--identity', '--audience', '--ttl', '--instance', '--trust-config', '--trust-cache']);
   let idx = -1;
@@ -190,18 +196,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (idx < 0) {
     if (argv.includes('-h') || argv.includes('--help')) {
-      process.stdout.write(HELP);
+      io.stdout.write(HELP);
       return 0;
     }
-    process.stderr.write(HELP);
+    io.stderr.write(HELP);
     throw new UsageError('USAGE', 'a command is required (serve or token)');
   }
   const rest = [...argv.slice(0, idx), ...argv.slice(idx + 1)];
   switch (argv[idx]) {
     case 'serve':
-      return serve(rest);
+      return serve(rest, io);
     case 'token':
-      return token(rest);
+      return token(rest, io);
     default:
       throw new UsageError('USAGE', `unknown instance command '${argv[idx]}' (choose from serve, token)`);
   }

@@ -158,7 +158,10 @@ export async function listen(opts: ServerOptions, handle: () => Router | undefin
       opts.log?.(`${raw.method} ${raw.url} ${out.status ?? 200} ${Date.now() - started}ms`);
     })();
   });
-  server.keepAliveTimeout = 5000;
+  // Generous keep-alive: under load (1,000s of queued requests on a busy loop) a short idle
+  // timeout races clients reusing a connection, which then see a reset.
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: opts.host, port: opts.port, backlog: 2048 }, () => {

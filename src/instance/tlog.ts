@@ -49,7 +49,7 @@ export class VerifiableLog<T> {
   private nextIndex: number;
   private failed: unknown;
   private cached: { size: number; note: string } | undefined;
-  private waiters: { index: number; resolve: () => void }[] = [];
+  private waiters: { index: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   private constructor(
     private readonly store: AppendLog,
@@ -117,7 +117,8 @@ export class VerifiableLog<T> {
   /** Resolves once the entry at `index` is committed. */
   whenCommitted(index: number): Promise<void> {
     if (index < this.tree.size) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ index, resolve }));
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => this.waiters.push({ index, resolve, reject }));
   }
 
   private async commit(): Promise<void> {
@@ -156,6 +157,7 @@ export class VerifiableLog<T> {
     this.failed = e;
     for (const p of [...batch, ...this.pending]) p.reject(e);
     this.pending = [];
+    for (const w of this.waiters.splice(0)) w.reject(e);
   }
 
   /** The signed checkpoint for the current tree (cached until the tree grows or the key changes). */

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import canonicalize from 'canonicalize';
 import {
   type Child,
+  type HttpResult,
   http,
   leaf,
   openCheckpoint,
@@ -216,11 +217,31 @@ describe('Rekor v1 and v2: 1,000 concurrent entries each, then kill -9 and resta
     return bodies;
   }
 
+  /**
+   * POSTs an entry; a connection reset (a loaded machine can starve the server past a keep-alive
+   * timeout) is retried: the log then answers 409 (v1, with the entry's location) or the existing
+   * entry (v2) if the first attempt was logged.
+   */
+  async function append(v: 1 | 2, body: object): Promise<HttpResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await http('POST', `${child.url}/api/v${v}/log/entries`, body);
+        if (r.status === 409 && attempt > 0) {
+          const got = await http('GET', `${child.url}${r.headers.location}`);
+          return { ...got, status: 201, headers: { ...got.headers, location: r.headers.location } };
+        }
+        return r;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET' || attempt >= 2) throw e;
+      }
+    }
+  }
+
   it(`appends ${N} Rekor v1 and ${N} Rekor v2 entries concurrently; every proof verifies against the final checkpoint`, async () => {
     const url = child.url;
     const results = await Promise.all([
-      ...Array.from({ length: N }, (_, i) => http('POST', `${url}/api/v1/log/entries`, v1Entry(i)).then((r) => ({ v: 1 as const, r }))),
-      ...Array.from({ length: N }, (_, i) => http('POST', `${url}/api/v2/log/entries`, v2Entry(i)).then((r) => ({ v: 2 as const, r }))),
+      ...Array.from({ length: N }, (_, i) => append(1, v1Entry(i)).then((r) => ({ v: 1 as const, r }))),
+      ...Array.from({ length: N }, (_, i) => append(2, v2Entry(i)).then((r) => ({ v: 2 as const, r }))),
     ]);
     for (const { v, r } of results) {
       assert.equal(r.status, 201, `v${v} append answered ${r.status}: ${r.text()}`);
