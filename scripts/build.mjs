@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// Builds dist/: bundled ESM entry points (library, CLI, conformance entrypoint) with lazily
-// loaded chunks, plus type declarations. `--no-types` skips the declarations (faster, for tests).
+// Builds dist/:
+// - index.js, cli.js, conformance.js: bundled ESM entry points with lazily loaded chunks (the
+//   library, and the full CLI);
+// - sigstore.cjs: the one-shot CLI as one CommonJS file (what bin/sigstore runs). It holds the
+//   dispatcher and the `verify` command with everything it needs and nothing else: CommonJS
+//   skips the ESM loader and one file skips resolving a dozen chunks, which is most of a
+//   verification's start-up cost. Other commands (and verify with --certificate/--signature,
+//   which needs the network) are handed to the full ESM CLI by src/cli/bin.ts. The two code
+//   paths a verification rarely needs live beside it, loaded only then: lazy/tuf.cjs (a TUF
+//   refresh, sharing the error classes of sigstore.cjs) and lazy/noble.cjs (ECDSA over a digest);
+// - type declarations (skipped with `--no-types`, faster for tests).
+// Dependencies are all bundled: the published package needs none at run time. Their licence
+// texts are kept (legalComments: linked, *.LEGAL.txt beside each file).
 import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -9,20 +20,75 @@ const withTypes = !process.argv.includes('--no-types');
 // Build beside dist/ and swap it in, so a concurrent run of bin/sigstore never sees a half-built tree.
 const tmp = `dist.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
-await build({
+
+const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'linked', logLevel: 'warning' };
+
+const esm = build({
+  ...common,
   entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts', conformance: 'src/cli/conformance.ts' },
   outdir: tmp,
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  legalComments: 'linked',
-  logLevel: 'warning',
+  define: { __SIGSTORE_SINGLE_FILE__: 'false' },
   // CommonJS dependencies bundled into ESM need a require().
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
+
+/** The error classes the single-file CLI shares with its lazily loaded parts (instanceof must hold). */
+const SHARED_ERRORS = "module.exports = globalThis[Symbol.for('sigstore-ts.errors')];";
+/** Command modules the single-file CLI never loads: src/cli/bin.ts hands those commands to dist/cli.js. */
+const OTHER_COMMANDS = /^\.\/(sign|attest|get-identity-token|inspect|attestation|trust-instance|plumbing|instance)\.js$/;
+
+const singleFile = {
+  name: 'single-file',
+  setup(b) {
+    b.onResolve({ filter: OTHER_COMMANDS }, (a) =>
+      a.importer.endsWith('main.ts') && a.kind === 'dynamic-import' ? { path: a.path, namespace: 'elsewhere' } : undefined,
+    );
+    b.onResolve({ filter: /^\.\.\/sign\/detached\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, namespace: 'elsewhere' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'elsewhere' }, (a) => ({
+      contents: `export function run() { throw new Error('internal: ${a.path} is not part of the single-file CLI'); }\nexport const verifyDetached = run;`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/tuf\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './lazy/tuf.cjs', external: true } : undefined));
+    b.onResolve({ filter: /^@noble\/curves\/nist\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './lazy/noble.cjs', external: true } : undefined));
+  },
+};
+
+const cjs = build({
+  ...common,
+  entryPoints: { sigstore: 'src/cli/bin.ts' },
+  outdir: tmp,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { __SIGSTORE_SINGLE_FILE__: 'true' },
+  minifySyntax: true,
+  minifyWhitespace: true,
+  keepNames: false,
+  plugins: [singleFile],
+});
+
+const lazy = build({
+  ...common,
+  entryPoints: { 'lazy/tuf': 'src/trust/tuf.ts', 'lazy/noble': 'node_modules/@noble/curves/nist.js' },
+  outdir: tmp,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  minifySyntax: true,
+  minifyWhitespace: true,
+  plugins: [
+    {
+      name: 'shared-errors',
+      setup(b) {
+        b.onResolve({ filter: /\/errors\.js$/ }, (a) => (a.importer.includes('/src/') ? { path: 'errors', namespace: 'shared' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'shared' }, () => ({ contents: SHARED_ERRORS, loader: 'js' }));
+      },
+    },
+  ],
+});
+
+await Promise.all([esm, cjs, lazy]);
 const old = `dist.old-${process.pid}`;
 try {
   renameSync('dist', old);

@@ -1,11 +1,45 @@
-/** Entry point of bin/sigstore (bundled as dist/cli.js). */
+/**
+ * Entry point of bin/sigstore. Bundled twice (scripts/build.mjs):
+ * - dist/sigstore.cjs, the single-file CLI that bin/sigstore runs: it runs `verify` (and help,
+ *   version, usage errors) itself and hands every other command to the full CLI, dist/cli.js,
+ *   so a verification loads one file and nothing it does not use;
+ * - dist/cli.js, the full CLI (ESM, lazily loaded chunks per command).
+ */
+import * as errors from '../errors.js';
 import { main, reportError } from './main.js';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
+/** `true` in dist/sigstore.cjs, `false` in dist/cli.js; undefined when run from source. */
+declare const __SIGSTORE_SINGLE_FILE__: boolean;
+
+const GLOBAL_VALUED = new Set(['--instance', '--trust-config', '--trust-cache']);
+
+/** Whether the single-file CLI leaves this command line to the full CLI (same command rule as main.ts). */
+export function needsFullCli(argv: string[]): boolean {
+  const idx = argv.findIndex((a, i) => !a.startsWith('-') && !GLOBAL_VALUED.has(argv[i - 1] ?? ''));
+  if (idx < 0) return false;
+  if (argv[idx] !== 'verify') return true;
+  // Detached certificate/signature verification looks the entry up online (HTTP client, Rekor).
+  return argv.some((a) => /^--(certificate|cert|signature|sig)(=|$)/.test(a));
+}
+
+const argv = process.argv.slice(2);
+const singleFile = typeof __SIGSTORE_SINGLE_FILE__ !== 'undefined' && __SIGSTORE_SINGLE_FILE__;
+if (singleFile && needsFullCli(argv)) {
+  // The full CLI runs the command line itself when loaded.
+  const { join } = require('node:path') as typeof import('node:path');
+  const { pathToFileURL } = require('node:url') as typeof import('node:url');
+  import(pathToFileURL(join(__dirname, 'cli.js')).href).catch((e: unknown) => {
     process.exitCode = reportError(e, 0);
-  },
-);
+  });
+} else {
+  // Lazily loaded parts of the single-file CLI (dist/lazy/*.cjs) throw these same classes.
+  if (singleFile) (globalThis as Record<symbol, unknown>)[Symbol.for('sigstore-ts.errors')] = errors;
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.exitCode = reportError(e, 0);
+    },
+  );
+}
