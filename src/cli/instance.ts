@@ -33,7 +33,7 @@ the instance writes DIR/trust_config.json (its trusted root and signing config, 
 
 options:
   -h, --help            show this help message and exit
-  -v, --verbose         log every request to stderr
+  -v, --verbose         log every request to stderr (internal errors are always logged)
   --data-dir DIR        the instance's data directory (created if missing)
   --port PORT           the port on 127.0.0.1 (default: the port DIR's instance used last, or a
                         free one; 0 picks a free one)
@@ -84,7 +84,10 @@ async function serve(argv: string[], io: Io): Promise<number> {
     dataDir: dir,
     ...(port !== undefined ? { port } : {}),
     ...(identity !== undefined ? { identity } : {}),
-    ...(verbose ? { log: (l: string) => io.stderr.write(`${l}\n`) } : {}),
+    // Requests only with -v; internal errors and warnings always.
+    log: (l: string) => {
+      if (verbose || /^(error|warning):/.test(l)) io.stderr.write(`${l}\n`);
+    },
   });
   const files = inst.files;
   io.stdout.write(`sigstore-ts local instance serving on ${inst.url}

@@ -19,10 +19,9 @@ import { SigstoreError } from '../errors.js';
 import { CtLog } from './ctlog.js';
 import { Fulcio } from './fulcio.js';
 import { DEFAULT_IDENTITY, parseIdentity } from './identity.js';
-import { KeyStore } from './keys.js';
+import { KeyStore, spki } from './keys.js';
 import { type MintOptions, OidcProvider } from './oidc.js';
-import { caCertificate, type DnSpec, extKeyUsageExt, issueCertificate, keyUsageExt, OIDS, randomSerial, subjectKeyIdExt, authorityKeyIdExt } from './pki.js';
-import { spki } from './keys.js';
+import { authorityKeyIdExt, caCertificate, type DnSpec, extKeyUsageExt, issueCertificate, keyUsageExt, OIDS, randomSerial, subjectKeyIdExt } from './pki.js';
 import { RekorV1 } from './rekor-v1.js';
 import { RekorV2 } from './rekor-v2.js';
 import { bytes, json, type Listening, listen, Router, text } from './server.js';
@@ -495,7 +494,7 @@ export async function startInstance(opts: InstanceOptions): Promise<SigstoreInst
       listening = await listen({ ...serverOpts, port: wanted }, () => router);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && opts.port === undefined && wanted !== 0) {
-        log(`port ${wanted} is in use; using a free port (the log URLs change)`);
+        log(`warning: port ${wanted} is in use; using a free port (the instance's URLs, and its trust material, change)`);
         listening = await listen({ ...serverOpts, port: 0 }, () => router);
       } else if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new SigstoreError('INSTANCE_PORT', `port ${wanted} on ${HOST} is already in use`);
