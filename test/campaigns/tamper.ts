@@ -369,11 +369,22 @@ export function* variantsOf(g: Genuine, exhaustive: boolean): Generator<Variant>
       const logId = ((json.verificationMaterial as Json).tlogEntries as Json[])[entryIdx]!.logId as Json;
       const hint = Buffer.from(String(logId.keyId), 'base64').subarray(0, 4).toString('base64').slice(0, 5);
       for (const [i, [a, b]] of authenticatedCheckpointRanges(note, hint).entries()) {
-        const name = i === 0 ? 'checkpoint body' : 'checkpoint signature';
-        for (const p of positions(b - a, exhaustive)) {
-          const c = note.charCodeAt(a + p);
-          const flippedChar = String.fromCharCode(c === 0x0a ? 0x20 : c ^ 1);
-          yield mk(name, `${where} char ${a + p} changed (${name})`, setAt(json, leaf.path, note.slice(0, a + p) + flippedChar + note.slice(a + p + 1)));
+        if (i === 0) {
+          // The body is authenticated text: change one character.
+          for (const p of positions(b - a, exhaustive)) {
+            const c = note.charCodeAt(a + p);
+            const flippedChar = String.fromCharCode(c === 0x0a ? 0x20 : c ^ 1);
+            yield mk('checkpoint body', `${where} char ${a + p} changed (checkpoint body)`, setAt(json, leaf.path, note.slice(0, a + p) + flippedChar + note.slice(a + p + 1)));
+          }
+          continue;
+        }
+        // A signature line holds base64 (key hint and signature): change one decoded byte (a
+        // character flip could touch only base64 padding bits, which decode to the same bytes).
+        const sig = Buffer.from(note.slice(a, b), 'base64');
+        for (const p of positions(sig.length, exhaustive)) {
+          const t = Buffer.from(sig);
+          t[p]! ^= 1 << (p % 8);
+          yield mk('checkpoint signature', `${where} signature byte ${p} flipped (checkpoint signature)`, setAt(json, leaf.path, note.slice(0, a) + t.toString('base64') + note.slice(b)));
         }
       }
     } else if (leaf.key === 'payloadType' && typeof leaf.value === 'string') {
