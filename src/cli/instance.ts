@@ -80,15 +80,32 @@ async function serve(argv: string[], io: Io): Promise<number> {
   const { parseIdentity, startInstance } = await import('../instance/index.js');
   if (identity !== undefined) parseIdentity(identity);
   const verbose = flag(p, 'verbose');
-  const inst = await startInstance({
-    dataDir: dir,
-    ...(port !== undefined ? { port } : {}),
-    ...(identity !== undefined ? { identity } : {}),
-    // Requests only with -v; internal errors and warnings always.
-    log: (l: string) => {
-      if (verbose || /^(error|warning):/.test(l)) io.stderr.write(`${l}\n`);
-    },
+  // Listen for Ctrl-C / SIGTERM from the start: a signal during start-up stops the instance as
+  // soon as it is up (rather than killing it half-started).
+  let onSignal: (sig: string) => void = () => {};
+  const signalled = new Promise<string>((resolve) => {
+    onSignal = resolve;
   });
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  let inst: Awaited<ReturnType<typeof startInstance>>;
+  try {
+    inst = await startInstance({
+      dataDir: dir,
+      ...(port !== undefined ? { port } : {}),
+      ...(identity !== undefined ? { identity } : {}),
+      // Requests only with -v; internal errors and warnings always.
+      log: (l: string) => {
+        if (verbose || /^(error|warning):/.test(l)) io.stderr.write(`${l}\n`);
+      },
+    });
+  } catch (e) {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    throw e;
+  }
   const files = inst.files;
   io.stdout.write(`sigstore-ts local instance serving on ${inst.url}
   OIDC issuer     ${inst.issuer}
@@ -107,18 +124,10 @@ Point a client at it with the trust config (trusted root and signing config):
 or bootstrap trust over TUF from its root, like from production: TUF URL ${inst.tufUrl}, root ${files.tufRoot}.
 Press Ctrl-C to stop.
 `);
-  await new Promise<void>((done) => {
-    const stop = (sig: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      io.stderr.write(`${sig}: stopping\n`);
-      done();
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
+  const sig = await signalled;
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
+  io.stderr.write(`${sig}: stopping\n`);
   await inst.stop();
   io.stderr.write('stopped\n');
   return 0;
