@@ -138,6 +138,11 @@ function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMate
   return { kind: 'certificate', certificate: certs[0]!, chain: certs.slice(1) };
 }
 
+/** An int64 field; protobuf JSON omits zero values, so absent means 0. */
+function optUint64(v: unknown, path: string): bigint {
+  return v === undefined ? 0n : uint64(v, path, bundleFail);
+}
+
 function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntry {
   const p = `tlogEntries[${i}]`;
   const e = obj(v, p, bundleFail);
@@ -148,7 +153,7 @@ function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntr
   if (proofJson) {
     const cp = optObj(proofJson.checkpoint, `${p}.inclusionProof.checkpoint`, bundleFail);
     inclusionProof = {
-      logIndex: uint64(proofJson.logIndex, `${p}.inclusionProof.logIndex`, bundleFail),
+      logIndex: optUint64(proofJson.logIndex, `${p}.inclusionProof.logIndex`),
       rootHash: b64(proofJson.rootHash, `${p}.inclusionProof.rootHash`, bundleFail),
       treeSize: uint64(proofJson.treeSize, `${p}.inclusionProof.treeSize`, bundleFail),
       hashes: arr(proofJson.hashes, `${p}.inclusionProof.hashes`, bundleFail).map((h, j) =>
@@ -163,11 +168,11 @@ function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntr
     if (!inclusionProof!.checkpoint) bundleFail(`${p}.inclusionProof has no checkpoint (required by bundle v${version})`);
   }
   return {
-    logIndex: uint64(e.logIndex, `${p}.logIndex`, bundleFail),
+    logIndex: optUint64(e.logIndex, `${p}.logIndex`),
     logId: b64(obj(e.logId, `${p}.logId`, bundleFail).keyId, `${p}.logId.keyId`, bundleFail),
     kind: str(kv.kind, `${p}.kindVersion.kind`, bundleFail),
     version: str(kv.version, `${p}.kindVersion.version`, bundleFail),
-    integratedTime: e.integratedTime === undefined ? 0n : uint64(e.integratedTime, `${p}.integratedTime`, bundleFail),
+    integratedTime: optUint64(e.integratedTime, `${p}.integratedTime`),
     signedEntryTimestamp: promise
       ? b64(promise.signedEntryTimestamp, `${p}.inclusionPromise.signedEntryTimestamp`, bundleFail)
       : undefined,
