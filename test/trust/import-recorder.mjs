@@ -18,3 +18,16 @@ export async function load(url, context, next) {
 }
 `;
 register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+
+// CommonJS code (bin/sigstore runs the single-file dist/sigstore.cjs) does not pass through the
+// loader hooks above: record it where Node compiles it.
+import Module from 'node:module';
+import { appendFileSync } from 'node:fs';
+
+const log = process.env.SIGSTORE_TEST_IMPORT_LOG;
+const TUF = /node_modules[\\/](tuf-js|@tufjs)[\\/]/;
+const compile = Module.prototype._compile;
+Module.prototype._compile = function (content, filename) {
+  if (log) appendFileSync(log, `file://${filename}\t${TUF.test(content) ? 1 : 0}\n`);
+  return compile.call(this, content, filename);
+};
