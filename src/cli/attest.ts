@@ -7,7 +7,8 @@
  * the bundle verified.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { readDocument } from './input.js';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
@@ -127,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
 
 function readFileOrUsage(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readDocument(path);
   } catch (e) {
     throw new UsageError('USAGE', `cannot read the statement ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

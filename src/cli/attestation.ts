@@ -3,7 +3,8 @@
  * Python package distributions (wheels and sdists), with the rules of the `pypi-attestations`
  * reference tool.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readDocument } from './input.js';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError, VerificationError } from '../errors.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
@@ -167,7 +168,7 @@ function subcommand(argv: string[]): { sub: string | undefined; rest: string[] }
 
 function readInput(path: string, what: string): Buffer {
   try {
-    return readFileSync(path);
+    return readDocument(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);

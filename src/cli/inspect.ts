@@ -3,7 +3,7 @@
  * provenance file contains, in a readable layout or as JSON. It verifies nothing, and says so.
  * `sigstore attestation inspect` is the same command.
  */
-import { readFileSync } from 'node:fs';
+import { readDocument } from './input.js';
 import { basename } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import { inspectDocument, NOT_VERIFIED_NOTICE } from '../inspect/model.js';
@@ -31,13 +31,18 @@ options:
 
 /** Runs the inspection for `files`, printing to stdout; returns the exit code. */
 export async function inspectFiles(files: string[], json: boolean): Promise<number> {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f)) usage(`input ${f} is given more than once`);
+    seen.add(f);
+  }
   const out: unknown[] = [];
   let failed = 0;
   const texts: string[] = [];
   for (const file of files) {
     let data: Buffer;
     try {
-      data = readFileSync(file);
+      data = readDocument(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new UsageError('INPUT_UNREADABLE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);

@@ -1,5 +1,5 @@
 
-import { readFileSync } from 'node:fs';
+import { readDocument } from './input.js';
 import { BUNDLE_V01, BUNDLE_V02, BUNDLE_V03, BUNDLE_V03_LEGACY, parseBundle, type TlogEntry } from '../bundle/parse.js';
 import { BundleError, NetworkError, UsageError } from '../errors.js';
 import { expectOk, request } from '../lib/http.js';
@@ -233,7 +233,7 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
   if (!path) usage('the following arguments are required: --bundle');
   let text: string;
   try {
-    text = readFileSync(path!, 'utf8');
+    text = readDocument(path!).toString('utf8');
   } catch (e) {
     throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

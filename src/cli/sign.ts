@@ -9,7 +9,8 @@
  *
  * Also the shared machinery of `sigstore attest`: trust loading, identity, the session.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readDocument } from './input.js';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
@@ -293,7 +294,7 @@ export async function run(argv: string[]): Promise<number> {
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readDocument(path).toString('utf8');
   } catch (e) {
     throw new UsageError('USAGE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

@@ -1,0 +1,30 @@
+/**
+ * Reading the documents the CLI parses whole (bundles, attestations, provenance files,
+ * statements, predicates): what cannot be one is refused before it is read. A FIFO or device
+ * would block the command or never end; a file of gigabytes would be read into memory.
+ */
+import { readFileSync, statSync } from 'node:fs';
+
+/** The largest document read whole (the same limit as `sigstore verify`'s bundles). */
+export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Reads a whole document. Throws the file system's error (`ENOENT`, `EIO`, ...), or an error with
+ * code `EISDIR` ("is a directory"), `ENOTREG` ("not a regular file") or `EFBIG` ("larger than 32
+ * MiB"), for the caller to word.
+ *
+ * @example
+ * ```ts
+ * const data = readDocument('a.whl.publish.attestation');
+ * ```
+ */
+export function readDocument(path: string, maxBytes = MAX_DOCUMENT_BYTES): Buffer {
+  const st = statSync(path);
+  const refuse = (code: string, message: string): never => {
+    throw Object.assign(new Error(message), { code });
+  };
+  if (st.isDirectory()) refuse('EISDIR', 'is a directory');
+  if (!st.isFile()) refuse('ENOTREG', 'not a regular file');
+  if (st.size > maxBytes) refuse('EFBIG', `larger than ${maxBytes / 1024 / 1024} MiB`);
+  return readFileSync(path);
+}
