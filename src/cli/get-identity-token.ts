@@ -8,7 +8,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
-import { flag, type Options, type Parsed, parse, str } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, str } from './args.js';
 
 /**
  * The identity flags, shared by every command that gets a token.
@@ -145,6 +145,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // One instance at most (the usage line's `--staging | --instance URL | --trust-config FILE`).
+  exclusive(p, ['staging', 'instance', 'trust-config']);
   const verbose = flag(p, 'verbose');
   const options = identityOptions(p, process.env);
   if (!options.issuer && (str(p, 'instance') !== undefined || str(p, 'trust-config') !== undefined)) {
