@@ -9,11 +9,13 @@
 //   which needs the network) are handed to the full ESM CLI by src/cli/bin.ts. The two code
 //   paths a verification rarely needs live beside it, loaded only then: lazy/tuf.cjs (a TUF
 //   refresh, sharing the error classes of sigstore.cjs) and lazy/noble.cjs (ECDSA over a digest);
+//   lazy/verify-worker.cjs is the worker thread of `verify` over many inputs;
 // - type declarations (skipped with `--no-types`, faster for tests).
 // Dependencies are all bundled: the published package needs none at run time. Their licence
-// texts are kept (legalComments: linked, *.LEGAL.txt beside each file).
+// texts are kept: dist/THIRD_PARTY_LICENSES.txt, and legal comments in *.LEGAL.txt beside each file.
 import { execFileSync } from 'node:child_process';
-import { renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const withTypes = !process.argv.includes('--no-types');
@@ -21,11 +23,13 @@ const withTypes = !process.argv.includes('--no-types');
 const tmp = `dist.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
 
-const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'linked', logLevel: 'warning' };
+const common = { metafile: true, bundle: true, platform: 'node', target: 'node20', legalComments: 'linked', logLevel: 'warning' };
+// src/verify/batch.ts reads import.meta.url only in the ESM build (the CommonJS one uses __dirname).
+const quietImportMeta = { 'empty-import-meta': 'silent' };
 
 const esm = build({
   ...common,
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts', conformance: 'src/cli/conformance.ts' },
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts', conformance: 'src/cli/conformance.ts', 'verify-worker': 'src/verify/worker.ts' },
   outdir: tmp,
   splitting: true,
   format: 'esm',
@@ -63,6 +67,7 @@ const cjs = build({
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
   define: { __SIGSTORE_SINGLE_FILE__: 'true' },
+  logOverride: quietImportMeta,
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: false,
@@ -88,7 +93,39 @@ const lazy = build({
   ],
 });
 
-await Promise.all([esm, cjs, lazy]);
+// The verification worker of verifyMany for the single-file CLI (its own thread: nothing shared).
+const worker = build({
+  ...common,
+  entryPoints: { 'lazy/verify-worker': 'src/verify/worker.ts' },
+  outdir: tmp,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { __SIGSTORE_SINGLE_FILE__: 'true' },
+  logOverride: quietImportMeta,
+  minifySyntax: true,
+  minifyWhitespace: true,
+  plugins: [singleFile],
+});
+
+const results = await Promise.all([esm, cjs, lazy, worker]);
+
+// The licence of every bundled package, in one file beside the code (most carry no legal comment
+// for esbuild to keep).
+const packages = new Map();
+for (const r of results) {
+  for (const input of Object.keys(r.metafile.inputs)) {
+    const m = input.match(/^(.*?node_modules\/((?:@[^/]+\/)?[^/]+))\//);
+    if (m) packages.set(m[2], m[1]);
+  }
+}
+const notices = [];
+for (const [name, dir] of [...packages].sort((a, b) => a[0].localeCompare(b[0]))) {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'}`;
+  notices.push(`${'='.repeat(78)}\n${name}@${pkg.version} (${pkg.license ?? 'unknown licence'})\n${'='.repeat(78)}\n${text}\n`);
+}
+writeFileSync(join(tmp, 'THIRD_PARTY_LICENSES.txt'), `Packages bundled into sigstore-ts's dist/ and their licences.\n\n${notices.join('\n')}`);
 const old = `dist.old-${process.pid}`;
 try {
   renameSync('dist', old);

@@ -10,6 +10,8 @@ export { parseTrustedRoot } from './trust/trusted-root.js';
 export type { TrustMaterial } from './trust/trusted-root.js';
 export { Verifier } from './verify/verifier.js';
 export type { BundleInput, KeyPolicy, VerifierOptions } from './verify/verifier.js';
+export { verifyMany } from './verify/batch.js';
+export type { VerifyManyItem, VerifyManyOptions, VerifyManyOutcome } from './verify/batch.js';
 export { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity } from './verify/policy.js';
 export type { VerificationPolicy } from './verify/policy.js';
 export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, VerificationResult, VerifiedTimestamp } from './verify/types.js';

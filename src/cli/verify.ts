@@ -3,11 +3,14 @@
  * policy (sigstore-python compatible flags), or a managed key (`--key`).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { UsageError, VerificationError } from '../errors.js';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, loadTrustMaterial } from '../trust/load.js';
+import type { TrustMaterial } from '../trust/trusted-root.js';
+import { type VerifyManyItem, verifyMany } from '../verify/batch.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
@@ -187,6 +190,11 @@ function githubPolicy(p: Parsed): VerificationPolicy {
 const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
 
 function loadBundle(path: string): ParsedBundle {
+  return parseBundle(readBundleText(path));
+}
+
+/** Reads a bundle file's text, refusing what cannot be a bundle (UsageError BUNDLE_UNREADABLE). */
+function readBundleText(path: string): string {
   const unreadable = (why: string): never => {
     throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${why}`);
   };
@@ -202,7 +210,40 @@ function loadBundle(path: string): ParsedBundle {
     const code = (e as NodeJS.ErrnoException).code;
     unreadable(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
   }
-  return parseBundle(text);
+  return text;
+}
+
+/** From this many inputs on, bundles are verified on worker threads (one per core). */
+const PARALLEL_MIN_INPUTS = 32;
+
+/** Worker threads for `n` inputs: `SIGSTORE_THREADS` when set, else one per core from PARALLEL_MIN_INPUTS on. */
+function threadsFor(n: number): number {
+  const env = process.env.SIGSTORE_THREADS;
+  if (env !== undefined && /^[1-9]\d*$/.test(env)) return Math.min(Number(env), n);
+  return n >= PARALLEL_MIN_INPUTS ? Math.min(availableParallelism(), n) : 1;
+}
+
+/**
+ * Verifies every input on worker threads; one outcome per input, in order. Bundles are read
+ * here (the same errors as one at a time), parsed and verified by the workers.
+ */
+async function verifyAll(inputs: Input[], trust: TrustMaterial, policy: VerificationPolicy | KeyPolicy, threads: number): Promise<({ result: VerificationResult } | { error: Error })[]> {
+  const out: ({ result: VerificationResult } | { error: Error })[] = new Array(inputs.length);
+  const items: VerifyManyItem[] = [];
+  const at: number[] = [];
+  inputs.forEach((input, i) => {
+    try {
+      items.push({ bundle: readBundleText(input.bundlePath), artifact: input.artifact });
+      at.push(i);
+    } catch (e) {
+      out[i] = { error: e as Error };
+    }
+  });
+  const outcomes = await verifyMany(trust, items, policy, { threads });
+  outcomes.forEach((o, k) => {
+    out[at[k]!] = o.ok ? { result: o.result } : { error: o.error };
+  });
+  return out;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -248,11 +289,17 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = flag(p, 'quiet');
   const out: unknown[] = [];
   let failed = 0;
-  for (const input of inputs) {
+  const threads = certPath ? 1 : threadsFor(inputs.length);
+  const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
+  for (const [i, input] of inputs.entries()) {
     let result: VerificationResult | undefined;
     let error: Error | undefined;
     try {
-      if (certPath && sigPath && active) {
+      const done = parallel?.[i];
+      if (done) {
+        if ('error' in done) throw done.error;
+        result = done.result;
+      } else if (certPath && sigPath && active) {
         const { verifyDetached } = await import('../sign/detached.js');
         result = await verifyDetached({ certPath, sigPath, artifact: input.artifact, active, verifier, policy: policy as VerificationPolicy });
       } else {

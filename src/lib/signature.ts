@@ -84,6 +84,31 @@ export function verifyMessage(key: KeyObject, data: Buffer, sig: Buffer, hash?: 
   }
 }
 
+/** Remembered results of {@link verifyMessageCached}, per key object. */
+const messageCache = new WeakMap<KeyObject, Map<string, boolean>>();
+const MESSAGE_CACHE_MAX = 4096;
+
+/**
+ * {@link verifyMessage}, remembering the answer for this exact (key, hash, message, signature):
+ * for signatures that recur across bundles (a log's checkpoint, a certificate's SCTs). The
+ * message is identified by its SHA-256, the signature by its bytes.
+ */
+export function verifyMessageCached(key: KeyObject, data: Buffer, sig: Buffer, hash?: HashAlgorithm | null): boolean {
+  let m = messageCache.get(key);
+  if (!m) {
+    m = new Map();
+    messageCache.set(key, m);
+  }
+  const id = `${hash === undefined ? 'default' : String(hash)}:${createHash('sha256').update(data).digest('base64')}:${sig.toString('base64')}`;
+  let ok = m.get(id);
+  if (ok === undefined) {
+    ok = verifyMessage(key, data, sig, hash);
+    if (m.size >= MESSAGE_CACHE_MAX) m.delete(m.keys().next().value!);
+    m.set(id, ok);
+  }
+  return ok;
+}
+
 const DIGEST_INFO_PREFIX: Record<HashAlgorithm, string> = {
   sha256: '3031300d060960864801650304020105000420',
   sha384: '3041300d060960864801650304020205000430',

@@ -141,6 +141,10 @@ function describeWindow(v: ValidFor): string {
   return `${iso(v.start)} to ${v.end ? iso(v.end) : 'open-ended'}`;
 }
 
+/** (leaf, issuer) fingerprint pairs whose SCTs verified, per trust material. */
+const verifiedScts = new WeakMap<TrustMaterial, Set<string>>();
+const VERIFIED_SCTS_MAX = 4096;
+
 /**
  * Verifies the SCTs embedded in `leaf` (issued by `issuer`) against the CT logs of the trusted
  * root. Succeeds when at least one SCT v1 from a trusted log verifies, with its timestamp inside
@@ -148,6 +152,11 @@ function describeWindow(v: ValidFor): string {
  * including when the leaf has no SCT extension.
  */
 export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustMaterial): void {
+  // Nothing here depends on the bundle or the clock: a leaf verified once against this issuer and
+  // trust material stays verified (bundles signed in one session share their certificate).
+  const id = `${leaf.fingerprint}>${issuer.fingerprint}`;
+  let verified = verifiedScts.get(trust);
+  if (verified?.has(id)) return;
   const ext = leaf.extension(OID.sctList);
   if (!ext) fail('SCT_MISSING', 'the signing certificate has no embedded SCT (signed certificate timestamp) list');
   const scts = orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed");
@@ -187,6 +196,12 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
         note(2, 'SCT_OUTSIDE_LOG_VALIDITY', `${label} from ${name}: its time ${when} is outside the log key's validity window (${describeWindow(log.validFor)})`);
         continue;
       }
+      if (!verified) {
+        verified = new Set();
+        verifiedScts.set(trust, verified);
+      }
+      if (verified.size >= VERIFIED_SCTS_MAX) verified.clear();
+      verified.add(id);
       return;
     }
   }

@@ -3,7 +3,7 @@
  * check a signature from the trusted log's key, and read origin, tree size and root hash.
  */
 import { VerificationError } from '../../errors.js';
-import { verifyMessage } from '../../lib/signature.js';
+import { verifyMessageCached } from '../../lib/signature.js';
 import type { TransparencyLog } from '../../trust/trusted-root.js';
 
 /** A checkpoint body: the log's claim about its tree. */
@@ -64,7 +64,8 @@ export function keyHint(log: TransparencyLog): Buffer {
 /**
  * Verifies a checkpoint against the log that holds the entry: at least one signature line with
  * the log's key hint and name must verify over the note body. Signatures from other keys
- * (witness cosignatures) are ignored.
+ * (witness cosignatures) are ignored. Signature results are remembered (bundles from one
+ * log often carry the same checkpoint).
  */
 export function verifyCheckpoint(note: string, log: TransparencyLog): Checkpoint {
   const { body, signatures } = parseNote(note);
@@ -76,7 +77,7 @@ export function verifyCheckpoint(note: string, log: TransparencyLog): Checkpoint
     fail('CHECKPOINT_NO_LOG_SIGNATURE', `checkpoint has no signature from the log's key (key hint ${hint.toString('hex')})`);
   }
   const data = Buffer.from(body, 'utf8');
-  const ok = candidates.some((s) => s.name === name && verifyMessage(log.key, data, s.signature));
+  const ok = candidates.some((s) => s.name === name && verifyMessageCached(log.key, data, s.signature));
   if (!ok) fail('CHECKPOINT_SIGNATURE_INVALID', `checkpoint signature from ${name} does not verify with the log's key`);
   return cp;
 }

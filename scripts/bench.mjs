@@ -1,0 +1,327 @@
+#!/usr/bin/env node
+// npm run bench: sigstore-ts against sigstore-js, side by side, on the same inputs, alternating
+// runs, for each performance target of issue 7. Prints, per target, the median, min and max of
+// each side and the ratio (of medians, measured in the same run). Not a test: no thresholds
+// fail it; it reports which targets are met.
+//
+//   node scripts/bench.mjs [--runs N] [--large-size BYTES] [--skip-large] [--json FILE] [--no-build]
+//
+// Inputs: the conformance bundles (test/fixtures/conformance, public-good production root);
+// 100 files signed in one `sigstore sign` against the local Sigstore instance (started here with
+// `sigstore instance serve`); a sparse file of --large-size bytes (default 4 GiB).
+// Wall times are noisy on a shared machine: each run also records CPU time (perf stat when
+// available) and peak RSS (GNU time).
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { alternateRounds, jsVerifier, loadCase, tsVerifier } from './bench/inproc.mjs';
+import { alternate, CPU_SOURCE, stats, timeCmd } from './bench/lib.mjs';
+import { summarize } from './bench/profile.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    'large-size': { type: 'string', default: String(4 * 1024 ** 3) },
+    'large-runs': { type: 'string', default: '3' },
+    'skip-large': { type: 'boolean' },
+    json: { type: 'string' },
+    'no-build': { type: 'boolean' },
+  },
+});
+const ROOT = resolve(import.meta.dirname, '..');
+process.chdir(ROOT);
+const RUNS = Number(opt.runs);
+const NODE = process.execPath;
+const BIN = join(ROOT, 'bin/sigstore');
+const JS_VERIFY = join(ROOT, 'scripts/bench/sigstore-js-verify.cjs');
+const CONF = join(ROOT, 'test/fixtures/conformance');
+const PROD_ROOT = join(ROOT, 'trust/production/trusted_root.json');
+const CONF_ID = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const GH_ISSUER = 'https://token.actions.githubusercontent.com';
+const IDENTITY = 'bench@example.com';
+const started = Date.now();
+const report = { machine: {}, targets: [] };
+
+const log = (m) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${m}\n`);
+const f1 = (x) => (x === undefined || Number.isNaN(x) ? '-' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const row = (name, s, unit = 'ms') => `  ${name.padEnd(44)} median ${f1(s.median).padStart(7)} ${unit}  min ${f1(s.min).padStart(7)}  max ${f1(s.max).padStart(7)}  (n=${s.n})`;
+
+/** One target's section of the report. */
+function target(id, title, lines, verdict) {
+  const text = [`\n== Target ${id}: ${title}`, ...lines, `  => ${verdict}`].join('\n');
+  process.stdout.write(`${text}\n`);
+  report.targets.push({ id, title, lines, verdict });
+}
+
+// ---- machine and build ----
+report.machine = {
+  cpu: cpus()[0]?.model,
+  cores: availableParallelism(),
+  memoryGiB: +(totalmem() / 1024 ** 3).toFixed(1),
+  node: process.version,
+  openssl: process.versions.openssl,
+  load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  cpuTime: CPU_SOURCE,
+  date: new Date().toISOString(),
+};
+process.stdout.write(`machine: ${JSON.stringify(report.machine)}\n`);
+if (!opt['no-build']) {
+  log('building dist/');
+  spawnSync(NODE, ['scripts/build.mjs', '--no-types'], { stdio: 'inherit' });
+}
+
+const W = mkdtempSync(join(tmpdir(), 'sigstore-bench-'));
+let instance;
+process.on('exit', () => {
+  instance?.kill('SIGTERM');
+  rmSync(W, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+// ---- the local instance and the signed inputs ----
+log('starting the local Sigstore instance');
+instance = spawn(NODE, [BIN, 'instance', 'serve', '--data-dir', join(W, 'instance'), '--port', '0', '--identity', IDENTITY], { stdio: ['ignore', 'ignore', 'inherit'] });
+const TC = join(W, 'instance/trust_config.json');
+for (let i = 0; i < 600 && !existsSync(TC); i++) await new Promise((r) => setTimeout(r, 100));
+await new Promise((r) => setTimeout(r, 200));
+if (!existsSync(TC)) throw new Error('the local instance did not start');
+const tc = JSON.parse(readFileSync(TC, 'utf8'));
+const ISSUER = tc.signingConfig.oidcUrls[0].url;
+const INST_ROOT = join(W, 'instance_root.json');
+writeFileSync(INST_ROOT, JSON.stringify(tc.trustedRoot));
+const tokenRun = spawnSync(NODE, [BIN, 'instance', 'token', '--data-dir', join(W, 'instance'), '--ttl', '3600']);
+const TOKEN = tokenRun.stdout.toString().trim();
+if (!TOKEN) throw new Error(`no token: ${tokenRun.stderr}`);
+
+const files = join(W, 'files');
+mkdirSync(files);
+const many = Array.from({ length: 100 }, (_, i) => {
+  const p = join(files, `file-${String(i).padStart(3, '0')}.txt`);
+  writeFileSync(p, `bench artifact ${i}\n${'x'.repeat(1024)}\n`);
+  return p;
+});
+const one = join(files, 'one.txt');
+writeFileSync(one, `bench artifact one\n${'y'.repeat(1024)}\n`);
+const sign = (paths) => [NODE, BIN, '--trust-config', TC, 'sign', '--identity-token', TOKEN, '--overwrite', ...paths];
+
+// ---- target 4: signing 100 files vs 1 ----
+log('target 4: sign 1 file vs 100 files');
+{
+  const r = alternate({ one: sign([one]), hundred: sign(many) }, Math.max(3, Math.min(5, Math.floor(RUNS / 3))), 0);
+  const s1 = stats(r.one.ms);
+  const s100 = stats(r.hundred.ms);
+  const ratio = s100.median / s1.median;
+  target(4, 'sign 100 files in one invocation vs 1 file (local instance)', [row('sigstore-ts sign, 1 file', s1), row('sigstore-ts sign, 100 files', s100), row('  CPU, 1 file', stats(r.one.cpu)), row('  CPU, 100 files', stats(r.hundred.cpu)), `  ratio 100 files / 1 file (wall medians): ${ratio.toFixed(2)}x (target <= 3x)`], ratio <= 3 ? 'MET' : 'NOT MET');
+}
+for (const p of many) if (!existsSync(`${p}.sigstore.json`)) throw new Error(`missing bundle for ${p}`);
+
+// ---- target 1: one-shot CLI ----
+log('target 1: one-shot CLI verification');
+{
+  const bundle = join(CONF, 'happy-path-v0.3/bundle.sigstore.json');
+  const art = join(CONF, 'a.txt');
+  const ts = [NODE, BIN, 'verify', 'identity', '--bundle', bundle, '--cert-identity', CONF_ID, '--cert-oidc-issuer', GH_ISSUER, '--trusted-root', PROD_ROOT, '-q', art];
+  const js = [NODE, JS_VERIFY, bundle, art, PROD_ROOT, CONF_ID, GH_ISSUER];
+  const r = alternate({ node0: [NODE, '-e', '0'], ts, js, jsLoad: [NODE, '-e', "require('sigstore')"] }, RUNS, 2);
+  const [n0, t, j, jl] = ['node0', 'ts', 'js', 'jsLoad'].map((k) => stats(r[k].ms));
+  const [cn0, ct, cj] = ['node0', 'ts', 'js'].map((k) => stats(r[k].cpu));
+  const ratio = t.median / j.median;
+  const over = t.median - n0.median;
+  const cpuRatio = ct.median / cj.median;
+  const cpuOver = ct.median - cn0.median;
+  target(
+    1,
+    'one-shot CLI verification of one bundle (offline, cold process)',
+    [
+      row('node -e 0', n0),
+      row('sigstore-ts: bin/sigstore verify identity', t),
+      row('sigstore-js: @sigstore/verify script', j),
+      row("sigstore-js: require('sigstore') alone", jl),
+      row('  CPU node -e 0', cn0),
+      row('  CPU sigstore-ts', ct),
+      row('  CPU sigstore-js', cj),
+      `  ratio sigstore-ts / sigstore-js (wall medians): ${ratio.toFixed(2)}x (target <= 0.4x); CPU: ${cpuRatio.toFixed(2)}x`,
+      `  sigstore-ts minus node -e 0 (wall medians): ${over.toFixed(1)} ms (target <= 40 ms); CPU: ${cpuOver.toFixed(1)} ms`,
+    ],
+    `${ratio <= 0.4 ? 'MET' : 'NOT MET'} (ratio), ${over <= 40 ? 'MET' : 'NOT MET'} (overhead over node -e 0)`,
+  );
+  // Where the time goes: one profiled run.
+  const profDir = join(W, 'prof');
+  spawnSync(NODE, ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '100', ...ts.slice(1)], { stdio: 'ignore' });
+  const s = summarize(profDir, 12);
+  const lines = [`profile of one sigstore-ts one-shot run (V8 sampling, 100 us; total ${s.totalMs.toFixed(1)} ms sampled):`];
+  for (const e of s.byFile) lines.push(`    ${f1(e.ms).padStart(7)} ms  ${e.name}`);
+  lines.push('  top functions:');
+  for (const e of s.byFunction) lines.push(`    ${f1(e.ms).padStart(7)} ms  ${e.name}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  report.profile = s;
+}
+
+// ---- target 2: in-process throughput, verifyMany, CLI over many inputs ----
+log('target 2: in-process throughput');
+{
+  const cases = [
+    ...['happy-path-v0.1', 'happy-path-v0.2', 'happy-path-v0.3', 'happy-path-v0.3-new-mediaType', 'happy-path-intoto-in-dsse-v3'].map((n) =>
+      loadCase({ bundle: join(CONF, n, 'bundle.sigstore.json'), artifact: join(CONF, 'a.txt'), identity: CONF_ID, issuer: GH_ISSUER, trustedRoot: PROD_ROOT }),
+    ),
+    ...many.map((p) => loadCase({ bundle: `${p}.sigstore.json`, artifact: p, identity: IDENTITY, issuer: ISSUER, trustedRoot: INST_ROOT })),
+  ];
+  const rounds = Math.max(5, Math.floor(RUNS / 2));
+  const r = await alternateRounds({ ts: await tsVerifier(join(ROOT, 'dist')), js: jsVerifier() }, cases, rounds + 1);
+  // The first round fills sigstore-ts's caches (and warms both JITs): shown apart.
+  const t = stats(r.ts.slice(1));
+  const j = stats(r.js.slice(1));
+  const ratio = j.median / t.median;
+  const lines = [
+    `  ${cases.length} bundles (5 conformance, public-good root; 100 signed against the local instance), ${rounds} rounds after a first one`,
+    row('sigstore-ts Verifier.verify, per bundle', t),
+    row('sigstore-js Verifier.verify, per bundle', j),
+    `  first round per bundle: sigstore-ts ${f1(r.ts[0])} ms, sigstore-js ${f1(r.js[0])} ms`,
+    `  ratio sigstore-js / sigstore-ts (medians): ${ratio.toFixed(1)}x (target >= 10x)`,
+  ];
+  // verifyMany: 1 thread vs 2 workers on the same batch.
+  const lib = await import(join(ROOT, 'dist/index.js'));
+  const trust = lib.parseTrustedRoot(readFileSync(INST_ROOT, 'utf8'));
+  const policy = new lib.Identity({ identity: IDENTITY, issuer: ISSUER });
+  const items = [];
+  for (let k = 0; k < 10; k++) for (const p of many) items.push({ bundle: readFileSync(`${p}.sigstore.json`, 'utf8'), artifact: { path: p } });
+  const vm = { 1: [], 2: [] };
+  for (let i = 0; i < Math.max(3, Math.floor(RUNS / 3)) + 1; i++) {
+    for (const th of i % 2 ? [2, 1] : [1, 2]) {
+      const t0 = performance.now();
+      const out = await lib.verifyMany(trust, items, policy, { threads: th });
+      const ms = performance.now() - t0;
+      if (out.some((o) => !o.ok)) throw new Error(`verifyMany failed: ${out.find((o) => !o.ok).error.message}`);
+      if (i > 0) vm[th].push(ms);
+    }
+  }
+  const v1 = stats(vm[1]);
+  const v2 = stats(vm[2]);
+  const scale = v1.median / v2.median;
+  lines.push(`  verifyMany, ${items.length} bundles:`, row('  1 thread (in-process)', v1), row('  2 worker threads', v2), `  scaling 1 -> 2 threads (medians): ${scale.toFixed(2)}x (target >= 1.8x)`);
+  // The CLI over many inputs: SIGSTORE_THREADS=1 vs the default (one worker per core).
+  const cli = [NODE, BIN, '--trust-config', TC, 'verify', 'identity', '--cert-identity', IDENTITY, '--cert-oidc-issuer', ISSUER, '-q', ...many];
+  const c = alternate({ t1: { cmd: cli, env: { ...process.env, SIGSTORE_THREADS: '1' } }, t2: { cmd: cli, env: { ...process.env, SIGSTORE_THREADS: '2' } } }, Math.max(3, Math.floor(RUNS / 3)), 1);
+  const c1 = stats(c.t1.ms);
+  const c2 = stats(c.t2.ms);
+  const cscale = c1.median / c2.median;
+  lines.push('  CLI verify over the 100 files:', row('  SIGSTORE_THREADS=1', c1), row('  SIGSTORE_THREADS=2', c2), `  scaling (medians): ${cscale.toFixed(2)}x`);
+  target(2, 'in-process verification throughput; batch scaling on 2 cores', lines, `${ratio >= 10 ? 'MET' : 'NOT MET'} (throughput), ${scale >= 1.8 ? 'MET' : 'NOT MET'} (verifyMany scaling), ${cscale >= 1.8 ? 'MET' : 'NOT MET'} (CLI scaling)`);
+}
+
+// ---- target 3: large artifacts ----
+if (!opt['skip-large']) {
+  const size = Number(opt['large-size']);
+  log(`target 3: a ${(size / 1024 ** 3).toFixed(2)} GiB sparse file`);
+  const big = join(W, 'large.bin');
+  const fd = openSync(big, 'w');
+  ftruncateSync(fd, size);
+  closeSync(fd);
+  const bigBundle = join(W, 'large.bin.sigstore.json');
+  const tsSign = [...sign([big])];
+  const tsVerify = [NODE, BIN, '--trust-config', TC, 'verify', 'identity', '--cert-identity', IDENTITY, '--cert-oidc-issuer', ISSUER, '-q', big];
+  timeCmd(tsSign); // the bundle the verify runs use
+  const r = alternate({ sha256sum: ['sha256sum', big], sign: tsSign, verify: tsVerify }, Number(opt['large-runs']), 0);
+  const [h, s, v] = ['sha256sum', 'sign', 'verify'].map((k) => stats(r[k].ms));
+  const [hm, sm, vm] = ['sha256sum', 'sign', 'verify'].map((k) => stats(r[k].rssMB));
+  const lines = [
+    row('sha256sum', h),
+    row('sigstore-ts sign', s),
+    row('sigstore-ts verify', v),
+    row('  peak RSS sign', sm, 'MB'),
+    row('  peak RSS verify', vm, 'MB'),
+    row('  peak RSS sha256sum', hm, 'MB'),
+    `  ratio sign / sha256sum: ${(s.median / h.median).toFixed(2)}x, verify / sha256sum: ${(v.median / h.median).toFixed(2)}x (target <= 1.15x, peak RSS < 150 MB)`,
+  ];
+  // sigstore-js: the whole artifact in one buffer. At > 2 GiB fs.readFile refuses the file; below,
+  // its memory grows with the file (shown on a 1 GiB file).
+  const jsBig = spawnSync(NODE, [JS_VERIFY, bigBundle, big, INST_ROOT, IDENTITY, ISSUER]);
+  lines.push(`  sigstore-js on the ${(size / 1024 ** 3).toFixed(2)} GiB file: exit ${jsBig.status}: ${jsBig.stderr.toString().trim().split('\n').pop()}`);
+  const mid = join(W, 'mid.bin');
+  const fd2 = openSync(mid, 'w');
+  ftruncateSync(fd2, Math.min(size, 1024 ** 3));
+  closeSync(fd2);
+  timeCmd(sign([mid]));
+  const rm = alternate(
+    {
+      ts: [NODE, BIN, '--trust-config', TC, 'verify', 'identity', '--cert-identity', IDENTITY, '--cert-oidc-issuer', ISSUER, '-q', mid],
+      js: [NODE, JS_VERIFY, `${mid}.sigstore.json`, mid, INST_ROOT, IDENTITY, ISSUER],
+    },
+    Number(opt['large-runs']),
+    0,
+  );
+  lines.push(
+    `  a ${(Math.min(size, 1024 ** 3) / 1024 ** 3).toFixed(2)} GiB file, verify:`,
+    row('  sigstore-ts', stats(rm.ts.ms)),
+    row('  sigstore-js', stats(rm.js.ms)),
+    row('  peak RSS sigstore-ts', stats(rm.ts.rssMB), 'MB'),
+    row('  peak RSS sigstore-js', stats(rm.js.rssMB), 'MB'),
+  );
+  const ok = s.median / h.median <= 1.15 && v.median / h.median <= 1.15 && sm.max < 150 && vm.max < 150;
+  target(3, 'large artifacts: sign and verify vs sha256sum, peak memory', lines, ok ? 'MET' : 'NOT MET');
+  rmSync(big, { force: true });
+  rmSync(mid, { force: true });
+}
+
+// ---- target 5: footprint ----
+log('target 5: footprint');
+{
+  const pack = join(W, 'pack');
+  mkdirSync(pack);
+  const p = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', pack], { cwd: ROOT, encoding: 'utf8' });
+  const tgz = readdirSync(pack).find((x) => x.endsWith('.tgz'));
+  const inst = join(W, 'install');
+  mkdirSync(inst);
+  writeFileSync(join(inst, 'package.json'), '{"name":"bench-install","version":"1.0.0","private":true}');
+  const i = spawnSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', join(pack, tgz)], { cwd: inst, encoding: 'utf8' });
+  const count = (dir) => {
+    let n = 0;
+    const walk = (d) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (!e.isDirectory() || e.name === '.bin' || e.name === '.cache') continue;
+        const sub = join(d, e.name);
+        if (e.name.startsWith('@')) walk(sub);
+        else if (existsSync(join(sub, 'package.json'))) {
+          n++;
+          if (existsSync(join(sub, 'node_modules'))) walk(join(sub, 'node_modules'));
+        }
+      }
+    };
+    walk(dir);
+    return n;
+  };
+  const du = (d) => Number(spawnSync('du', ['-sk', d], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024;
+  const nTs = i.status === 0 ? count(join(inst, 'node_modules')) : Number.NaN;
+  const sizeTs = i.status === 0 ? du(join(inst, 'node_modules')) : Number.NaN;
+  // sigstore-js: its production dependency closure as installed here (node_modules of this repo).
+  const seen = new Set();
+  const closure = (name, from) => {
+    for (let d = from; ; d = join(d, '..')) {
+      const pj = join(d, 'node_modules', name, 'package.json');
+      if (existsSync(pj)) {
+        const dir = join(d, 'node_modules', name);
+        if (seen.has(dir)) return;
+        seen.add(dir);
+        for (const dep of Object.keys(JSON.parse(readFileSync(pj, 'utf8')).dependencies ?? {})) closure(dep, dir);
+        return;
+      }
+      if (d === '/' || d === join(d, '..')) return;
+    }
+  };
+  closure('sigstore', ROOT);
+  let jsKB = 0;
+  for (const d of seen) jsKB += Number(spawnSync('du', ['-sk', '--exclude=node_modules', d], { encoding: 'utf8' }).stdout.split('\t')[0]);
+  const lines = [
+    `  sigstore-ts (npm pack ${tgz ?? '(failed)'}, ${tgz ? (statSync(join(pack, tgz)).size / 1024).toFixed(0) : '?'} KiB packed; npm install --omit=dev): ${nTs} packages, ${f1(sizeTs)} MB installed${i.status === 0 ? '' : ` (install failed: ${i.stderr.split('\n').slice(-3).join(' ')})`}`,
+    `  sigstore-js (sigstore and its production dependencies, as installed here): ${seen.size} packages, ${f1(jsKB / 1024)} MB`,
+    '  (target: at most 15 packages and 5 MB)',
+  ];
+  if (p.status !== 0) lines.push(`  npm pack failed: ${p.stderr}`);
+  target(5, 'footprint of the installed package with production dependencies', lines, nTs <= 15 && sizeTs <= 5 ? 'MET' : 'NOT MET');
+}
+
+log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+report.seconds = (Date.now() - started) / 1000;
+if (opt.json) writeFileSync(opt.json, `${JSON.stringify(report, null, 2)}\n`);
