@@ -269,20 +269,26 @@ function offsetIn(whole: Buffer, part: Buffer): [number, number] {
   return [start, start + part.length];
 }
 
-/** Named byte ranges of a certificate: all of it, its TBS, its signature and its SCT list. */
+/**
+ * Named byte ranges of a certificate, most specific first (a byte is counted under the first
+ * range holding it): its SCT list, its signature, its TBS, then the rest (outer header,
+ * signature algorithm).
+ */
 function certificateRanges(der: Buffer): [string, number, number][] {
-  const all: [string, number, number][] = [['certificate', 0, der.length]];
+  const whole: [string, number, number] = ['certificate', 0, der.length];
   let c: Certificate;
   try {
     c = new Certificate(der);
   } catch {
-    return all;
+    return [whole];
   }
-  all.push(['certificate TBS', ...offsetIn(der, c.tbsRaw)]);
-  all.push(['certificate signature', ...offsetIn(der, c.signature)]);
+  const out: [string, number, number][] = [];
   const sct = c.extension(OID.sctList);
-  if (sct) all.push(['SCT', ...offsetIn(der, sct.value)]);
-  return all.filter(([, x]) => x >= 0);
+  if (sct) out.push(['SCT', ...offsetIn(der, sct.value)]);
+  out.push(['certificate signature', ...offsetIn(der, c.signature)]);
+  out.push(['certificate TBS', ...offsetIn(der, c.tbsRaw)]);
+  out.push(whole);
+  return out.filter(([, x]) => x >= 0);
 }
 
 function positions(len: number, exhaustive: boolean): number[] {
