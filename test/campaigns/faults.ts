@@ -76,7 +76,9 @@ export interface FaultCase {
   fast?: boolean;
   rules: (c: Ctx) => Rule[];
   /** Changes the trust config (refused connections) or the instance (SCT); returns the undo. */
-  setup?: (c: Ctx) => Promise<SetupResult> | SetupResult;
+  setup?: (c: Ctx, mode: 'library' | 'cli') => Promise<SetupResult> | SetupResult;
+  /** The library runs' HTTP settings, when not the default short ones. */
+  http?: { attempts: number; backoffMs: number; timeoutMs: number };
   /** What the failure message must also say. */
   expect?: RegExp;
 }
@@ -144,6 +146,38 @@ async function resettingFront(target: string, resets: number): Promise<{ url: st
   };
 }
 
+/**
+ * A port that refuses connections until `open()` is called, then forwards to the proxy: a
+ * service that is down and comes back.
+ */
+async function lateFront(target: string): Promise<{ url: string; open(): void; close(): Promise<void> }> {
+  const up = new URL(target);
+  const port = await closedPort();
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    open() {
+      if (server) return;
+      server = net.createServer((s) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => {});
+        const u = net.connect(Number(up.port), up.hostname);
+        u.on('error', () => s.destroy());
+        s.pipe(u).pipe(s);
+      });
+      server.listen(port, '127.0.0.1');
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        if (server) server.close(() => r());
+        else r();
+      }),
+  };
+}
+
 /** Points one service of the signing config at `url` instead of the proxy. */
 function pointAt(service: Service, proxyUrl: string, url: string): (sc: Record<string, unknown>) => void {
   return (sc) => {
@@ -187,6 +221,47 @@ export function faultCases(): FaultCase[] {
       setup: async (c) => {
         front = await resettingFront(c.p.url, 1);
         return { edit: pointAt(service, c.p.url, front.url), undo: () => front?.close() };
+      },
+    });
+    // Refused connections until the service comes up: Fulcio some time after the run starts
+    // (its first request is the run's first), the others once Fulcio has answered.
+    let late: Awaited<ReturnType<typeof lateFront>> | undefined;
+    add({
+      service,
+      fault: 'connection refused, then the service comes up',
+      transient: true,
+      cli: true,
+      fast: service === 'rekor-v1',
+      http: { attempts: 4, backoffMs: 400, timeoutMs: 2000 },
+      rules: () =>
+        service === 'fulcio'
+          ? []
+          : [
+              {
+                method: 'POST',
+                path: PATHS.fulcio,
+                fault: {
+                  kind: 'rewrite',
+                  fn: (b) => {
+                    const front = late;
+                    setTimeout(() => front?.open(), 150);
+                    return b;
+                  },
+                },
+              },
+            ],
+      setup: async (c, mode) => {
+        const front = await lateFront(c.p.url);
+        late = front;
+        let timer: NodeJS.Timeout | undefined;
+        if (service === 'fulcio') timer = setTimeout(() => front.open(), mode === 'cli' ? 1500 : 150);
+        return {
+          edit: pointAt(service, c.p.url, front.url),
+          undo: async () => {
+            clearTimeout(timer);
+            await front.close();
+          },
+        };
       },
     });
     // Permanent.
@@ -422,7 +497,7 @@ export async function runFaultCampaign({ fast = false, cli = true, filter, log }
       const svc = report.byService[c.service]!;
       // Library: sign and attest.
       for (const kind of ['sign', 'attest'] as const) {
-        const s = await c.setup?.(ctx);
+        const s = await c.setup?.(ctx, 'library');
         const { config } = viaProxy(t, p.url, (sc) => {
           onlyRekor(VERSION[c.service])(sc);
           s?.edit?.(sc);
@@ -434,7 +509,7 @@ export async function runFaultCampaign({ fast = false, cli = true, filter, log }
         report.runs++;
         svc.runs++;
         try {
-          const signer = new Signer({ trustConfig: config, tokenProvider: () => t.inst.token(), http: HTTP });
+          const signer = new Signer({ trustConfig: config, tokenProvider: () => t.inst.token(), http: c.http ?? HTTP });
           const run =
             kind === 'sign'
               ? signer.sign({ path: file })
@@ -481,7 +556,7 @@ export async function runFaultCampaign({ fast = false, cli = true, filter, log }
       // CLI: two inputs; outputs new, existing (no --overwrite), existing with --overwrite.
       for (const outputs of ['new', 'existing', 'overwrite'] as const) {
         if (fast && outputs === 'existing' && c.service !== 'fulcio') continue;
-        const s = await c.setup?.(ctx);
+        const s = await c.setup?.(ctx, 'cli');
         const { path: trustConfigPath } = viaProxy(t, p.url, (sc) => {
           onlyRekor(VERSION[c.service])(sc);
           s?.edit?.(sc);
