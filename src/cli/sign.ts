@@ -95,7 +95,7 @@ export function strOrEnv(p: Parsed, name: string, env: Env, variable: string): s
   return e === undefined || e === '' ? undefined : e;
 }
 
-/** The input files, refused before any work: missing, unreadable, directories, repeated. */
+/** The input files, refused before any work: missing, directories, special files, repeated. */
 export function resolveInputs(positionals: string[], what = 'FILE'): string[] {
   if (positionals.length === 0) usage(`at least one ${what} is required`);
   const seen = new Set<string>();
@@ -114,6 +114,8 @@ export function resolveInputs(positionals: string[], what = 'FILE'): string[] {
       return usage(`input ${p} does not exist`);
     }
     if (st.isDirectory()) usage(`input ${p} is a directory`);
+    // A FIFO or device would block or never end (as verify refuses them); '-' reads a stream.
+    if (!st.isFile()) usage(`input ${p} is not a regular file (use '-' to read standard input)`);
   }
   if (stdin > 1) usage("standard input ('-') can be given only once");
   return positionals;
