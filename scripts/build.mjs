@@ -13,9 +13,9 @@
 // - type declarations (skipped with `--no-types`, faster for tests).
 // Dependencies are all bundled: the published package needs none at run time. Their licence
 // texts are kept: dist/THIRD_PARTY_LICENSES.txt, and legal comments in *.LEGAL.txt beside each file.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const withTypes = !process.argv.includes('--no-types');
@@ -68,6 +68,9 @@ const cjs = build({
   outExtension: { '.js': '.cjs' },
   define: { __SIGSTORE_SINGLE_FILE__: 'true' },
   logOverride: quietImportMeta,
+  // import() of built-ins and of dist/lazy/*.cjs becomes require(): the code runs from a V8 code
+  // cache through vm.Script (see bin/sigstore), which has no dynamic import of its own.
+  supported: { 'dynamic-import': false },
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: false,
@@ -126,6 +129,34 @@ for (const [name, dir] of [...packages].sort((a, b) => a[0].localeCompare(b[0]))
   notices.push(`${'='.repeat(78)}\n${name}@${pkg.version} (${pkg.license ?? 'unknown licence'})\n${'='.repeat(78)}\n${text}\n`);
 }
 writeFileSync(join(tmp, 'THIRD_PARTY_LICENSES.txt'), `Packages bundled into sigstore-ts's dist/ and their licences.\n\n${notices.join('\n')}`);
+// A V8 code cache for the single-file CLI (bin/sigstore uses it when the running Node accepts
+// it): made after one verification, so it also holds the functions a verification compiles.
+const CACHE_MAKER = `
+const { readFileSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname } = require('node:path');
+const vm = require('node:vm');
+const file = process.argv[1];
+const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
+process.argv = [process.argv[0], file, ...process.argv.slice(2)];
+process.on('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
+const m = new Module(file, module);
+m.filename = file;
+script.runInThisContext()(m.exports, Module.createRequire(file), m, file, dirname(file));
+`;
+const C = 'test/fixtures/conformance';
+const made = spawnSync(
+  process.execPath,
+  ['-e', CACHE_MAKER, resolve(tmp, 'sigstore.cjs'), 'verify', 'identity', '--bundle', `${C}/happy-path-v0.3/bundle.sigstore.json`, '--cert-identity',
+    'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main',
+    '--cert-oidc-issuer', 'https://token.actions.githubusercontent.com', '--trusted-root', 'trust/production/trusted_root.json', '-q', `${C}/a.txt`],
+  { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+);
+if (made.status !== 0) {
+  rmSync(join(tmp, 'sigstore.cjs.cache'), { force: true });
+  console.warn(`warning: no code cache for dist/sigstore.cjs (the verification run failed: ${made.stderr.trim().split('\n').pop()})`);
+}
+
 const old = `dist.old-${process.pid}`;
 try {
   renameSync('dist', old);

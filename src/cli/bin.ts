@@ -28,7 +28,11 @@ if (singleFile && needsFullCli(argv)) {
   // The full CLI runs the command line itself when loaded.
   const { join } = require('node:path') as typeof import('node:path');
   const { pathToFileURL } = require('node:url') as typeof import('node:url');
-  import(pathToFileURL(join(__dirname, 'cli.js')).href).catch((e: unknown) => {
+  // bin/sigstore passes its import() (code compiled from a V8 code cache has none of its own).
+  const importEsm =
+    ((globalThis as Record<symbol, unknown>)[Symbol.for('sigstore-ts.import')] as ((url: string) => Promise<unknown>) | undefined) ??
+    (new Function('url', 'return import(url)') as (url: string) => Promise<unknown>);
+  importEsm(pathToFileURL(join(__dirname, 'cli.js')).href).catch((e: unknown) => {
     process.exitCode = reportError(e, 0);
   });
 } else {

@@ -213,8 +213,8 @@ function readBundleText(path: string): string {
   return text;
 }
 
-/** From this many inputs on, bundles are verified on worker threads (one per core). */
-const PARALLEL_MIN_INPUTS = 32;
+/** From this many inputs on, bundles are verified by workers (one per core; see verifyMany). */
+const PARALLEL_MIN_INPUTS = 64;
 
 /** Worker threads for `n` inputs: `SIGSTORE_THREADS` when set, else one per core from PARALLEL_MIN_INPUTS on. */
 function threadsFor(n: number): number {

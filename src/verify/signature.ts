@@ -5,8 +5,7 @@
  * large ones hashed once and verified over the digest.
  */
 import { createHash, createVerify, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { IN_TOTO_PAYLOAD_TYPE, pae } from '../bundle/dsse.js';
 import type { BundleContent, Envelope } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
@@ -20,8 +19,47 @@ function fail(code: string, message: string): never {
   throw new VerificationError('signature', code, message);
 }
 
+/** Files up to this size are read with synchronous reads (no stream, no thread pool start-up). */
+const SYNC_READ_MAX = 1024 * 1024;
+
+function unreadable(path: string, e: unknown): UsageError {
+  const err = e as NodeJS.ErrnoException;
+  return new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
+}
+
+/** The size of a file, or undefined when it cannot be told (the read reports why). */
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link hashFile} for small files: the same single pass, in 64 KiB synchronous reads. */
+function hashSmallFile(path: string, algorithm: HashAlgorithm, also?: { update(b: Buffer): unknown }): Buffer {
+  const h = createHash(algorithm);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) {
+      const chunk = buf.subarray(0, n);
+      h.update(chunk);
+      also?.update(chunk);
+    }
+  } catch (e) {
+    throw unreadable(path, e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return h.digest();
+}
+
 /** Hashes a file in one streaming pass (optionally feeding a signature verifier too). */
 export async function hashFile(path: string, algorithm: HashAlgorithm, also?: { update(b: Buffer): unknown }): Promise<Buffer> {
+  const size = sizeOf(path);
+  if (size !== undefined && size <= SYNC_READ_MAX) return hashSmallFile(path, algorithm, also);
   const h = createHash(algorithm);
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
@@ -29,8 +67,7 @@ export async function hashFile(path: string, algorithm: HashAlgorithm, also?: { 
       also?.update(chunk as Buffer);
     }
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
+    throw unreadable(path, e);
   }
   return h.digest();
 }
@@ -74,10 +111,7 @@ export async function verifyMessageSignature(
     digest = createHash(algorithm).update(data).digest();
     ok = verifyMessage(key, data, content.signature, null);
   } else {
-    const size = await stat(artifact.path).then(
-      (s) => s.size,
-      () => 0,
-    );
+    const size = sizeOf(artifact.path) ?? 0;
     if (size <= NATIVE_VERIFY_MAX && key.asymmetricKeyType !== 'rsa-pss') {
       const v = createVerify(algorithm);
       digest = await hashFile(artifact.path, algorithm, v);

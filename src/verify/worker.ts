@@ -1,19 +1,24 @@
 /**
- * A verification worker thread of {@link verifyMany} (src/verify/batch.ts): parses the trusted
- * root once, then runs every check except the identity policy on the bundles it is sent, and
- * answers with what the main thread needs to rebuild the result (or the error, as plain data).
- * The policy runs on the main thread (policies are arbitrary objects, not cloneable).
+ * A verification worker of {@link verifyMany} (src/verify/batch.ts), as a worker thread or a
+ * child process: parses the trusted root once, then runs every check except the identity policy
+ * on the bundles it is sent, and answers with what the main thread needs to rebuild the result
+ * (or the error, as plain data). The policy runs on the main thread (policies are arbitrary
+ * objects, not cloneable). A thread gets its set-up as workerData, a process as its first message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SigstoreError, VerificationError } from '../errors.js';
 import { parseTrustedRoot } from '../trust/trusted-root.js';
-import { unsafeAcceptAnyIdentity } from './policy.js';
+import { unsafeAcceptAnyIdentity, type VerificationPolicy } from './policy.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './batch.js';
-import { Verifier } from './verifier.js';
+import { type KeyPolicy, Verifier } from './verifier.js';
 
-const init = workerData as WorkerInit;
-const verifier = new Verifier(parseTrustedRoot(init.trustedRoot as never, init.source), init.now === undefined ? {} : { now: new Date(init.now) });
-const policy = init.key ? { key: Buffer.from(init.key) } : unsafeAcceptAnyIdentity();
+let verifier: Verifier;
+let policy: KeyPolicy | VerificationPolicy;
+
+function setUp(init: WorkerInit): void {
+  verifier = new Verifier(parseTrustedRoot(init.trustedRoot as never, init.source), init.now === undefined ? {} : { now: new Date(init.now) });
+  policy = init.key ? { key: typeof init.key === 'string' ? init.key : buf(init.key) } : unsafeAcceptAnyIdentity();
+}
 
 /** Structured clone turns Buffers into Uint8Arrays: make them Buffers again (no copy). */
 function buf(u: Uint8Array): Buffer {
@@ -50,8 +55,20 @@ async function verifyOne(req: WorkerRequest): Promise<WorkerReply> {
   return reply;
 }
 
-parentPort!.on('message', async (reqs: WorkerRequest[]) => {
+async function verifyAll(reqs: WorkerRequest[]): Promise<WorkerReply[]> {
   const replies: WorkerReply[] = [];
   for (const req of reqs) replies.push(await verifyOne(req));
-  parentPort!.postMessage(replies);
-});
+  return replies;
+}
+
+if (parentPort) {
+  const port = parentPort;
+  setUp(workerData as WorkerInit);
+  port.on('message', async (reqs: WorkerRequest[]) => port.postMessage(await verifyAll(reqs)));
+} else if (process.send) {
+  process.once('message', (init: WorkerInit) => {
+    setUp(init);
+    process.on('message', async (reqs: WorkerRequest[]) => process.send!(await verifyAll(reqs)));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
