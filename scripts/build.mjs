@@ -136,9 +136,11 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname } = require('node:path');
 const vm = require('node:vm');
+// argv: the file built, its name in stack traces, the verify argv. V8 keeps the name a code cache
+// was made under, whatever the file is called when it is used: a neutral one, not this build's path.
 const file = process.argv[1];
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
-process.argv = [process.argv[0], file, ...process.argv.slice(2)];
+const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: process.argv[2] });
+process.argv = [process.argv[0], file, ...process.argv.slice(3)];
 process.on('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
 const m = new Module(file, module);
 m.filename = file;
@@ -147,7 +149,7 @@ script.runInThisContext()(m.exports, Module.createRequire(file), m, file, dirnam
 const C = 'test/fixtures/conformance';
 const made = spawnSync(
   process.execPath,
-  ['-e', CACHE_MAKER, resolve(tmp, 'sigstore.cjs'), 'verify', 'identity', '--bundle', `${C}/happy-path-v0.3/bundle.sigstore.json`, '--cert-identity',
+  ['-e', CACHE_MAKER, resolve(tmp, 'sigstore.cjs'), 'sigstore-ts/dist/sigstore.cjs', 'verify', 'identity', '--bundle', `${C}/happy-path-v0.3/bundle.sigstore.json`, '--cert-identity',
     'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main',
     '--cert-oidc-issuer', 'https://token.actions.githubusercontent.com', '--trusted-root', 'trust/production/trusted_root.json', '-q', `${C}/a.txt`],
   { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },

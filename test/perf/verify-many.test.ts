@@ -1,0 +1,41 @@
+/**
+ * verifyMany gives, for every item and in order, what Verifier.verify gives (results, failures
+ * with the same class, step and code, policy failures), on this thread, on worker processes
+ * and on worker threads. No timings.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { PolicyError, VerificationError } from '../../src/errors.js';
+import { parseTrustedRoot } from '../../src/trust/trusted-root.js';
+import { verifyMany } from '../../src/verify/batch.js';
+import { Identity } from '../../src/verify/policy.js';
+
+const C = 'test/fixtures/conformance';
+const ID = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const trust = parseTrustedRoot(readFileSync('trust/production/trusted_root.json', 'utf8'), 'production');
+const policy = new Identity({ identity: ID, issuer: 'https://token.actions.githubusercontent.com' });
+const good = readFileSync(`${C}/happy-path-v0.3/bundle.sigstore.json`, 'utf8');
+const items = [
+  { bundle: good, artifact: { path: `${C}/a.txt` } },
+  { bundle: good, artifact: { data: Buffer.from('not the artifact') } },
+  { bundle: readFileSync(`${C}/happy-path-intoto-in-dsse-v3/bundle.sigstore.json`, 'utf8'), artifact: { path: `${C}/a.txt` } },
+  { bundle: '{"not": "a bundle"}', artifact: { path: `${C}/a.txt` } },
+  { bundle: good, artifact: { path: `${C}/a.txt` } },
+];
+
+for (const options of [{ threads: 1 }, { threads: 2 }, { threads: 2, mode: 'threads' as const }]) {
+  test(`verifyMany ${JSON.stringify(options)}: outcomes in order, as Verifier gives them`, async () => {
+    const out = await verifyMany(trust, items, policy, options);
+    assert.equal(out.length, items.length);
+    const [a, b, c, d, e] = out;
+    assert.ok(a?.ok && a.result.signer.kind === 'certificate' && a.result.signer.identity === ID);
+    assert.ok(a?.ok && a.result.timestamps.length === 1 && a.result.timestamps[0]!.time instanceof Date);
+    assert.ok(b && !b.ok && b.error instanceof VerificationError && b.error.step === 'signature');
+    assert.ok(c?.ok && c.result.statement?.predicateType !== undefined);
+    assert.ok(d && !d.ok && d.error instanceof VerificationError && d.error.step === 'bundle');
+    assert.ok(e?.ok);
+    const other = await verifyMany(trust, items.slice(0, 1), new Identity({ identity: 'someone@example.com', issuer: 'https://token.actions.githubusercontent.com' }), options);
+    assert.ok(!other[0]!.ok && other[0]!.error instanceof PolicyError);
+  });
+}
