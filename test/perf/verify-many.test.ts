@@ -1,15 +1,17 @@
 /**
  * verifyMany gives, for every item and in order, what Verifier.verify gives (results, failures
  * with the same class, step and code, policy failures), on this thread, on worker processes
- * and on worker threads. No timings.
+ * and on worker threads. No timings. It runs the built library (dist/index.js, as shipped, with
+ * its worker file beside it): worker threads do not inherit the TypeScript loader of the tests.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PolicyError, VerificationError } from '../../src/errors.js';
-import { parseTrustedRoot } from '../../src/trust/trusted-root.js';
-import { verifyMany } from '../../src/verify/batch.js';
-import { Identity } from '../../src/verify/policy.js';
+import { pathToFileURL } from 'node:url';
+import type * as Lib from '../../src/index.js';
+
+const lib = (await import(pathToFileURL('dist/index.js').href)) as typeof Lib;
+const { Identity, PolicyError, VerificationError, parseTrustedRoot, verifyMany } = lib;
 
 const C = 'test/fixtures/conformance';
 const ID = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
