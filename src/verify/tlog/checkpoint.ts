@@ -38,6 +38,8 @@ export function parseNote(note: string): { body: string; signatures: NoteSignatu
     const m = line.match(/^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/);
     if (!m) fail('CHECKPOINT_MALFORMED', `malformed checkpoint signature line ${JSON.stringify(line)}`);
     const raw = Buffer.from(m[2]!, 'base64');
+    // Only canonical base64: other spellings of the same bytes would let a note change unseen.
+    if (raw.toString('base64') !== m[2]) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is not canonical base64');
     if (raw.length < 5) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is too short');
     signatures.push({ name: m[1]!, keyHint: raw.subarray(0, 4), signature: raw.subarray(4) });
   }
@@ -52,7 +54,9 @@ export function parseCheckpointBody(body: string): Checkpoint {
   const [origin, size, root] = lines as [string, string, string];
   if (origin.length === 0) fail('CHECKPOINT_MALFORMED', 'checkpoint has an empty origin line');
   if (!/^(0|[1-9]\d*)$/.test(size)) fail('CHECKPOINT_MALFORMED', `checkpoint tree size ${JSON.stringify(size)} is not a number`);
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(root)) fail('CHECKPOINT_MALFORMED', 'checkpoint root hash is not a base64 SHA-256 hash');
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(root) || Buffer.from(root, 'base64').toString('base64') !== root) {
+    fail('CHECKPOINT_MALFORMED', 'checkpoint root hash is not a canonical base64 SHA-256 hash');
+  }
   return { origin, size: BigInt(size), rootHash: Buffer.from(root, 'base64'), extensions: lines.slice(3) };
 }
 
