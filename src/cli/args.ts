@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
+import type { TrustFlags } from '../trust/instances.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -58,4 +59,16 @@ export function exclusive(p: Parsed, names: string[]): void {
 
 export function usage(message: string): never {
   throw new UsageError('USAGE', message);
+}
+
+/** The trust flags of a command line: --staging, --instance, --trust-config, --trusted-root, --trust-cache, --offline. */
+export function trustFlags(p: Parsed, offline: boolean = flag(p, 'offline')): TrustFlags {
+  return {
+    trustedRoot: str(p, 'trusted-root'),
+    trustConfig: str(p, 'trust-config'),
+    staging: flag(p, 'staging'),
+    instance: str(p, 'instance'),
+    trustCache: str(p, 'trust-cache'),
+    offline,
+  };
 }

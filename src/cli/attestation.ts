@@ -3,8 +3,8 @@
  * Python package distributions (wheels and sdists), with the rules of the `pypi-attestations`
  * reference tool.
  */
-import { existsSync, statSync } from 'node:fs';
-import { readDocument } from './input.js';
+import { existsSync } from 'node:fs';
+import { readDocument, requireRegularFile } from './input.js';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError, VerificationError } from '../errors.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
@@ -18,7 +18,7 @@ import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
 import { Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage, trustFlags } from './args.js';
 import { describeResult, resultToJson } from './format.js';
 import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
 
@@ -177,24 +177,11 @@ function readInput(path: string, what: string): Buffer {
 
 function checkDistPath(path: string): void {
   parseDistributionFilename(basename(path));
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(path);
-  } catch {
-    usage(`distribution ${path} does not exist`);
-  }
-  if (!st!.isFile()) usage(`distribution ${path} is not a file`);
+  requireRegularFile(path, 'distribution');
 }
 
 async function verifierFor(p: Parsed): Promise<Verifier> {
-  const source = trustSourceFromFlags({
-    trustedRoot: str(p, 'trusted-root'),
-    trustConfig: str(p, 'trust-config'),
-    staging: flag(p, 'staging'),
-    instance: str(p, 'instance'),
-    trustCache: str(p, 'trust-cache'),
-    offline: flag(p, 'offline'),
-  });
+  const source = trustSourceFromFlags(trustFlags(p));
   return new Verifier(await loadTrustMaterial(source));
 }
 

@@ -4,6 +4,7 @@
  * would block the command or never end; a file of gigabytes would be read into memory.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { usage } from './args.js';
 
 /** The largest document read whole (the same limit as `sigstore verify`'s bundles). */
 export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
@@ -27,4 +28,30 @@ export function readDocument(path: string, maxBytes = MAX_DOCUMENT_BYTES): Buffe
   if (!st.isFile()) refuse('ENOTREG', 'not a regular file');
   if (st.size > maxBytes) refuse('EFBIG', `larger than ${maxBytes / 1024 / 1024} MiB`);
   return readFileSync(path);
+}
+
+/**
+ * Refuses, as a usage error, an input that does not exist, is a directory or is not a regular
+ * file (a FIFO or device would block or never end). `hint` is appended to the last message.
+ *
+ * @example
+ * ```ts
+ * requireRegularFile('dist/pkg-1.0.tar.gz', 'input');
+ * ```
+ */
+export function requireRegularFile(path: string, what: string, hint = ''): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    usage(`${what} ${path} does not exist`);
+  }
+  if (st!.isDirectory()) usage(`${what} ${path} is a directory`);
+  if (!st!.isFile()) usage(`${what} ${path} is not a regular file${hint}`);
+}
+
+/** Words a {@link readDocument} failure: "no such file", "permission denied", "is a directory", ... */
+export function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
 }

@@ -10,7 +10,7 @@ import { loadTrust, updateTrustRoot } from '../trust/load.js';
 import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
 import { leafHash } from '../verify/tlog/merkle.js';
-import { flag, type Parsed, parse, str, usage } from './args.js';
+import { flag, type Parsed, parse, str, usage, trustFlags } from './args.js';
 
 const HELP = `usage: sigstore plumbing [-h] COMMAND ...
 
@@ -56,14 +56,7 @@ options:
 `;
 
 function sourceOf(p: Parsed, offline = false) {
-  return trustSourceFromFlags({
-    trustedRoot: str(p, 'trusted-root'),
-    trustConfig: str(p, 'trust-config'),
-    staging: flag(p, 'staging'),
-    instance: str(p, 'instance'),
-    trustCache: str(p, 'trust-cache'),
-    offline,
-  });
+  return trustSourceFromFlags(trustFlags(p, offline));
 }
 
 async function updateTrustRootCmd(argv: string[]): Promise<number> {

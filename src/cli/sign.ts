@@ -9,8 +9,7 @@
  *
  * Also the shared machinery of `sigstore attest`: trust loading, identity, the session.
  */
-import { statSync } from 'node:fs';
-import { readDocument } from './input.js';
+import { readDocument, requireRegularFile } from './input.js';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
@@ -107,15 +106,7 @@ export function resolveInputs(positionals: string[], what = 'FILE'): string[] {
       stdin++;
       continue;
     }
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(p);
-    } catch {
-      return usage(`input ${p} does not exist`);
-    }
-    if (st.isDirectory()) usage(`input ${p} is a directory`);
-    // A FIFO or device would block or never end (as verify refuses them); '-' reads a stream.
-    if (!st.isFile()) usage(`input ${p} is not a regular file (use '-' to read standard input)`);
+    requireRegularFile(p, 'input', " (use '-' to read standard input)");
   }
   if (stdin > 1) usage("standard input ('-') can be given only once");
   return positionals;

@@ -2,7 +2,7 @@
  * `sigstore verify identity|github`: verify inputs against bundles, offline, with an identity
  * policy (sigstore-python compatible flags), or a managed key (`--key`).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { UsageError, VerificationError } from '../errors.js';
 import type { ParsedBundle } from '../bundle/parse.js';
@@ -14,7 +14,8 @@ import { type VerifyManyItem, verifyMany } from '../verify/batch.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage, trustFlags } from './args.js';
+import { readDocument, readFailure, requireRegularFile } from './input.js';
 import { describeResult, resultToJson } from './format.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -111,14 +112,7 @@ function resolveInputs(positionals: string[], bundleFlag: string | undefined): I
       if (!bundleFlag) usage(`a digest input (${p}) needs --bundle`);
       artifact = { digest: { algorithm: 'sha256', value: Buffer.from(m[1]!, 'hex') } };
     } else {
-      let st: ReturnType<typeof statSync>;
-      try {
-        st = statSync(p);
-      } catch {
-        return usage(`input ${p} does not exist`);
-      }
-      if (st.isDirectory()) usage(`input ${p} is a directory`);
-      if (!st.isFile()) usage(`input ${p} is not a regular file`);
+      requireRegularFile(p, 'input');
       artifact = { path: p };
     }
     let bundlePath = bundleFlag;
@@ -186,8 +180,6 @@ function githubPolicy(p: Parsed): VerificationPolicy {
   return new AllOf(parts);
 }
 
-/** Bundles larger than this are refused unread (real ones are a few KiB). */
-const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
 
 function loadBundle(path: string): ParsedBundle {
   return parseBundle(readBundleText(path));
@@ -198,19 +190,11 @@ function readBundleText(path: string): string {
   const unreadable = (why: string): never => {
     throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${why}`);
   };
-  let text = '';
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) unreadable('is a directory');
-    if (!st.isFile()) unreadable('not a regular file');
-    if (st.size > MAX_BUNDLE_BYTES) unreadable(`larger than ${MAX_BUNDLE_BYTES / 1024 / 1024} MiB`);
-    text = readFileSync(path, 'utf8');
+    return readDocument(path).toString('utf8');
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    unreadable(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
+    return unreadable(readFailure(e));
   }
-  return text;
 }
 
 /** From this many inputs on, bundles are verified by workers (one per core; see verifyMany). */
@@ -261,14 +245,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(sub === 'identity' ? HELP_IDENTITY : HELP_GITHUB);
     return 0;
   }
-  const trustSource = trustSourceFromFlags({
-    trustedRoot: str(p, 'trusted-root'),
-    trustConfig: str(p, 'trust-config'),
-    staging: flag(p, 'staging'),
-    instance: str(p, 'instance'),
-    trustCache: str(p, 'trust-cache'),
-    offline: flag(p, 'offline'),
-  });
+  const trustSource = trustSourceFromFlags(trustFlags(p));
   // Detached --certificate/--signature (no bundle): the entry is looked up in the Rekor v1 log.
   const certPath = str(p, 'certificate') ?? str(p, 'cert');
   const sigPath = str(p, 'signature') ?? str(p, 'sig');
