@@ -16,7 +16,7 @@ const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '
 it('the README has exactly two set-up commands: install + main job, and npm test', () => {
   const setup = readme.slice(readme.indexOf('## Set-up'), readme.indexOf('## Verifying'));
   const cmds = [...setup.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
-  assert.equal(cmds[0], 'npm ci && npm run demo');
+  assert.equal(cmds[0], 'npm install && npm run demo');
   assert.equal(cmds[1], 'npm test');
   const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
   assert.match(ci, /^npm test$/m, '.ci/run runs the README test command');
