@@ -31,3 +31,15 @@ Module.prototype._compile = function (content, filename) {
   if (log) appendFileSync(log, `file://${filename}\t${TUF.test(content) ? 1 : 0}\n`);
   return compile.call(this, content, filename);
 };
+
+// bin/sigstore compiles dist/sigstore.cjs itself (vm.Script, with the build's V8 code cache):
+// record scripts compiled that way too.
+import vm from 'node:vm';
+
+const Script = vm.Script;
+vm.Script = class RecordedScript extends Script {
+  constructor(code, options) {
+    if (log) appendFileSync(log, `file://${options?.filename ?? 'vm'}\t${TUF.test(String(code)) ? 1 : 0}\n`);
+    super(code, options);
+  }
+};
