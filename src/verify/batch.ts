@@ -9,9 +9,9 @@ import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
 import { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
-import { certificateIdentity, fulcioExtensions } from './extensions.js';
+import { certificateSigner } from './extensions.js';
 import type { VerificationPolicy } from './policy.js';
-import type { Artifact, CertificateSigner, InTotoStatement, VerificationResult } from './types.js';
+import type { Artifact, InTotoStatement, VerificationResult } from './types.js';
 import { type KeyPolicy, Verifier, type VerifierOptions } from './verifier.js';
 
 /** `true` in the single-file CLI (dist/sigstore.cjs); see scripts/build.mjs. */
@@ -164,14 +164,7 @@ function complete(item: VerifyManyItem, reply: Extract<WorkerReply, { ok: true }
   if (mat.kind === 'publicKey') {
     return { signer: { kind: 'key', keyId: reply.keyId!, hint: mat.hint }, timestamps, tlogEntries: bundle.tlogEntries, statement: reply.statement, payloadType, bundle };
   }
-  const signer: CertificateSigner = {
-    kind: 'certificate',
-    identity: certificateIdentity(mat.certificate) ?? '',
-    issuer: undefined,
-    extensions: fulcioExtensions(mat.certificate),
-    certificate: mat.certificate,
-  };
-  signer.issuer = signer.extensions.issuer;
+  const signer = certificateSigner(mat.certificate);
   (policy as VerificationPolicy).check(signer);
   return { signer, timestamps, tlogEntries: bundle.tlogEntries, statement: reply.statement, payloadType, bundle };
 }

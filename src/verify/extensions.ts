@@ -4,7 +4,7 @@
  */
 import { Der } from '../lib/der.js';
 import { type Certificate, OID } from '../lib/x509.js';
-import type { FulcioExtensions } from './types.js';
+import type { CertificateSigner, FulcioExtensions } from './types.js';
 
 const ARC = '1.3.6.1.4.1.57264.1.';
 
@@ -68,4 +68,10 @@ export function certificateIdentity(cert: Certificate): string | undefined {
     if (san.type === 'otherName' && san.oid === OID.fulcioOtherName) return san.value;
   }
   return undefined;
+}
+
+/** The signer a verified leaf certificate names: identity, OIDC issuer and Fulcio extensions. */
+export function certificateSigner(cert: Certificate): CertificateSigner {
+  const extensions = fulcioExtensions(cert);
+  return { kind: 'certificate', identity: certificateIdentity(cert) ?? '', issuer: extensions.issuer, extensions, certificate: cert };
 }

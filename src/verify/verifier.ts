@@ -11,13 +11,13 @@ import type { JsonObject } from '../lib/json.js';
 import { type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { type SignerMaterial, verifyTlogBody } from './body.js';
 import { refuseShippedRoot, verifyChain } from './chain.js';
-import { certificateIdentity, fulcioExtensions } from './extensions.js';
+import { certificateSigner } from './extensions.js';
 import type { VerificationPolicy } from './policy.js';
 import { verifySCTs } from './sct.js';
 import { parseStatement, verifyDsseSignature, verifyMessageSignature, verifySubject } from './signature.js';
 import { verifyTimestamps } from './timestamp.js';
 import { type VerifiedTlogEntry, verifyTlogEntry } from './tlog/index.js';
-import type { Artifact, CertificateSigner, InTotoStatement, VerificationResult, VerifiedTimestamp } from './types.js';
+import type { Artifact, InTotoStatement, VerificationResult, VerifiedTimestamp } from './types.js';
 
 /**
  * A managed-key policy: the bundle must be signed by this key (bundles with a `publicKey` hint).
@@ -186,14 +186,7 @@ export class Verifier {
     verifySCTs(mat.certificate, chain.path[1]!, trust);
 
     // 9. Policy.
-    const signer: CertificateSigner = {
-      kind: 'certificate',
-      identity: certificateIdentity(mat.certificate) ?? '',
-      issuer: undefined,
-      extensions: fulcioExtensions(mat.certificate),
-      certificate: mat.certificate,
-    };
-    signer.issuer = signer.extensions.issuer;
+    const signer = certificateSigner(mat.certificate);
     (policy as VerificationPolicy).check(signer);
     return { signer, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
   }
