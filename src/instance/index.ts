@@ -32,7 +32,7 @@ export { type InstanceOptions, instancePaths, SigstoreInstance, startInstance } 
 export { DEFAULT_IDENTITY, type Identity, identityClaims, parseIdentity } from './identity.js';
 export { DEFAULT_AUDIENCE, DEFAULT_TOKEN_TTL, type MintOptions, OidcProvider } from './oidc.js';
 export { type TufRole, TufRepo, DEFAULT_EXPIRY_DAYS } from './tuf.js';
-export { leafHash, MerkleTree, nodeHash, verifyInclusion } from './merkle.js';
+export { leafHash, MerkleTree, nodeHash } from './merkle.js';
 export { CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE, TRUSTED_ROOT_MEDIA_TYPE } from './trust.js';
 export { parseNote } from './note.js';
 export { HttpError } from './util.js';

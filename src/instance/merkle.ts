@@ -5,14 +5,9 @@
  * tree size are computed from O(log n) stored hashes.
  */
 import { createHash } from 'node:crypto';
+import { leafHash, nodeHash } from '../verify/tlog/merkle.js';
 
-export function leafHash(data: Buffer | Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(data).digest();
-}
-
-export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
-}
+export { leafHash, nodeHash };
 
 export const EMPTY_ROOT = createHash('sha256').digest();
 
@@ -149,29 +144,4 @@ export class MerkleTree {
   private checkSize(size: number): void {
     if (!Number.isSafeInteger(size) || size < 0 || size > this.size) throw new RangeError(`tree size ${size} is not available (have ${this.size})`);
   }
-}
-
-/** Verifies an RFC 6962 / RFC 9162 inclusion proof; returns whether it leads to `root`. */
-export function verifyInclusion(leaf: Buffer, index: number, size: number, proof: Buffer[], root: Buffer): boolean {
-  if (index < 0 || index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && r.equals(root);
 }

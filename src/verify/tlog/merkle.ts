@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 
 /** Leaf hash: SHA-256(0x00 || leaf). */
-export function leafHash(leaf: Buffer): Buffer {
+export function leafHash(leaf: Buffer | Uint8Array): Buffer {
   return createHash('sha256').update(Buffer.from([0])).update(leaf).digest();
 }
 
