@@ -26,7 +26,7 @@ import { Signer } from '../../src/sign/signer.js';
 import { requestTimestamp } from '../../src/sign/tsa.js';
 import { hasStackTrace, SIGSTORE } from '../helpers/cli.js';
 import { onlyRekor, startTestInstance, type TestInstance, viaProxy } from '../sign/helpers.js';
-import { type Fault, type FaultProxy, type Rule, startFaultProxy } from '../sign/proxy.js';
+import { type Fault, type FaultProxy, type Rule, rewriteJson, startFaultProxy } from '../sign/proxy.js';
 
 export type Service = 'fulcio' | 'rekor-v1' | 'rekor-v2' | 'tsa';
 export const SERVICES: Service[] = ['fulcio', 'rekor-v1', 'rekor-v2', 'tsa'];
@@ -88,16 +88,7 @@ interface SetupResult {
   undo?: () => Promise<void> | void;
 }
 
-function jsonRewrite(fn: (o: Record<string, unknown>) => void): Fault {
-  return {
-    kind: 'rewrite',
-    fn: (body) => {
-      const o = JSON.parse(body.toString()) as Record<string, unknown>;
-      fn(o);
-      return JSON.stringify(o);
-    },
-  };
-}
+const jsonRewrite = rewriteJson;
 
 const flip = (s: string, enc: 'hex' | 'base64') => {
   const b = Buffer.from(s, enc);

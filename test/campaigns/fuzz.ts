@@ -6,7 +6,6 @@
  * second (a hang), or a mutated bundle that verifies although its authenticated bytes changed;
  * on the CLI, an exit code other than 1 or 2, a stack trace, or more than one line per failure.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { parseClientTrustConfig } from '../../src/trust/client-config.js';
 import { EMBEDDED } from '../../src/trust/embedded.js';
 import { parseSigningConfig } from '../../src/trust/signing-config.js';
 import { verifyTimestamps } from '../../src/verify/timestamp.js';
-import { hasStackTrace, SIGSTORE } from '../helpers/cli.js';
+import { hasStackTrace, runCliTimed, type TimedCliResult } from '../helpers/cli.js';
 import { artifactOf, type Genuine, genuineBundles, localInstanceTrustConfig } from './tamper.js';
 
 /** mulberry32: a small seeded PRNG, so every finding can be replayed from its seed. */
@@ -326,24 +325,8 @@ export interface CliFuzzReport {
   slowestMs: number;
 }
 
-function runVerify(args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string; ms: number; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [SIGSTORE, 'verify', 'identity', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let timedOut = false;
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, ms: performance.now() - started, timedOut });
-    });
-  });
+function runVerify(args: string[], timeoutMs: number): Promise<TimedCliResult> {
+  return runCliTimed(['verify', 'identity', ...args], { timeoutMs });
 }
 
 /**

@@ -7,12 +7,12 @@
  * far (an identity token that is not a JWT stops signing before any request).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hasStackTrace, SIGSTORE } from '../helpers/cli.js';
+import { hasStackTrace, runCliTimed, type TimedCliResult } from '../helpers/cli.js';
 import { CONFORMANCE_DIR } from '../helpers/conformance.js';
 
 const h = mkdtempSync(join(tmpdir(), 'sigstore-ts-hygiene-'));
@@ -41,27 +41,8 @@ const bundle = join(CONFORMANCE_DIR, 'happy-path-v0.3', 'bundle.sigstore.json');
 const T = ['--identity-token', 'not-a-jwt'];
 const PT = ['--predicate-type', 'https://example.com/p/v1'];
 
-function cli(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SIGSTORE, ...args], {
-      cwd: h,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, SIGSTORE_TRUST_CACHE: join(h, 'trust-cache') },
-    });
-    let stderr = '';
-    let timedOut = false;
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, timedOut });
-    });
-  });
+function cli(args: string[], timeoutMs = 20_000): Promise<TimedCliResult> {
+  return runCliTimed(args, { cwd: h, timeoutMs, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, SIGSTORE_TRUST_CACHE: join(h, 'trust-cache') } });
 }
 
 /** [what, args, exit code, message] */

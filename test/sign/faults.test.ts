@@ -18,7 +18,7 @@ import { Signer } from '../../src/sign/signer.js';
 import { requestTimestamp } from '../../src/sign/tsa.js';
 import { int, pem, seq, utf8 } from '../../src/sign/asn1.js';
 import { onlyRekor, startTestInstance, type TestInstance, viaProxy } from './helpers.js';
-import { type Fault, type FaultProxy, startFaultProxy } from './proxy.js';
+import { type Fault, type FaultProxy, rewriteJson, startFaultProxy } from './proxy.js';
 
 let t: TestInstance;
 let p: FaultProxy;
@@ -60,17 +60,7 @@ function count(path: string): number {
   return p.log.filter((l) => l.endsWith(` ${path}`)).length;
 }
 
-/** Rewrites a JSON answer. */
-function json(fn: (o: Record<string, unknown>) => void): Fault {
-  return {
-    kind: 'rewrite',
-    fn: (body) => {
-      const o = JSON.parse(body.toString()) as Record<string, unknown>;
-      fn(o);
-      return JSON.stringify(o);
-    },
-  };
-}
+const json = rewriteJson;
 
 function flipB64(s: string): string {
   const b = Buffer.from(s, 'base64');

@@ -133,3 +133,15 @@ export async function startFaultProxy(target: string, opts: { latencyMs?: number
     });
   return state;
 }
+
+/** A fault that rewrites a JSON answer in place. */
+export function rewriteJson(fn: (o: Record<string, unknown>) => void): Fault {
+  return {
+    kind: 'rewrite',
+    fn: (body) => {
+      const o = JSON.parse(body.toString()) as Record<string, unknown>;
+      fn(o);
+      return JSON.stringify(o);
+    },
+  };
+}
