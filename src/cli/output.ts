@@ -70,6 +70,59 @@ export function planOutputs(paths: string[], options: { overwrite?: boolean; inp
   }
 }
 
+/** A temporary file written and flushed, waiting to be put in place. */
+interface Staged {
+  file: OutputFile;
+  tmp: string;
+}
+
+/** Why a write failed, as the error the caller sees. */
+function writeFailure(path: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EEXIST') return new UsageError('OUTPUT_EXISTS', `refusing to overwrite ${path} (it appeared while signing) without --overwrite`);
+  return new SigstoreError('OUTPUT_WRITE_FAILED', `cannot write ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), { cause: e });
+}
+
+/** Writes `file` to a new temporary file beside it and flushes it to disk. */
+async function stage(file: OutputFile): Promise<Staged> {
+  const tmp = join(dirname(resolve(file.path)), `.${basename(file.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(tmp, 'wx', file.mode ?? 0o644);
+    await fh.writeFile(file.data);
+    await fh.sync();
+    await fh.close();
+    return { file, tmp };
+  } catch (e) {
+    await fh?.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw writeFailure(file.path, e);
+  }
+}
+
+/** Puts a staged file in place: renamed over the target, or (without `overwrite`) linked to it. */
+async function commit({ file, tmp }: Staged, overwrite: boolean): Promise<void> {
+  try {
+    if (overwrite) {
+      await rename(tmp, file.path);
+      return;
+    }
+    try {
+      // link() refuses an existing target: no check-then-rename race.
+      await link(tmp, file.path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw e;
+      // File systems without hard links: best effort.
+      if (existsSync(file.path)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+      await rename(tmp, file.path);
+      return;
+    }
+    await unlink(tmp).catch(() => {});
+  } catch (e) {
+    throw writeFailure(file.path, e);
+  }
+}
+
 /**
  * Writes `data` to `path` atomically (temporary file in the same directory, fsync, rename). With
  * `overwrite: false` an existing file is never replaced, even one created after the checks.
@@ -80,45 +133,10 @@ export function planOutputs(paths: string[], options: { overwrite?: boolean; inp
  * ```
  */
 export async function writeAtomic(path: string, data: string | Buffer, options: { overwrite?: boolean; mode?: number } = {}): Promise<void> {
-  const dir = dirname(resolve(path));
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fail = (e: unknown): never => {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EEXIST') throw new UsageError('OUTPUT_EXISTS', `refusing to overwrite ${path} (it appeared while signing) without --overwrite`);
-    throw new SigstoreError('OUTPUT_WRITE_FAILED', `cannot write ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), { cause: e });
-  };
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    fh = await open(tmp, 'wx', options.mode ?? 0o644);
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    if (options.overwrite) {
-      await rename(tmp, path);
-    } else {
-      try {
-        // link() refuses an existing target: no check-then-rename race.
-        await link(tmp, path);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw e;
-        // File systems without hard links: best effort.
-        if (existsSync(path)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
-        await rename(tmp, path);
-        return;
-      }
-      await unlink(tmp).catch(() => {});
-    }
-    await syncDir(dir);
-  } catch (e) {
-    await fh?.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    fail(e);
-  }
+  await writeAllAtomic([{ path, data, ...(options.mode !== undefined ? { mode: options.mode } : {}) }], { overwrite: options.overwrite ?? false });
 }
 
-/** Makes the rename durable (best effort: not every platform can open a directory). */
+/** Makes renames durable (best effort: not every platform can open a directory). */
 async function syncDir(dir: string): Promise<void> {
   try {
     const d = await open(dir, 'r');
@@ -132,9 +150,29 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Runs `fn` on every item, at most `limit` at a time; waits for all, then throws the first error. */
+async function each<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let first: { e: unknown } | undefined;
+  const run = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        first ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  if (first) throw first.e;
+}
+
 /**
- * Writes several files atomically, one after the other. If one fails, the files this call
- * created (not the ones it overwrote) are removed again, and the error is thrown.
+ * Writes several files atomically: every file is first written to a temporary file beside it
+ * and flushed (concurrently), then all are put in place, then each directory is flushed once.
+ * If one fails, nothing is left behind: the temporary files are removed, and so are the files
+ * this call created (not the ones it overwrote); the error is thrown.
  *
  * @example
  * ```ts
@@ -142,15 +180,22 @@ async function syncDir(dir: string): Promise<void> {
  * ```
  */
 export async function writeAllAtomic(files: OutputFile[], options: { overwrite?: boolean } = {}): Promise<void> {
+  const overwrite = options.overwrite ?? false;
+  const staged: (Staged | undefined)[] = new Array(files.length);
   const created: string[] = [];
   try {
-    for (const f of files) {
-      const existed = existsSync(f.path);
-      await writeAtomic(f.path, f.data, { overwrite: options.overwrite ?? false, ...(f.mode !== undefined ? { mode: f.mode } : {}) });
-      if (!existed) created.push(f.path);
+    await each([...files.keys()], 16, async (i) => {
+      staged[i] = await stage(files[i]!);
+    });
+    for (const s of staged as Staged[]) {
+      const existed = existsSync(s.file.path);
+      await commit(s, overwrite);
+      if (!existed) created.push(s.file.path);
     }
   } catch (e) {
+    await Promise.all(staged.map((s) => s && unlink(s.tmp).catch(() => {})));
     for (const p of created) await unlink(p).catch(() => {});
     throw e;
   }
+  await each([...new Set(files.map((f) => dirname(resolve(f.path))))], 16, syncDir);
 }

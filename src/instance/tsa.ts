@@ -13,8 +13,9 @@
  * included when the request asks for them (certReq / "certificates": true).
  */
 import { createHash, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { Der, DerError, encode, Tag } from '../lib/der.js';
+import { Certificate } from '../lib/x509.js';
+import { ctx, int, octets, oid, seq, set } from '../sign/asn1.js';
 import { OIDS, randomSerial } from './pki.js';
 import { badRequest, isObj, toPem } from './util.js';
 
@@ -45,27 +46,37 @@ export interface TimestampRequest {
   policy: string | undefined;
 }
 
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-}
-
-/** Parses and checks a DER TimeStampReq. */
+/** Parses and checks a DER TimeStampReq (RFC 3161 section 2.4.1). */
 export function parseTimestampQuery(der: Buffer): TimestampRequest {
   if (der.length === 0) badRequest('invalid timestamp query: the request body is empty');
-  const asn = asn1js.fromBER(toArrayBuffer(der));
-  if (asn.offset === -1 || asn.offset !== der.length) badRequest('invalid timestamp query: the body is not a single DER structure');
-  let req: pkijs.TimeStampReq;
+  let root: Der;
   try {
-    req = new pkijs.TimeStampReq({ schema: asn.result });
-  } catch (e) {
-    return badRequest(`invalid timestamp query: not a TimeStampReq (${(e as Error).message.split('\n')[0]})`);
+    root = Der.parse(der);
+  } catch {
+    return badRequest('invalid timestamp query: the body is not a single DER structure');
   }
-  if (req.version !== 1) badRequest(`invalid timestamp query: version ${req.version} is not 1`);
-  if (req.extensions && req.extensions.length > 0) badRequest('invalid timestamp query: request extensions are not supported');
-  const hashOid = req.messageImprint.hashAlgorithm.algorithmId;
-  const digest = Buffer.from(req.messageImprint.hashedMessage.valueBlock.valueHexView);
-  const nonce = req.nonce ? Buffer.from(req.nonce.valueBlock.valueHexView) : undefined;
-  return { hashOid, digest, nonce, certReq: req.certReq === true, policy: req.reqPolicy };
+  try {
+    const kids = root.expect(Tag.SEQUENCE, 'TimeStampReq').children;
+    const version = kids[0]?.expect(Tag.INTEGER, 'version').int();
+    const imprint = kids[1]?.expect(Tag.SEQUENCE, 'messageImprint');
+    if (version === undefined || imprint === undefined) throw new DerError('version and messageImprint are required');
+    if (version !== 1) badRequest(`invalid timestamp query: version ${version} is not 1`);
+    const hashOid = imprint.child(0).expect(Tag.SEQUENCE, 'hashAlgorithm').child(0).expect(Tag.OID, 'hashAlgorithm').oid();
+    const digest = Buffer.from(imprint.child(1).expect(Tag.OCTET_STRING, 'hashedMessage').value);
+    let policy: string | undefined;
+    let nonce: Buffer | undefined;
+    let certReq = false;
+    let i = 2;
+    if (kids[i]?.tag === Tag.OID) policy = kids[i++]!.oid();
+    if (kids[i]?.tag === Tag.INTEGER) nonce = Buffer.from(kids[i++]!.value);
+    if (kids[i]?.tag === Tag.BOOLEAN) certReq = kids[i++]!.bool();
+    if (kids[i]?.tag === 0xa0) badRequest('invalid timestamp query: request extensions are not supported');
+    if (i !== kids.length) throw new DerError('unexpected fields after certReq');
+    return { hashOid, digest, nonce, certReq, policy };
+  } catch (e) {
+    if (e instanceof DerError) return badRequest(`invalid timestamp query: not a TimeStampReq (${e.message})`);
+    throw e;
+  }
 }
 
 /** Parses and checks the JSON request form of sigstore/timestamp-authority. */
@@ -80,7 +91,7 @@ export function parseJsonTimestampRequest(body: unknown): TimestampRequest {
   let nonce: Buffer | undefined;
   if (body.nonce !== undefined && body.nonce !== null) {
     if (!Number.isSafeInteger(body.nonce) || (body.nonce as number) < 0) badRequest('invalid timestamp request: nonce must be a non-negative integer');
-    nonce = Buffer.from(new asn1js.Integer({ value: body.nonce as number }).valueBlock.valueHexView);
+    nonce = int(body.nonce as number).subarray(2); // the INTEGER's content bytes
   }
   if (body.certificates !== undefined && typeof body.certificates !== 'boolean') badRequest('invalid timestamp request: certificates must be a boolean');
   if (body.tsaPolicyOID !== undefined && (typeof body.tsaPolicyOID !== 'string' || !/^\d+(\.\d+)+$/.test(body.tsaPolicyOID))) {
@@ -95,16 +106,49 @@ export function parseJsonTimestampRequest(body: unknown): TimestampRequest {
   };
 }
 
+/** GeneralizedTime, whole seconds, UTC (`YYYYMMDDHHMMSSZ`). */
+function generalizedTime(d: Date): Buffer {
+  return encode(Tag.GENERALIZED_TIME, Buffer.from(`${d.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
+}
+
+/** UTCTime (`YYMMDDHHMMSSZ`), for the signingTime attribute (dates before 2050). */
+function utcTime(d: Date): Buffer {
+  return encode(Tag.UTC_TIME, Buffer.from(`${d.toISOString().slice(2, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
+}
+
+/** An Attribute: SEQUENCE { type OID, values SET OF }. */
+const attribute = (type: string, value: Buffer): Buffer => seq(oid(type), set(value));
+
+/**
+ * An RFC 3161 timestamp authority. Tokens are assembled directly in DER; what never changes (the
+ * TSA name, the signer identifier, the signingCertificateV2 attribute) is encoded once.
+ */
 export class Tsa {
-  private readonly leaf: pkijs.Certificate;
+  readonly #key: KeyObject;
+  readonly #tsaName: Buffer;
+  readonly #sid: Buffer;
+  readonly #signingCertificate: Buffer;
+  readonly #policyOid: Buffer;
+  readonly #signatureAlgorithm: Buffer;
 
   constructor(
     /** Leaf first, root last. */
     private readonly chain: Buffer[],
-    private readonly key: KeyObject,
+    key: KeyObject,
     readonly policy = TSA_POLICY,
   ) {
-    this.leaf = pkijs.Certificate.fromBER(chain[0]!);
+    this.#key = key;
+    const leaf = new Certificate(chain[0]!);
+    const tbs = leaf.tbs.children;
+    const serial = tbs[tbs[0]!.tag === 0xa0 ? 1 : 0]!.raw;
+    // tsa [0] GeneralName: directoryName [4] (EXPLICIT: Name is a CHOICE).
+    this.#tsaName = ctx(0, encode(0xa4, leaf.subjectRaw));
+    this.#sid = seq(leaf.issuerRaw, serial);
+    // ESSCertIDv2 { certHash (SHA-256, the DEFAULT hashAlgorithm, omitted), issuerSerial { GeneralNames, serial } }.
+    const essCertIdV2 = seq(octets(createHash('sha256').update(chain[0]!).digest()), seq(seq(encode(0xa4, leaf.issuerRaw)), serial));
+    this.#signingCertificate = attribute(ID.signingCertificateV2, seq(seq(essCertIdV2)));
+    this.#policyOid = oid(policy);
+    this.#signatureAlgorithm = seq(oid(key.asymmetricKeyType === 'ec' ? OIDS.ecdsaSha256 : OIDS.ed25519));
   }
 
   certChainPem(): string {
@@ -119,75 +163,34 @@ export class Tsa {
     if (req.policy !== undefined && req.policy !== this.policy) badRequest(`invalid timestamp request: policy ${req.policy} is not accepted (this TSA uses ${this.policy})`);
     const genTime = new Date(Math.floor(now.getTime() / 1000) * 1000);
 
-    const tst = new pkijs.TSTInfo({
-      version: 1,
-      policy: this.policy,
-      messageImprint: new pkijs.MessageImprint({
-        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: req.hashOid }),
-        hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(req.digest) }),
-      }),
-      serialNumber: new asn1js.Integer({ valueHex: toArrayBuffer(randomSerial()) }),
-      genTime,
-      accuracy: new pkijs.Accuracy({ seconds: 1 }),
-      ordering: false,
-      ...(req.nonce ? { nonce: new asn1js.Integer({ valueHex: toArrayBuffer(req.nonce) }) } : {}),
-      tsa: new pkijs.GeneralName({ type: 4, value: this.leaf.subject }),
-    });
-    const tstDer = Buffer.from(tst.toSchema().toBER(false));
-
-    const leafDer = this.chain[0]!;
-    const essCertIdV2 = new asn1js.Sequence({
-      value: [
-        // hashAlgorithm omitted: DEFAULT sha256
-        new asn1js.OctetString({ valueHex: toArrayBuffer(createHash('sha256').update(leafDer).digest()) }),
-        new asn1js.Sequence({
-          value: [
-            new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: this.leaf.issuer })] }).toSchema(),
-            new asn1js.Integer({ valueHex: this.leaf.serialNumber.valueBlock.valueHexView.slice().buffer }),
-          ],
-        }),
-      ],
-    });
+    // TSTInfo { version, policy, messageImprint, serialNumber, genTime, accuracy, ordering (DEFAULT false: omitted), nonce?, tsa [0] }
+    const tstDer = seq(
+      int(1),
+      this.#policyOid,
+      seq(seq(oid(req.hashOid)), octets(req.digest)),
+      encode(Tag.INTEGER, randomSerial()),
+      generalizedTime(genTime),
+      seq(int(1)), // Accuracy { seconds 1 }
+      ...(req.nonce ? [encode(Tag.INTEGER, req.nonce)] : []),
+      this.#tsaName,
+    );
+    // DER: a SET OF is sorted by encoding.
     const attributes = [
-      new pkijs.Attribute({ type: ID.contentType, values: [new asn1js.ObjectIdentifier({ value: ID.tstInfo })] }),
-      new pkijs.Attribute({ type: ID.signingTime, values: [new asn1js.UTCTime({ valueDate: genTime })] }),
-      new pkijs.Attribute({ type: ID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(createHash('sha256').update(tstDer).digest()) })] }),
-      new pkijs.Attribute({ type: ID.signingCertificateV2, values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })] }),
-    ];
-    // DER: SET OF sorted by encoding.
-    const encoded = attributes.map((a) => ({ a, der: Buffer.from(a.toSchema().toBER(false)) }));
-    encoded.sort((x, y) => Buffer.compare(x.der, y.der));
-    const signedAttrs = encoded.map((e) => e.a);
-    const setDer = Buffer.from(new asn1js.Set({ value: signedAttrs.map((a) => a.toSchema()) }).toBER(false));
+      attribute(ID.contentType, oid(ID.tstInfo)),
+      attribute(ID.signingTime, utcTime(genTime)),
+      attribute(ID.messageDigest, octets(createHash('sha256').update(tstDer).digest())),
+      this.#signingCertificate,
+    ].sort(Buffer.compare);
     // One hash throughout (digestAlgorithm, messageDigest, signature): SHA-256, as Sigstore's TSA
     // does (verifiers differ in which of the two algorithm fields they take the hash from).
-    const signature = nodeSign('sha256', setDer, this.key);
-
-    const signerInfo = new pkijs.SignerInfo({
-      version: 1,
-      sid: new pkijs.IssuerAndSerialNumber({ issuer: this.leaf.issuer, serialNumber: this.leaf.serialNumber }),
-      digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OIDS.sha256 }),
-      signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: signedAttrs }),
-      signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: this.key.asymmetricKeyType === 'ec' ? OIDS.ecdsaSha256 : OIDS.ed25519 }),
-      signature: new asn1js.OctetString({ valueHex: toArrayBuffer(signature) }),
-    });
-    // SignedData is assembled with asn1js around pkijs parts: pkijs' EncapsulatedContentInfo
-    // would write eContent as a constructed (BER) OCTET STRING, and a token must be DER.
-    const ctx0 = (value: asn1js.BaseBlock[]) => new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value });
-    const signedData = new asn1js.Sequence({
-      value: [
-        new asn1js.Integer({ value: 3 }),
-        new asn1js.Set({ value: [new pkijs.AlgorithmIdentifier({ algorithmId: OIDS.sha256 }).toSchema()] }),
-        new asn1js.Sequence({
-          value: [new asn1js.ObjectIdentifier({ value: ID.tstInfo }), ctx0([new asn1js.OctetString({ valueHex: toArrayBuffer(tstDer) })])],
-        }),
-        ...(req.certReq ? [ctx0([pkijs.Certificate.fromBER(leafDer).toSchema()])] : []),
-        new asn1js.Set({ value: [signerInfo.toSchema()] }),
-      ],
-    });
-    const token = new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ID.signedData }), ctx0([signedData])] });
-    const resp = new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 })] }), token] });
-    return Buffer.from(resp.toBER(false));
+    const signature = nodeSign('sha256', set(...attributes), this.#key);
+    const sha256 = seq(oid(OIDS.sha256));
+    // SignerInfo { version 1, sid, digestAlgorithm, signedAttrs [0] IMPLICIT, signatureAlgorithm, signature }
+    const signerInfo = seq(int(1), this.#sid, sha256, ctx(0, ...attributes), this.#signatureAlgorithm, octets(signature));
+    // SignedData { version 3, digestAlgorithms, encapContentInfo, certificates [0]?, signerInfos }
+    const signedData = seq(int(3), set(sha256), seq(oid(ID.tstInfo), ctx(0, octets(tstDer))), ...(req.certReq ? [ctx(0, this.chain[0]!)] : []), set(signerInfo));
+    // TimeStampResp { status { granted }, timeStampToken ContentInfo }
+    return seq(seq(int(0)), seq(oid(ID.signedData), ctx(0, signedData)));
   }
 
   /** A fresh nonce, for clients of this module (tests). */

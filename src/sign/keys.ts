@@ -1,11 +1,11 @@
 /**
  * Ephemeral signing keys: generated with node:crypto for one signing session, never written
  * anywhere, dropped with the {@link Signer}. ECDSA P-256 (default) or P-384, or Ed25519.
- * Messages and files are signed natively (files streamed, hashed and signed in one pass);
- * a precomputed digest is signed through @noble/curves, loaded only for that case.
+ * Messages and files up to 32 MiB are signed natively; larger files are streamed and hashed once,
+ * and their digest signed through @noble/curves (loaded only for digests).
  */
-import { createHash, createSign, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 
@@ -34,6 +34,12 @@ const DETAILS: Record<KeyType, { keyDetails: string; hash: HashAlgorithm | null;
   p384: { keyDetails: 'PKIX_ECDSA_P384_SHA_384', hash: 'sha384', csrAlgorithm: '1.2.840.10045.4.3.3' },
   ed25519: { keyDetails: 'PKIX_ED25519', hash: null, csrAlgorithm: '1.3.101.112' },
 };
+
+/** Files up to this size are read synchronously (cheaper than the thread pool for small reads). */
+const SYNC_READ_LIMIT = 1024 * 1024;
+
+/** Files up to this size are read whole, signed natively and verified from memory (one read). */
+export const IN_MEMORY_LIMIT = 32 * 1024 * 1024;
 
 /** An ephemeral key pair and the operations the signer needs. */
 export class EphemeralKey {
@@ -78,30 +84,59 @@ export class EphemeralKey {
   }
 
   /**
-   * Signs a file in one streaming pass, returning its digest (with the key's hash) and the
-   * signature. ECDSA only: Ed25519 cannot be streamed.
+   * Signs a file, reading it once. A file up to {@link IN_MEMORY_LIMIT} is read whole and signed
+   * natively; its bytes are returned (`data`) so the bundle can be verified without reading it
+   * again. A larger file is streamed and hashed once, and the digest is signed (ECDSA over a
+   * digest); it must not change while it is read (size, modification time and inode are
+   * compared before and after). Ed25519 keys sign whole messages: the file is read whole.
    */
-  async signFile(path: string): Promise<{ digest: Buffer; signature: Buffer }> {
-    const hash = this.hash;
-    if (hash === null) {
-      const { readFile } = await import('node:fs/promises');
-      const data = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-        throw new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-      });
-      return { digest: createHash('sha512').update(data).digest(), signature: this.sign(data) };
-    }
-    const h = createHash(hash);
-    const s = createSign(hash);
+  async signFile(path: string): Promise<{ digest: Buffer; signature: Buffer; data?: Buffer }> {
+    const unreadable = (e: NodeJS.ErrnoException): UsageError =>
+      new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message}`);
+    // A small file is read synchronously: three system calls, no thread-pool round trips.
+    let small: Buffer | undefined;
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-        h.update(chunk as Buffer);
-        s.update(chunk as Buffer);
+      const fd = openSync(path, 'r');
+      try {
+        const st = fstatSync(fd);
+        if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+        if (st.isFile() && st.size <= SYNC_READ_LIMIT) small = readFileSync(fd);
+      } finally {
+        closeSync(fd);
       }
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
+      throw unreadable(e as NodeJS.ErrnoException);
     }
-    return { digest: h.digest(), signature: s.sign(this.#privateKey) };
+    if (small) return { digest: createHash(this.hash ?? 'sha512').update(small).digest(), signature: this.sign(small), data: small };
+    const { open } = await import('node:fs/promises');
+    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+      throw unreadable(e);
+    });
+    try {
+      const before = await fh.stat({ bigint: true });
+      if (before.isDirectory()) throw unreadable(Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+      const hash = this.hash;
+      if (hash === null || before.size <= BigInt(IN_MEMORY_LIMIT)) {
+        const data = await fh.readFile().catch((e: NodeJS.ErrnoException) => {
+          throw unreadable(e);
+        });
+        return { digest: createHash(hash ?? 'sha512').update(data).digest(), signature: this.sign(data), data };
+      }
+      const h = createHash(hash);
+      try {
+        for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) h.update(chunk as Buffer);
+      } catch (e) {
+        throw unreadable(e as NodeJS.ErrnoException);
+      }
+      const after = await fh.stat({ bigint: true });
+      if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ino !== before.ino) {
+        throw new UsageError('INPUT_CHANGED', `${path} changed while it was being signed; nothing was signed`);
+      }
+      const digest = h.digest();
+      return { digest, signature: await this.signDigest(digest) };
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Signs a precomputed digest (ECDSA only; the digest must use the key's hash). */

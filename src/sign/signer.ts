@@ -325,8 +325,13 @@ export class Signer {
     let digest: Buffer;
     let signature: Buffer;
     let label: string;
+    // What the bundle is checked against before it is returned: the bytes that were signed (a
+    // file up to 32 MiB, read once), else the digest of what was signed.
+    let check: Artifact = a;
     if ('path' in a) {
-      ({ digest, signature } = await key.signFile(a.path));
+      let data: Buffer | undefined;
+      ({ digest, signature, data } = await key.signFile(a.path));
+      check = data ? { data } : { digest: { algorithm: alg, value: digest } };
       label = a.path;
     } else if ('data' in a) {
       const data = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
@@ -352,8 +357,7 @@ export class Signer {
       timestamps,
       content: { kind: 'messageSignature', digest: { algorithm: alg, value: digest }, signature },
     };
-    // Verify against the artifact itself: a file that changed while it was signed fails here.
-    return this.#verify(parts, a, session, label);
+    return this.#verify(parts, check, session, label);
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -20,7 +20,7 @@ import { Der, Tag } from '../../src/lib/der.js';
 import { verifyDigest } from '../../src/lib/signature.js';
 import { int, oid } from '../../src/sign/asn1.js';
 import { buildCsr, identityFromToken } from '../../src/sign/fulcio.js';
-import { EphemeralKey } from '../../src/sign/keys.js';
+import { EphemeralKey, IN_MEMORY_LIMIT } from '../../src/sign/keys.js';
 import { toTlogEntry } from '../../src/sign/rekor-v1.js';
 import { timeStampRequest } from '../../src/sign/tsa.js';
 
@@ -53,6 +53,34 @@ describe('ephemeral keys', () => {
     assert.ok(nodeVerify(null, Buffer.from('x'), ed.publicKey, ed.sign(Buffer.from('x'))));
     await assert.rejects(ed.signDigest(Buffer.alloc(32)), /Ed25519 key cannot sign a precomputed digest/);
     assert.throws(() => new EphemeralKey('rsa' as never), /unknown key type "rsa"/);
+  });
+
+  it('reads a file once: small ones are returned for verification, large ones are signed over their digest', async () => {
+    const small = join(tmp, 'small.bin');
+    writeFileSync(small, 'x'.repeat(1000));
+    const k = new EphemeralKey('p256');
+    const s = await k.signFile(small);
+    assert.deepEqual(s.data, readFileSync(small));
+    const big = join(tmp, 'big.bin');
+    writeFileSync(big, '');
+    truncateSync(big, IN_MEMORY_LIMIT + 1);
+    const b = await k.signFile(big);
+    assert.equal(b.data, undefined);
+    assert.deepEqual(b.digest, createHash('sha256').update(readFileSync(big)).digest());
+    assert.ok(await verifyDigest(k.publicKey, b.digest, b.signature, 'sha256'));
+    await assert.rejects(k.signFile(tmp), /cannot read .*: is a directory/);
+  });
+
+  it('refuses a large file that changes while it is read', async () => {
+    const big = join(tmp, 'changing.bin');
+    writeFileSync(big, '');
+    truncateSync(big, 256 * 1024 * 1024); // sparse; hashing it takes far longer than the delay below
+    const k = new EphemeralKey('p256');
+    const signing = k.signFile(big);
+    await new Promise((r) => setTimeout(r, 30));
+    appendFileSync(big, 'appended while signing');
+    await assert.rejects(signing, (e: UsageError) => e.code === 'INPUT_CHANGED' && /changed while it was being signed; nothing was signed/.test(e.message));
+    rmSync(big);
   });
 
   it('builds a CSR whose self-signature (the proof of possession) verifies', async () => {
