@@ -12,6 +12,8 @@ export { Verifier } from './verify/verifier.js';
 export type { BundleInput, KeyPolicy, VerifierOptions } from './verify/verifier.js';
 export { verifyMany } from './verify/batch.js';
 export type { VerifyManyItem, VerifyManyOptions, VerifyManyOutcome } from './verify/batch.js';
+export { VerifierPool } from './verify/pool.js';
+export type { VerifierPoolOptions } from './verify/pool.js';
 export { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity } from './verify/policy.js';
 export type { VerificationPolicy } from './verify/policy.js';
 export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, VerificationResult, VerifiedTimestamp } from './verify/types.js';

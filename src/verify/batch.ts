@@ -1,35 +1,15 @@
 /**
- * Verification of many bundles at once on worker threads ({@link verifyMany}). Each worker
- * parses the trusted root once and keeps its caches (verified chains, SCTs, checkpoints, keys)
- * for the whole batch; the main thread parses each bundle again to build the full result and
- * runs the identity policy (policies are arbitrary objects and stay on the main thread).
+ * {@link verifyMany}: many bundles at once, on the calling thread and worker threads (a
+ * {@link VerifierPool}, kept for a few seconds for the next call with the same trusted root).
  */
 import { availableParallelism } from 'node:os';
-import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
-import { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
-import type { JsonObject } from '../lib/json.js';
+import { UsageError } from '../errors.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
-import { certificateSigner } from './extensions.js';
 import type { VerificationPolicy } from './policy.js';
-import type { Artifact, InTotoStatement, VerificationResult } from './types.js';
+import { VerifierPool, type VerifyManyItem, type VerifyManyOutcome } from './pool.js';
 import { type KeyPolicy, Verifier, type VerifierOptions } from './verifier.js';
 
-/** `true` in the single-file CLI (dist/sigstore.cjs); see scripts/build.mjs. */
-declare const __SIGSTORE_SINGLE_FILE__: boolean;
-
-/**
- * One bundle of a {@link verifyMany} batch, with the artifact it signs.
- *
- * @example
- * ```ts
- * const item: VerifyManyItem = { bundle: readFileSync('a.txt.sigstore.json'), artifact: { path: 'a.txt' } };
- * ```
- */
-export interface VerifyManyItem {
-  /** The bundle: JSON text or bytes, or a parsed JSON object. */
-  bundle: string | Buffer | JsonObject;
-  artifact: Artifact;
-}
+export type { VerifyManyItem, VerifyManyOutcome } from './pool.js';
 
 /**
  * Options for {@link verifyMany}.
@@ -40,7 +20,10 @@ export interface VerifyManyItem {
  * ```
  */
 export interface VerifyManyOptions extends VerifierOptions {
-  /** Workers to use (default: the available parallelism, at most one per bundle). 1 verifies on this thread. */
+  /**
+   * Threads to verify on, the calling thread included (default: the available parallelism, at
+   * most one per bundle): `threads - 1` workers are started. 1 verifies on this thread only.
+   */
   threads?: number;
   /**
    * `threads` (the default) runs the workers as worker threads, `processes` as child processes
@@ -49,147 +32,14 @@ export interface VerifyManyOptions extends VerifierOptions {
   mode?: 'processes' | 'threads';
 }
 
-/** A worker, whichever its kind. */
-interface WorkerPort {
-  post(m: WorkerRequest[]): void;
-  onMessage(f: (replies: WorkerReply[]) => void): void;
-  onFailure(f: (e: Error) => void): void;
-  stop(): Promise<unknown>;
-}
-
-async function startWorker(file: URL | string, init: WorkerInit, mode: 'processes' | 'threads'): Promise<WorkerPort> {
-  if (mode === 'threads') {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(file, { workerData: init });
-    let done = false;
-    return {
-      post: (m) => w.postMessage(m),
-      onMessage: (f) => w.on('message', f),
-      onFailure: (f) => {
-        w.on('error', f);
-        w.on('exit', (code) => {
-          if (!done) f(new Error(`a verification worker exited (code ${code})`));
-        });
-      },
-      stop: () => {
-        done = true;
-        return w.terminate();
-      },
-    };
-  }
-  const { fork } = await import('node:child_process');
-  const { fileURLToPath } = await import('node:url');
-  const c = fork(typeof file === 'string' ? file : fileURLToPath(file), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  c.send(init);
-  let done = false;
-  return {
-    post: (m) => c.send(m),
-    onMessage: (f) => c.on('message', f as (m: unknown) => void),
-    onFailure: (f) => {
-      c.on('error', f);
-      c.on('exit', (code, signal) => {
-        if (!done) f(new Error(`a verification worker exited (${signal ?? `code ${code}`})`));
-      });
-    },
-    stop: () => {
-      done = true;
-      if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-      const exited = new Promise((r) => c.once('exit', r));
-      c.disconnect();
-      return exited;
-    },
-  };
-}
-
 /**
- * The outcome of one bundle of a {@link verifyMany} batch: its result, or why it failed.
- *
- * @example
- * ```ts
- * for (const o of outcomes) console.log(o.ok ? 'OK' : `FAIL: ${o.error.message}`);
- * ```
- */
-export type VerifyManyOutcome = { ok: true; result: VerificationResult } | { ok: false; error: Error };
-
-/** @internal What a worker starts with. */
-export interface WorkerInit {
-  trustedRoot: unknown;
-  source: string;
-  now: number | undefined;
-  /** A managed-key policy's key, as DER SubjectPublicKeyInfo or PEM. */
-  key: Uint8Array | string | undefined;
-}
-
-/** @internal One bundle sent to a worker. */
-export interface WorkerRequest {
-  id: number;
-  bundle: string | Uint8Array | JsonObject;
-  artifact: Artifact;
-}
-
-/** @internal A worker's answer. */
-export type WorkerReply =
-  | { id: number; ok: true; timestamps: { time: number; source: 'tsa' | 'tlog'; authority: string }[]; statement: InTotoStatement | undefined; keyId: string | undefined }
-  | { id: number; ok: false; error: { name: string; code: string | undefined; step: string | undefined; message: string } };
-
-/** Rebuilds an error a worker reported, as the same class. */
-function rebuild(e: Extract<WorkerReply, { ok: false }>['error']): Error {
-  const code = e.code ?? 'UNKNOWN';
-  switch (e.name) {
-    case 'BundleError':
-      return new BundleError(code, e.message);
-    case 'PolicyError':
-      return new PolicyError(code, e.message);
-    case 'VerificationError':
-      return new VerificationError((e.step ?? 'bundle') as VerificationStep, code, e.message);
-    case 'UsageError':
-      return new UsageError(code, e.message);
-    case 'TrustError':
-      return new TrustError(code, e.message);
-    case 'NetworkError':
-      return new NetworkError(code, e.message);
-    case 'SigstoreError':
-      return new SigstoreError(code, e.message);
-    default:
-      return new Error(e.message);
-  }
-}
-
-/** The result a worker vouched for, rebuilt on this thread, with the policy checked. */
-function complete(item: VerifyManyItem, reply: Extract<WorkerReply, { ok: true }>, policy: VerificationPolicy | KeyPolicy): VerificationResult {
-  const bundle: ParsedBundle = parseBundle(item.bundle);
-  const mat = bundle.material;
-  const timestamps = reply.timestamps.map((t) => ({ time: new Date(t.time), source: t.source, authority: t.authority }));
-  const payloadType = bundle.content.kind === 'dsseEnvelope' ? bundle.content.envelope.payloadType : undefined;
-  if (mat.kind === 'publicKey') {
-    return { signer: { kind: 'key', keyId: reply.keyId!, hint: mat.hint }, timestamps, tlogEntries: bundle.tlogEntries, statement: reply.statement, payloadType, bundle };
-  }
-  const signer = certificateSigner(mat.certificate);
-  (policy as VerificationPolicy).check(signer);
-  return { signer, timestamps, tlogEntries: bundle.tlogEntries, statement: reply.statement, payloadType, bundle };
-}
-
-/** Where the worker's code is: beside the single-file CLI, in dist/, or the source under tsx. */
-async function workerFile(): Promise<URL | string> {
-  if (typeof __SIGSTORE_SINGLE_FILE__ !== 'undefined' && __SIGSTORE_SINGLE_FILE__) {
-    const { join } = await import('node:path');
-    return join(__dirname, 'lazy', 'verify-worker.cjs');
-  }
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('./worker.ts', here);
-  const { existsSync } = await import('node:fs');
-  for (const rel of ['./verify-worker.js', '../verify-worker.js']) {
-    const u = new URL(rel, here);
-    if (existsSync(u)) return u;
-  }
-  throw new Error('the verification worker (verify-worker.js) is missing beside the library');
-}
-
-/**
- * Verifies many bundles against one trusted root and one policy, on worker threads (or child
- * processes; each worker keeps its caches across the batch). Resolves to one outcome per item, in order; it
- * never rejects for a bundle that does not verify. With `threads: 1`, or a single item, it
- * verifies on the calling thread.
+ * Verifies many bundles against one trusted root and one policy, on the calling thread and
+ * `threads - 1` worker threads (or child processes) started for the call; each keeps its caches
+ * across the batch. Resolves to one outcome per item, in order; it never rejects for a bundle
+ * that does not verify. With `threads: 1`, or a single item, it verifies on the calling thread
+ * only. The workers wait 10 s for the next call with the same trusted root (repeated batches
+ * run warm; idle workers never keep the process alive); a service verifying all day can keep a
+ * {@link VerifierPool} of its own.
  *
  * @example
  * ```ts
@@ -224,62 +74,84 @@ export async function verifyMany(
     }
     return out;
   }
-  let key: WorkerInit['key'];
-  if ('key' in policy) {
-    const k = policy.key;
-    key = typeof k === 'string' || Buffer.isBuffer(k) ? k : k.export({ format: 'der', type: 'spki' });
-  }
-  const init: WorkerInit = { trustedRoot: trust.json, source: trust.source, now: options.now?.getTime(), key };
-  const file = await workerFile();
-  const out: VerifyManyOutcome[] = new Array(items.length);
-  // Bundles go in chunks (a message per bundle costs more than its verification), two chunks
-  // in flight per worker so it never waits for this thread.
-  const chunk = Math.max(1, Math.min(32, Math.ceil(items.length / threads / 4)));
-  let next = 0;
-  const workers: WorkerPort[] = [];
-  const mode = options.mode ?? 'threads';
+  const lease = await sharedPool(trust, threads - 1, options);
   try {
-    for (let i = 0; i < threads; i++) workers.push(await startWorker(file, init, mode));
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            let inFlight = 0;
-            const send = (): void => {
-              while (inFlight < 2 && next < items.length) {
-                const batch: WorkerRequest[] = [];
-                for (const end = Math.min(items.length, next + chunk); next < end; next++) {
-                  const item = items[next]!;
-                  batch.push({ id: next, bundle: item.bundle, artifact: item.artifact });
-                }
-                inFlight++;
-                w.post(batch);
-              }
-              if (inFlight === 0) resolve();
-            };
-            w.onMessage((replies) => {
-              inFlight--;
-              for (const reply of replies) {
-                const item = items[reply.id]!;
-                if (reply.ok) {
-                  try {
-                    out[reply.id] = { ok: true, result: complete(item, reply, policy) };
-                  } catch (e) {
-                    out[reply.id] = { ok: false, error: e as Error };
-                  }
-                } else {
-                  out[reply.id] = { ok: false, error: rebuild(reply.error) };
-                }
-              }
-              send();
-            });
-            w.onFailure(reject);
-            send();
-          }),
-      ),
-    );
+    return await lease.pool.verifyMany(items, policy);
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    lease.release();
   }
-  return out;
+}
+
+/** How long the workers of the last {@link verifyMany} call wait for the next one. */
+const KEEP_WARM_MS = 10_000;
+
+interface Shared {
+  trust: TrustMaterial;
+  workers: number;
+  mode: 'processes' | 'threads';
+  now: number | undefined;
+  pool: Promise<VerifierPool>;
+  users: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+let shared: Shared | undefined;
+
+/**
+ * The workers for a {@link verifyMany} call: those of the previous call when it was for the same
+ * trusted root (and options) and ended less than {@link KEEP_WARM_MS} ago, so repeated batches
+ * run on warm workers; else new ones. Idle workers never keep the process alive, and stop after
+ * that delay.
+ */
+async function sharedPool(trust: TrustMaterial, workers: number, options: VerifyManyOptions): Promise<{ pool: VerifierPool; release: () => void }> {
+  const mode = options.mode ?? 'threads';
+  const now = options.now?.getTime();
+  const s = shared;
+  let mine: Shared;
+  if (s && s.trust === trust && s.workers === workers && s.mode === mode && s.now === now) {
+    mine = s;
+    clearTimeout(mine.timer);
+    mine.timer = undefined;
+  } else {
+    mine = {
+      trust,
+      workers,
+      mode,
+      now,
+      users: 0,
+      timer: undefined,
+      pool: VerifierPool.start(trust, { workers, callingThread: true, mode, ...(options.now ? { now: options.now } : {}) }),
+    };
+    if (s && s.users === 0) retire(s);
+    if (!s || s.users === 0) shared = mine;
+  }
+  mine.users++;
+  let pool: VerifierPool;
+  try {
+    pool = await mine.pool;
+  } catch (e) {
+    mine.users--;
+    if (shared === mine) shared = undefined;
+    throw e;
+  }
+  let released = false;
+  return {
+    pool,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--mine.users > 0) return;
+      if (shared !== mine) return retire(mine);
+      mine.timer = setTimeout(() => {
+        if (shared === mine) shared = undefined;
+        retire(mine);
+      }, KEEP_WARM_MS);
+      mine.timer.unref();
+    },
+  };
+}
+
+function retire(s: Shared): void {
+  clearTimeout(s.timer);
+  void s.pool.then((p) => p.close()).catch(() => {});
 }

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type * as Lib from '../../src/index.js';
 
 const lib = (await import(pathToFileURL('dist/index.js').href)) as typeof Lib;
-const { Identity, PolicyError, VerificationError, parseTrustedRoot, verifyMany } = lib;
+const { Identity, PolicyError, VerificationError, VerifierPool, parseTrustedRoot, verifyMany } = lib;
 
 const C = 'test/fixtures/conformance';
 const ID = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
@@ -26,7 +26,7 @@ const items = [
   { bundle: good, artifact: { path: `${C}/a.txt` } },
 ];
 
-for (const options of [{ threads: 1 }, { threads: 2 }, { threads: 2, mode: 'threads' as const }]) {
+for (const options of [{ threads: 1 }, { threads: 2 }, { threads: 2, mode: 'threads' as const }, { threads: 3, mode: 'processes' as const }]) {
   test(`verifyMany ${JSON.stringify(options)}: outcomes in order, as Verifier gives them`, async () => {
     const out = await verifyMany(trust, items, policy, options);
     assert.equal(out.length, items.length);
@@ -41,3 +41,30 @@ for (const options of [{ threads: 1 }, { threads: 2 }, { threads: 2, mode: 'thre
     assert.ok(!other[0]!.ok && other[0]!.error instanceof PolicyError);
   });
 }
+
+test('a VerifierPool stays up across calls, takes a policy per call, and refuses work once closed', async () => {
+  for (const options of [{ workers: 1, callingThread: false }, { workers: 1 }, { workers: 0, callingThread: true }]) {
+    const pool = await VerifierPool.start(trust, options);
+    try {
+      const [a, b] = await Promise.all([
+        pool.verify(good, { path: `${C}/a.txt` }, policy),
+        pool.verify(good, { path: `${C}/a.txt` }, new Identity({ identity: 'someone@example.com', issuer: 'https://token.actions.githubusercontent.com' })),
+      ]);
+      assert.ok(a.ok && a.result.signer.kind === 'certificate' && a.result.signer.identity === ID, JSON.stringify(options));
+      // The parsed bundle and its log entries are there when asked for.
+      assert.ok(a.ok && a.result.bundle.tlogEntries.length === 1 && a.result.tlogEntries.length === 1 && a.result.payloadType === undefined);
+      assert.ok(b && !b.ok && b.error instanceof PolicyError);
+      const again = await pool.verifyMany(items, policy);
+      assert.deepEqual(
+        again.map((o) => o.ok),
+        [true, false, true, false, true],
+      );
+      const dsse = again[2]!;
+      assert.ok(dsse.ok && dsse.result.payloadType === 'application/vnd.in-toto+json');
+    } finally {
+      await pool.close();
+    }
+    await assert.rejects(pool.verify(good, { path: `${C}/a.txt` }, policy), /verifier pool is closed/);
+  }
+  await assert.rejects(VerifierPool.start(trust, { workers: 0, callingThread: false }), /at least one worker, or the calling thread/);
+});

@@ -1,0 +1,470 @@
+/**
+ * A pool of verification workers kept across calls ({@link VerifierPool}); {@link verifyMany}
+ * (src/verify/batch.ts) runs on one. Each worker parses the trusted root once and keeps its
+ * caches (verified chains, SCTs, checkpoints, keys) for its whole life, so a long-lived pool
+ * stays warm. Bundles wait in one queue; workers take them in chunks (two chunks in flight each,
+ * so a worker never waits for this thread), and the calling thread, unless told not to, verifies
+ * chunks of the same queue between messages. A worker checks everything but the identity policy
+ * (policies are arbitrary objects): the calling thread parses the bundle again to rebuild the
+ * full result and runs the policy.
+ */
+import { availableParallelism } from 'node:os';
+import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
+import { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
+import type { JsonObject } from '../lib/json.js';
+import type { TrustMaterial } from '../trust/trusted-root.js';
+import { certificateSigner } from './extensions.js';
+import type { VerificationPolicy } from './policy.js';
+import { Certificate } from '../lib/x509.js';
+import type { Artifact, CertificateSigner, InTotoStatement, VerificationResult } from './types.js';
+import { type KeyPolicy, Verifier } from './verifier.js';
+
+/** `true` in the single-file CLI (dist/sigstore.cjs); see scripts/build.mjs. */
+declare const __SIGSTORE_SINGLE_FILE__: boolean;
+
+/**
+ * One bundle to verify, with the artifact it signs.
+ *
+ * @example
+ * ```ts
+ * const item: VerifyManyItem = { bundle: readFileSync('a.txt.sigstore.json'), artifact: { path: 'a.txt' } };
+ * ```
+ */
+export interface VerifyManyItem {
+  /** The bundle: JSON text or bytes, or a parsed JSON object. */
+  bundle: string | Buffer | JsonObject;
+  artifact: Artifact;
+}
+
+/**
+ * The outcome of one bundle of a batch: its result, or why it failed.
+ *
+ * @example
+ * ```ts
+ * for (const o of outcomes) console.log(o.ok ? 'OK' : `FAIL: ${o.error.message}`);
+ * ```
+ */
+export type VerifyManyOutcome = { ok: true; result: VerificationResult } | { ok: false; error: Error };
+
+/**
+ * Options of a {@link VerifierPool}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierPoolOptions = { workers: 2, callingThread: false };
+ * ```
+ */
+export interface VerifierPoolOptions {
+  /** Workers to start (default: one per core, less one for the calling thread when it verifies too). */
+  workers?: number;
+  /** Whether the calling thread verifies bundles too, between messages (default true). */
+  callingThread?: boolean;
+  /**
+   * `threads` (the default) runs the workers as worker threads, `processes` as child processes
+   * (each its own OpenSSL and heap, at a higher start-up cost).
+   */
+  mode?: 'processes' | 'threads';
+  /** Verify as of this time instead of now (see {@link VerifierOptions}). */
+  now?: Date;
+}
+
+/** @internal What a worker starts with. */
+export interface WorkerInit {
+  trustedRoot: unknown;
+  source: string;
+  now: number | undefined;
+}
+
+/** @internal One bundle sent to a worker. */
+export interface WorkerRequest {
+  id: number;
+  bundle: string | Uint8Array | JsonObject;
+  artifact: Artifact;
+}
+
+/** @internal A message to a worker: bundles, and the managed key to check them with, if any (DER SPKI or PEM). */
+export interface WorkerBatch {
+  key: Uint8Array | string | undefined;
+  items: WorkerRequest[];
+}
+
+/** @internal A worker's answer. */
+export type WorkerReply =
+  | {
+      id: number;
+      ok: true;
+      timestamps: { time: number; source: 'tsa' | 'tlog'; authority: string }[];
+      statement: InTotoStatement | undefined;
+      payloadType: string | undefined;
+      keyId: string | undefined;
+      /** The signing certificate (DER), when the bundle has one. */
+      certificate: Uint8Array | undefined;
+    }
+  | { id: number; ok: false; error: { name: string; code: string | undefined; step: string | undefined; message: string } };
+
+/** A worker, whichever its kind. */
+interface WorkerPort {
+  post(m: WorkerBatch): void;
+  onMessage(f: (replies: WorkerReply[]) => void): void;
+  onFailure(f: (e: Error) => void): void;
+  /** Whether the worker keeps the process alive (only while it has work). */
+  hold(on: boolean): void;
+  stop(): Promise<unknown>;
+}
+
+async function startWorker(file: URL | string, init: WorkerInit, mode: 'processes' | 'threads'): Promise<WorkerPort> {
+  if (mode === 'threads') {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(file, { workerData: init });
+    let done = false;
+    return {
+      post: (m) => w.postMessage(m),
+      onMessage: (f) => w.on('message', f),
+      onFailure: (f) => {
+        w.on('error', f);
+        w.on('exit', (code) => {
+          if (!done) f(new Error(`a verification worker exited (code ${code})`));
+        });
+      },
+      hold: (on) => (on ? w.ref() : w.unref()),
+      stop: () => {
+        done = true;
+        return w.terminate();
+      },
+    };
+  }
+  const { fork } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const c = fork(typeof file === 'string' ? file : fileURLToPath(file), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  c.send(init);
+  let done = false;
+  return {
+    post: (m) => c.send(m),
+    onMessage: (f) => c.on('message', f as (m: unknown) => void),
+    onFailure: (f) => {
+      c.on('error', f);
+      c.on('exit', (code, signal) => {
+        if (!done) f(new Error(`a verification worker exited (${signal ?? `code ${code}`})`));
+      });
+    },
+    hold: (on) => {
+      const ch = c.channel as { ref?: () => void; unref?: () => void } | undefined;
+      if (on) {
+        c.ref();
+        ch?.ref?.();
+      } else {
+        c.unref();
+        ch?.unref?.();
+      }
+    },
+    stop: () => {
+      done = true;
+      if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+      const exited = new Promise((r) => c.once('exit', r));
+      c.disconnect();
+      return exited;
+    },
+  };
+}
+
+/** Rebuilds an error a worker reported, as the same class. */
+function rebuild(e: Extract<WorkerReply, { ok: false }>['error']): Error {
+  const code = e.code ?? 'UNKNOWN';
+  switch (e.name) {
+    case 'BundleError':
+      return new BundleError(code, e.message);
+    case 'PolicyError':
+      return new PolicyError(code, e.message);
+    case 'VerificationError':
+      return new VerificationError((e.step ?? 'bundle') as VerificationStep, code, e.message);
+    case 'UsageError':
+      return new UsageError(code, e.message);
+    case 'TrustError':
+      return new TrustError(code, e.message);
+    case 'NetworkError':
+      return new NetworkError(code, e.message);
+    case 'SigstoreError':
+      return new SigstoreError(code, e.message);
+    default:
+      return new Error(e.message);
+  }
+}
+
+/** Signers by certificate (base64 DER): bundles of one signing session share their certificate. */
+const signers = new Map<string, CertificateSigner>();
+
+function signerOf(der: Uint8Array): CertificateSigner {
+  const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+  const k = buf.toString('base64');
+  let s = signers.get(k);
+  if (!s) {
+    s = certificateSigner(new Certificate(Buffer.from(buf)));
+    if (signers.size >= 256) signers.clear();
+    signers.set(k, s);
+  }
+  return s;
+}
+
+/**
+ * The result a worker vouched for, rebuilt on this thread, with the policy checked. The signer
+ * comes from the certificate the worker verified; the parsed bundle (and its log entries) only
+ * when asked for: the bundle is parsed again then (the worker parsed the same input).
+ */
+function complete(item: VerifyManyItem, reply: Extract<WorkerReply, { ok: true }>, policy: VerificationPolicy | KeyPolicy): VerificationResult {
+  let parsed: ParsedBundle | undefined;
+  const bundle = (): ParsedBundle => {
+    parsed ??= parseBundle(item.bundle);
+    return parsed;
+  };
+  const timestamps = reply.timestamps.map((t) => ({ time: new Date(t.time), source: t.source, authority: t.authority }));
+  let signer: VerificationResult['signer'];
+  if (reply.certificate) {
+    signer = signerOf(reply.certificate);
+    (policy as VerificationPolicy).check(signer);
+  } else {
+    const mat = bundle().material;
+    signer = { kind: 'key', keyId: reply.keyId!, hint: mat.kind === 'publicKey' ? mat.hint : '' };
+  }
+  const result = { signer, timestamps, statement: reply.statement, payloadType: reply.payloadType } as VerificationResult;
+  Object.defineProperties(result, {
+    bundle: { enumerable: true, get: bundle },
+    tlogEntries: { enumerable: true, get: () => bundle().tlogEntries },
+  });
+  return result;
+}
+
+/** Where the worker's code is: beside the single-file CLI, in dist/, or the source under tsx. */
+async function workerFile(): Promise<URL | string> {
+  if (typeof __SIGSTORE_SINGLE_FILE__ !== 'undefined' && __SIGSTORE_SINGLE_FILE__) {
+    const { join } = await import('node:path');
+    return join(__dirname, 'lazy', 'verify-worker.cjs');
+  }
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL('./worker.ts', here);
+  const { existsSync } = await import('node:fs');
+  for (const rel of ['./verify-worker.js', '../verify-worker.js']) {
+    const u = new URL(rel, here);
+    if (existsSync(u)) return u;
+  }
+  throw new Error('the verification worker (verify-worker.js) is missing beside the library');
+}
+
+/** The managed key of a key policy, in a form that can be sent to a worker. */
+function policyKey(policy: VerificationPolicy | KeyPolicy): WorkerBatch['key'] {
+  if (!('key' in policy)) return undefined;
+  const k = policy.key;
+  return typeof k === 'string' || Buffer.isBuffer(k) ? k : k.export({ format: 'der', type: 'spki' });
+}
+
+/** A bundle waiting in the queue, and where its outcome goes. */
+interface Job {
+  item: VerifyManyItem;
+  policy: VerificationPolicy | KeyPolicy;
+  key: WorkerBatch['key'];
+  resolve: (o: VerifyManyOutcome) => void;
+}
+
+/** Chunk size: a message per bundle costs more than its verification. */
+const CHUNK = 16;
+
+/**
+ * Verification workers (threads, or processes) for one trusted root, kept across calls: the
+ * batch API for services that verify all day (registry mirrors, admission controllers), warm
+ * after the first bundles. Policies are given per call. Idle workers do not keep the process
+ * alive; {@link VerifierPool.close} stops them.
+ *
+ * @example
+ * ```ts
+ * import { Identity, VerifierPool, loadTrustMaterial } from 'sigstore-ts';
+ * const pool = await VerifierPool.start(await loadTrustMaterial(), { workers: 2 });
+ * const policy = new Identity({ identity: 'me@example.com', issuer: 'https://accounts.google.com' });
+ * const outcomes = await pool.verifyMany([{ bundle: readFileSync('a.txt.sigstore.json'), artifact: { path: 'a.txt' } }], policy);
+ * const one = await pool.verify(readFileSync('b.txt.sigstore.json'), { path: 'b.txt' }, policy);
+ * await pool.close();
+ * ```
+ */
+export class VerifierPool {
+  readonly #workers: WorkerPort[];
+  readonly #inFlight: number[];
+  readonly #local: Verifier | undefined;
+  readonly #queue: Job[] = [];
+  /** Jobs sent to workers, by id. */
+  readonly #sent = new Map<number, Job>();
+  #nextId = 0;
+  #localRunning = false;
+  #dispatchQueued = false;
+  #failed: Error | undefined;
+  #closed = false;
+
+  private constructor(workers: WorkerPort[], local: Verifier | undefined) {
+    this.#workers = workers;
+    this.#inFlight = workers.map(() => 0);
+    this.#local = local;
+    workers.forEach((w, i) => {
+      w.hold(false);
+      w.onMessage((replies) => this.#onReplies(i, replies));
+      w.onFailure((e) => this.#fail(e));
+    });
+  }
+
+  /**
+   * Starts the workers (they load the code and parse the trusted root; the first bundles also
+   * warm their caches).
+   *
+   * @example
+   * ```ts
+   * const pool = await VerifierPool.start(trust, { workers: 1, callingThread: false });
+   * ```
+   */
+  static async start(trust: TrustMaterial, options: VerifierPoolOptions = {}): Promise<VerifierPool> {
+    const callingThread = options.callingThread ?? true;
+    const n = options.workers ?? Math.max(callingThread ? 0 : 1, availableParallelism() - (callingThread ? 1 : 0));
+    if (!Number.isInteger(n) || n < 0 || (n === 0 && !callingThread)) throw new UsageError('USAGE', 'a verifier pool needs at least one worker, or the calling thread');
+    const init: WorkerInit = { trustedRoot: trust.json, source: trust.source, now: options.now?.getTime() };
+    const workers: WorkerPort[] = [];
+    if (n > 0) {
+      const file = await workerFile();
+      try {
+        for (let i = 0; i < n; i++) workers.push(await startWorker(file, init, options.mode ?? 'threads'));
+      } catch (e) {
+        await Promise.all(workers.map((w) => w.stop()));
+        throw e;
+      }
+    }
+    return new VerifierPool(workers, callingThread ? new Verifier(trust, options.now ? { now: options.now } : {}) : undefined);
+  }
+
+  /** How many workers run (the calling thread not counted). */
+  get workers(): number {
+    return this.#workers.length;
+  }
+
+  /**
+   * Verifies one bundle; resolves to its outcome (never rejects for a bundle that does not
+   * verify). Calls made together are batched.
+   *
+   * @example
+   * ```ts
+   * const o = await pool.verify(bundleJson, { digest: { algorithm: 'sha256', value: digest } }, policy);
+   * if (!o.ok) throw o.error;
+   * ```
+   */
+  verify(bundle: VerifyManyItem['bundle'], artifact: Artifact, policy: VerificationPolicy | KeyPolicy): Promise<VerifyManyOutcome> {
+    if (!policy) throw new UsageError('NO_POLICY', 'refusing to verify without a policy (use unsafeAcceptAnyIdentity() to accept any signer)');
+    if (this.#closed) return Promise.reject(new UsageError('POOL_CLOSED', 'this verifier pool is closed'));
+    if (this.#failed) return Promise.reject(this.#failed);
+    const key = policyKey(policy);
+    return new Promise<VerifyManyOutcome>((resolve) => {
+      this.#queue.push({ item: { bundle, artifact }, policy, key, resolve });
+      // Calls made in the same tick are dispatched together.
+      if (!this.#dispatchQueued) {
+        this.#dispatchQueued = true;
+        queueMicrotask(() => {
+          this.#dispatchQueued = false;
+          this.#dispatch();
+        });
+      }
+    });
+  }
+
+  /**
+   * Verifies many bundles; one outcome per item, in order.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await pool.verifyMany(items, policy);
+   * ```
+   */
+  verifyMany(items: VerifyManyItem[], policy: VerificationPolicy | KeyPolicy): Promise<VerifyManyOutcome[]> {
+    return Promise.all(items.map((i) => this.verify(i.bundle, i.artifact, policy)));
+  }
+
+  /**
+   * Stops the workers. Bundles not verified yet fail.
+   *
+   * @example
+   * ```ts
+   * await pool.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const stopped = new UsageError('POOL_CLOSED', 'the verifier pool was closed before this bundle was verified');
+    for (const j of this.#queue.splice(0)) j.resolve({ ok: false, error: stopped });
+    for (const j of this.#sent.values()) j.resolve({ ok: false, error: stopped });
+    this.#sent.clear();
+    await Promise.all(this.#workers.map((w) => w.stop()));
+  }
+
+  /** Sends queued bundles to workers with room, and starts the calling thread on the rest. */
+  #dispatch(): void {
+    // Full chunks while the queue is long; smaller ones near its end, so no thread idles long.
+    const takers = this.#workers.length * 2 + (this.#local ? 1 : 0);
+    const chunk = Math.max(1, Math.min(CHUNK, Math.ceil(this.#queue.length / takers)));
+    for (const [i, w] of this.#workers.entries()) {
+      while (this.#inFlight[i]! < 2 && this.#queue.length > 0) {
+        // One message holds bundles with the same managed key (or none).
+        const key = this.#queue[0]!.key;
+        const jobs: Job[] = [];
+        while (jobs.length < chunk && this.#queue.length > 0 && this.#queue[0]!.key === key) jobs.push(this.#queue.shift()!);
+        const items = jobs.map((job) => {
+          const id = this.#nextId++;
+          this.#sent.set(id, job);
+          return { id, bundle: job.item.bundle, artifact: job.item.artifact };
+        });
+        if (this.#inFlight[i] === 0) w.hold(true);
+        this.#inFlight[i]!++;
+        w.post({ key, items });
+      }
+    }
+    if (this.#local && !this.#localRunning && this.#queue.length > 0) void this.#runLocal();
+  }
+
+  /** The calling thread's share: a chunk at a time, yielding to worker messages in between. */
+  async #runLocal(): Promise<void> {
+    this.#localRunning = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        for (const job of this.#queue.splice(0, CHUNK)) {
+          try {
+            job.resolve({ ok: true, result: await this.#local!.verify(job.item.bundle, job.item.artifact, job.policy) });
+          } catch (e) {
+            job.resolve({ ok: false, error: e as Error });
+          }
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.#localRunning = false;
+    }
+  }
+
+  #onReplies(worker: number, replies: WorkerReply[]): void {
+    if (--this.#inFlight[worker]! === 0) this.#workers[worker]!.hold(false);
+    for (const reply of replies) {
+      const job = this.#sent.get(reply.id);
+      if (!job) continue;
+      this.#sent.delete(reply.id);
+      if (reply.ok) {
+        try {
+          job.resolve({ ok: true, result: complete(job.item, reply, job.policy) });
+        } catch (e) {
+          job.resolve({ ok: false, error: e as Error });
+        }
+      } else {
+        job.resolve({ ok: false, error: rebuild(reply.error) });
+      }
+    }
+    this.#dispatch();
+  }
+
+  /** A worker died: nothing it held can be vouched for; the pool refuses further work. */
+  #fail(e: Error): void {
+    if (this.#closed || this.#failed) return;
+    this.#failed = e;
+    for (const j of [...this.#sent.values(), ...this.#queue.splice(0)]) j.resolve({ ok: false, error: e });
+    this.#sent.clear();
+    void Promise.all(this.#workers.map((w) => w.stop()));
+  }
+}
