@@ -46,11 +46,13 @@ function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
     let ok = cache.get(key);
     if (ok === undefined) {
       ok = rest.every((c, j) => {
-        const parent = rest[j + 1] ?? c;
+        const parent = rest[j + 1];
         const ku = c.keyUsage;
         const pathLen = c.basicConstraints?.pathLen;
-        // j = the number of CA certificates below c on this path
-        return c.isCA && (ku === undefined || ku.keyCertSign) && (pathLen === undefined || pathLen >= j) && c.isIssuedBy(parent);
+        // j = the number of CA certificates below c on this path. The trust anchor (the last
+        // certificate) is an input of path validation, not a step of it: its self-signature is
+        // not checked (RFC 5280 6.1; likewise OpenSSL, Go's crypto/x509 and the other clients).
+        return c.isCA && (ku === undefined || ku.keyCertSign) && (pathLen === undefined || pathLen >= j) && (parent === undefined || c.isIssuedBy(parent));
       });
       if (ok) for (const c of rest) checkCriticalExtensions(c, 'CA certificate');
       cache.set(key, ok);

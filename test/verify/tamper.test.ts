@@ -174,6 +174,28 @@ describe('trust-side changes are refused at the responsible step', () => {
       });
     });
   }
+  /** The CA chain with the last byte of certificate `i`'s signature flipped (still valid DER). */
+  const flipSignature = (r: Record<string, unknown[]>, i: number): void => {
+    for (const ca of r.certificateAuthorities as { certChain: { certificates: { rawBytes: string }[] } }[]) {
+      const c = ca.certChain.certificates[i];
+      if (!c) continue;
+      const der = Buffer.from(c.rawBytes, 'base64');
+      der[der.length - 1]! ^= 0x01;
+      c.rawBytes = der.toString('base64');
+    }
+  };
+  it('an intermediate whose signature by the root does not verify -> chain', async () => {
+    const r = structuredClone(rootJson);
+    flipSignature(r, 0);
+    const { parseTrustedRoot } = await import('../../src/index.js');
+    await assert.rejects(new Verifier(parseTrustedRoot(JSON.stringify(r))).verify(bundle, artifact, policy), (e: unknown) => e instanceof VerificationError && e.step === 'chain');
+  });
+  it("the trust anchor's own self-signature is not a check (RFC 5280 6.1): the anchor is trusted as configured", async () => {
+    const r = structuredClone(rootJson);
+    flipSignature(r, 1);
+    const { parseTrustedRoot } = await import('../../src/index.js');
+    await new Verifier(parseTrustedRoot(JSON.stringify(r))).verify(bundle, artifact, policy);
+  });
   it('the unchanged root verifies', async () => {
     const { parseTrustedRoot } = await import('../../src/index.js');
     await new Verifier(parseTrustedRoot(JSON.stringify(rootJson))).verify(bundle, artifact, policy);
