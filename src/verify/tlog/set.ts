@@ -2,21 +2,22 @@
  * Signed entry timestamps (Rekor v1 inclusion promises): the log's signature over the RFC 8785
  * canonical JSON of the entry's body, integrated time, log ID and index.
  */
-import canonicalize from 'canonicalize';
 import type { TlogEntry } from '../../bundle/parse.js';
 import { VerificationError } from '../../errors.js';
 import { verifyMessage } from '../../lib/signature.js';
 import type { TransparencyLog } from '../../trust/trusted-root.js';
 
-/** The exact bytes a Rekor v1 SET signs. */
+/**
+ * The exact bytes a Rekor v1 SET signs: the RFC 8785 canonical JSON of
+ * `{body, integratedTime, logID, logIndex}`. Keys are written in their sorted order; the values
+ * are base64 and hex text (no character JSON would escape) and integers, whose canonical forms
+ * are their JSON.stringify forms (numbers as ECMAScript writes them, like RFC 8785).
+ */
 export function setPayload(entry: TlogEntry): Buffer {
+  const body = entry.canonicalizedBody.toString('base64');
+  const logId = entry.logId.toString('hex');
   return Buffer.from(
-    canonicalize({
-      body: entry.canonicalizedBody.toString('base64'),
-      integratedTime: Number(entry.integratedTime),
-      logID: entry.logId.toString('hex'),
-      logIndex: Number(entry.logIndex),
-    })!,
+    `{"body":${JSON.stringify(body)},"integratedTime":${JSON.stringify(Number(entry.integratedTime))},"logID":${JSON.stringify(logId)},"logIndex":${JSON.stringify(Number(entry.logIndex))}}`,
     'utf8',
   );
 }
