@@ -398,10 +398,14 @@ export class VerifierPool {
   }
 
   /** Sends queued bundles to workers with room, and starts the calling thread on the rest. */
-  #dispatch(): void {
-    // Full chunks while the queue is long; smaller ones near its end, so no thread idles long.
+  /** Full chunks while the queue is long; smaller ones near its end, so no thread idles long. */
+  #chunk(): number {
     const takers = this.#workers.length * 2 + (this.#local ? 1 : 0);
-    const chunk = Math.max(1, Math.min(CHUNK, Math.ceil(this.#queue.length / takers)));
+    return Math.max(1, Math.min(CHUNK, Math.ceil(this.#queue.length / takers)));
+  }
+
+  #dispatch(): void {
+    const chunk = this.#chunk();
     for (const [i, w] of this.#workers.entries()) {
       while (this.#inFlight[i]! < 2 && this.#queue.length > 0) {
         // One message holds bundles with the same managed key (or none).
@@ -426,7 +430,7 @@ export class VerifierPool {
     this.#localRunning = true;
     try {
       while (this.#queue.length > 0 && !this.#closed) {
-        for (const job of this.#queue.splice(0, CHUNK)) {
+        for (const job of this.#queue.splice(0, this.#chunk())) {
           try {
             job.resolve({ ok: true, result: await this.#local!.verify(job.item.bundle, job.item.artifact, job.policy) });
           } catch (e) {
