@@ -150,12 +150,12 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Runs `fn` on every item, at most `limit` at a time; waits for all, then throws the first error. */
+/** Runs `fn` on the items, at most `limit` at a time; after a failure starts no more, waits for those running, then throws the first error. */
 async function each<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let first: { e: unknown } | undefined;
   const run = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !first) {
       const item = items[next++]!;
       try {
         await fn(item);

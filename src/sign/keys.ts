@@ -5,7 +5,7 @@
  * and their digest signed through @noble/curves (loaded only for digests).
  */
 import { createHash, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 
@@ -93,17 +93,13 @@ export class EphemeralKey {
   async signFile(path: string): Promise<{ digest: Buffer; signature: Buffer; data?: Buffer }> {
     const unreadable = (e: NodeJS.ErrnoException): UsageError =>
       new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message}`);
-    // A small file is read synchronously: three system calls, no thread-pool round trips.
+    // A small regular file is read synchronously: a few system calls, no thread-pool round trips.
+    // (stat first: opening a FIFO would block this thread until a writer appears.)
     let small: Buffer | undefined;
     try {
-      const fd = openSync(path, 'r');
-      try {
-        const st = fstatSync(fd);
-        if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-        if (st.isFile() && st.size <= SYNC_READ_LIMIT) small = readFileSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      const st = statSync(path);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (st.isFile() && st.size <= SYNC_READ_LIMIT) small = readFileSync(path);
     } catch (e) {
       throw unreadable(e as NodeJS.ErrnoException);
     }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Bundle } from '@sigstore/protobuf-specs';
 import { createEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE, pae } from '../../src/bundle/dsse.js';
@@ -314,6 +314,17 @@ describe('outputs', () => {
     await assert.rejects(writeAllAtomic([{ path: a, data: 'A' }, { path: b, data: 'B' }]), /refusing to overwrite/);
     assert.equal(existsSync(a), false, 'the created file was removed again');
     assert.equal(readFileSync(b, 'utf8'), 'existing');
+  });
+
+  it('writes many files concurrently, and leaves nothing behind when one cannot be written', async () => {
+    const dir = mkdtempSync(join(tmp, 'many-'));
+    const files = Array.from({ length: 40 }, (_, i) => ({ path: join(dir, `f${i}.json`), data: `content ${i}` }));
+    await writeAllAtomic(files);
+    for (const f of files) assert.equal(readFileSync(f.path, 'utf8'), f.data);
+    const dir2 = mkdtempSync(join(tmp, 'many-'));
+    const broken = [...files.map((f) => ({ ...f, path: join(dir2, basename(f.path)) })), { path: join(dir2, 'missing-dir', 'x.json'), data: 'x' }];
+    await assert.rejects(writeAllAtomic(broken), /cannot write .*missing-dir/);
+    assert.deepEqual(readdirSync(dir2), [], 'no output and no temporary file is left');
   });
 });
 
