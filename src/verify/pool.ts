@@ -249,11 +249,20 @@ async function workerFile(): Promise<URL | string> {
   throw new Error('the verification worker (verify-worker.js) is missing beside the library');
 }
 
+/** Exported keys: one export per KeyObject, and the same value for all its bundles (chunks group by it). */
+const exportedKeys = new WeakMap<object, Buffer>();
+
 /** The managed key of a key policy, in a form that can be sent to a worker. */
 function policyKey(policy: VerificationPolicy | KeyPolicy): WorkerBatch['key'] {
   if (!('key' in policy)) return undefined;
   const k = policy.key;
-  return typeof k === 'string' || Buffer.isBuffer(k) ? k : k.export({ format: 'der', type: 'spki' });
+  if (typeof k === 'string' || Buffer.isBuffer(k)) return k;
+  let der = exportedKeys.get(k);
+  if (!der) {
+    der = k.export({ format: 'der', type: 'spki' });
+    exportedKeys.set(k, der);
+  }
+  return der;
 }
 
 /** A bundle waiting in the queue, and where its outcome goes. */

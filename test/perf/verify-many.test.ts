@@ -68,3 +68,18 @@ test('a VerifierPool stays up across calls, takes a policy per call, and refuses
   }
   await assert.rejects(VerifierPool.start(trust, { workers: 0, callingThread: false }), /at least one worker, or the calling thread/);
 });
+
+test('managed keys: a KeyObject, PEM text or DER, on workers and the calling thread alike', async () => {
+  const { createPublicKey, generateKeyPairSync } = await import('node:crypto');
+  const dir = `${C}/managed-key-happy-path`;
+  const pem = readFileSync(`${dir}/key.pub`, 'utf8');
+  const wrongPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  const bundle = readFileSync(`${dir}/bundle.sigstore.json`, 'utf8');
+  const keyItems = Array.from({ length: 40 }, () => ({ bundle, artifact: { path: `${C}/a.txt` } }));
+  for (const key of [pem, createPublicKey(pem), createPublicKey(pem).export({ format: 'der', type: 'spki' })]) {
+    const out = await verifyMany(trust, keyItems, { key }, { threads: 2 });
+    assert.ok(out.every((o) => o.ok && o.result.signer.kind === 'key'), JSON.stringify(out.find((o) => !o.ok)));
+    const wrong = await verifyMany(trust, keyItems.slice(0, 4), { key: wrongPem }, { threads: 2 });
+    assert.ok(wrong.every((o) => !o.ok && o.error instanceof VerificationError && o.error.step === 'signature'), JSON.stringify(wrong.map((o) => !o.ok && o.error.message)));
+  }
+});
