@@ -67,7 +67,11 @@ function toKey(k: KeyPolicy['key']): KeyObject {
       der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
     } else der = k;
     Der.parse(der); // exactly one DER element: no trailing bytes
-    return createPublicKey({ key: der, format: 'der', type: 'spki' });
+    try {
+      return createPublicKey({ key: der, format: 'der', type: 'spki' });
+    } catch {
+      throw new Error('not a SubjectPublicKeyInfo of a supported key type');
+    }
   } catch (e) {
     throw new UsageError('KEY_INVALID', `the verification key is not a valid public key (${(e as Error).message})`);
   }

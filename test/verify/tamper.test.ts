@@ -201,3 +201,15 @@ describe('trust-side changes are refused at the responsible step', () => {
     await new Verifier(parseTrustedRoot(JSON.stringify(rootJson))).verify(bundle, artifact, policy);
   });
 });
+
+describe('managed keys', () => {
+  it('an undecodable key is refused with a one-line reason, not an OpenSSL code', async () => {
+    const { parseTrustedRoot, UsageError } = await import('../../src/index.js');
+    const dir = join(CONFORMANCE_DIR, 'managed-key-wrong-key_fail');
+    const verifier = new Verifier(parseTrustedRoot(readFileSync('trust/production/trusted_root.json', 'utf8')));
+    await assert.rejects(
+      verifier.verify(readFileSync(join(dir, 'bundle.sigstore.json')), { path: join(CONFORMANCE_DIR, 'a.txt') }, { key: readFileSync(join(dir, 'key.pub'), 'utf8') }),
+      (e: unknown) => e instanceof UsageError && e.code === 'KEY_INVALID' && /not a SubjectPublicKeyInfo of a supported key type/.test(e.message) && !/error:0/.test(e.message),
+    );
+  });
+});
