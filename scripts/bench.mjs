@@ -114,7 +114,7 @@ const sign = (paths) => [NODE, BIN, '--trust-config', TC, 'sign', '--identity-to
 if (!want(4)) spawnSync(sign(many)[0], sign(many).slice(1), { stdio: 'ignore' });
 else {
   log('target 4: sign 1 file vs 100 files');
-  const r = alternate({ one: sign([one]), hundred: sign(many) }, Math.max(3, Math.min(7, Math.floor(RUNS / 2))), 1);
+  const r = alternate({ one: sign([one]), hundred: sign(many) }, Math.max(3, RUNS), 1);
   const s1 = stats(r.one.ms);
   const s100 = stats(r.hundred.ms);
   const ratio = s100.median / s1.median;
