@@ -298,7 +298,9 @@ export class VerifierPool {
   readonly #local: Verifier | undefined;
   readonly #queue: Job[] = [];
   /** Jobs sent to workers, by id. */
-  readonly #sent = new Map<number, Job>();
+  readonly #sent = new Map<number, { job: Job; worker: number }>();
+  /** Workers that died (their bundles failed; the others carry on). */
+  readonly #dead: boolean[];
   #nextId = 0;
   #localRunning = false;
   #dispatchQueued = false;
@@ -308,11 +310,12 @@ export class VerifierPool {
   private constructor(workers: WorkerPort[], local: Verifier | undefined) {
     this.#workers = workers;
     this.#inFlight = workers.map(() => 0);
+    this.#dead = workers.map(() => false);
     this.#local = local;
     workers.forEach((w, i) => {
       w.hold(false);
       w.onMessage((replies) => this.#onReplies(i, replies));
-      w.onFailure((e) => this.#fail(e));
+      w.onFailure((e) => this.#fail(i, e));
     });
   }
 
@@ -401,29 +404,29 @@ export class VerifierPool {
     this.#closed = true;
     const stopped = new UsageError('POOL_CLOSED', 'the verifier pool was closed before this bundle was verified');
     for (const j of this.#queue.splice(0)) j.resolve({ ok: false, error: stopped });
-    for (const j of this.#sent.values()) j.resolve({ ok: false, error: stopped });
+    for (const { job } of this.#sent.values()) job.resolve({ ok: false, error: stopped });
     this.#sent.clear();
     await Promise.all(this.#workers.map((w) => w.stop()));
   }
 
-  /** Sends queued bundles to workers with room, and starts the calling thread on the rest. */
   /** Full chunks while the queue is long; smaller ones near its end, so no thread idles long. */
   #chunk(): number {
-    const takers = this.#workers.length * 2 + (this.#local ? 1 : 0);
+    const takers = this.#dead.filter((d) => !d).length * 2 + (this.#local ? 1 : 0);
     return Math.max(1, Math.min(CHUNK, Math.ceil(this.#queue.length / takers)));
   }
 
+  /** Sends queued bundles to workers with room, and starts the calling thread on the rest. */
   #dispatch(): void {
     const chunk = this.#chunk();
     for (const [i, w] of this.#workers.entries()) {
-      while (this.#inFlight[i]! < 2 && this.#queue.length > 0) {
+      while (!this.#dead[i] && this.#inFlight[i]! < 2 && this.#queue.length > 0) {
         // One message holds bundles with the same managed key (or none).
         const key = this.#queue[0]!.key;
         const jobs: Job[] = [];
         while (jobs.length < chunk && this.#queue.length > 0 && this.#queue[0]!.key === key) jobs.push(this.#queue.shift()!);
         const items = jobs.map((job) => {
           const id = this.#nextId++;
-          this.#sent.set(id, job);
+          this.#sent.set(id, { job, worker: i });
           return { id, bundle: job.item.bundle, artifact: job.item.artifact };
         });
         if (this.#inFlight[i] === 0) w.hold(true);
@@ -456,7 +459,7 @@ export class VerifierPool {
   #onReplies(worker: number, replies: WorkerReply[]): void {
     if (--this.#inFlight[worker]! === 0) this.#workers[worker]!.hold(false);
     for (const reply of replies) {
-      const job = this.#sent.get(reply.id);
+      const job = this.#sent.get(reply.id)?.job;
       if (!job) continue;
       this.#sent.delete(reply.id);
       if (reply.ok) {
@@ -472,12 +475,25 @@ export class VerifierPool {
     this.#dispatch();
   }
 
-  /** A worker died: nothing it held can be vouched for; the pool refuses further work. */
-  #fail(e: Error): void {
-    if (this.#closed || this.#failed) return;
+  /**
+   * A worker died: the bundles it held fail with the reason (a bundle that crashes a worker is
+   * never retried elsewhere), the other workers and the calling thread carry on with the rest.
+   * With none left, the pool refuses further work.
+   */
+  #fail(worker: number, e: Error): void {
+    if (this.#closed || this.#dead[worker]) return;
+    this.#dead[worker] = true;
+    for (const [id, s] of this.#sent) {
+      if (s.worker !== worker) continue;
+      this.#sent.delete(id);
+      s.job.resolve({ ok: false, error: e });
+    }
+    void this.#workers[worker]!.stop();
+    if (this.#local || this.#dead.some((d) => !d)) {
+      this.#dispatch();
+      return;
+    }
     this.#failed = e;
-    for (const j of [...this.#sent.values(), ...this.#queue.splice(0)]) j.resolve({ ok: false, error: e });
-    this.#sent.clear();
-    void Promise.all(this.#workers.map((w) => w.stop()));
+    for (const j of this.#queue.splice(0)) j.resolve({ ok: false, error: e });
   }
 }

@@ -83,3 +83,33 @@ test('managed keys: a KeyObject, PEM text or DER, on workers and the calling thr
     assert.ok(wrong.every((o) => !o.ok && o.error instanceof VerificationError && o.error.step === 'signature'), JSON.stringify(wrong.map((o) => !o.ok && o.error.message)));
   }
 });
+
+test('a worker that dies fails only the bundles it held; the calling thread carries on with the rest', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const many = Array.from({ length: 300 }, () => ({ bundle: good, artifact: { path: `${C}/a.txt` } }));
+  // This process's node children (earlier tests' verifyMany workers may still be waiting for a next call).
+  const children = (): string[] => {
+    try {
+      return execFileSync('pgrep', ['-P', String(process.pid), '-x', 'node'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const before = new Set(children());
+  const pool = await VerifierPool.start(trust, { workers: 1, mode: 'processes' });
+  try {
+    const run = pool.verifyMany(many, policy);
+    const ours = children().filter((p) => !before.has(p));
+    assert.equal(ours.length, 1, 'the pool started one worker process');
+    process.kill(Number(ours[0]), 'SIGKILL');
+    const out = await run;
+    const failed = out.filter((o) => !o.ok);
+    assert.ok(failed.length > 0 && failed.length <= 32, `the chunks the worker held fail, and only those (${failed.length})`);
+    assert.ok(failed.every((o) => !o.ok && /a verification worker exited \(SIGKILL\)/.test(o.error.message)));
+    assert.equal(out.filter((o) => o.ok).length, many.length - failed.length);
+    const after = await pool.verify(good, { path: `${C}/a.txt` }, policy);
+    assert.ok(after.ok, 'the pool still verifies on the calling thread');
+  } finally {
+    await pool.close();
+  }
+});
