@@ -38,7 +38,7 @@ export interface AmbientOptions {
   audience?: string;
   /** The environment to read (CI variables, `PATH`, `GCE_METADATA_HOST`). Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The providers to try (always in {@link AMBIENT_PROVIDERS} order). Default: all. */
+  /** The providers to try (always tried in the built-in order: GitHub Actions, Google Cloud, GitLab CI, Buildkite, CircleCI). Default: all. */
   providers?: readonly AmbientProvider[];
   /** Google metadata server host (`host[:port]`). Default `$GCE_METADATA_HOST`, else `metadata.google.internal`. */
   gcpMetadataHost?: string;

@@ -70,7 +70,7 @@ export interface GetIdentityTokenOptions {
   identityToken?: string;
   /**
    * The OIDC issuer of the interactive login, or a function that gives it (called only when the
-   * login is reached, for example to read it from a signing config). Default {@link DEFAULT_OIDC_ISSUER}.
+   * login is reached, for example to read it from a signing config). Default `https://oauth2.sigstore.dev/auth` (public-good Sigstore).
    */
   issuer?: string | (() => string | Promise<string>);
   /** OAuth client ID of the interactive login. Default `sigstore`. */

@@ -52,7 +52,7 @@ export interface InteractiveOptions {
   scope?: string;
   /**
    * Opens the authorization URL for the user; resolves to `false` when no browser could be opened
-   * (the flow then falls back to pasting the code). Default: {@link openInBrowser}.
+   * (the flow then falls back to pasting the code). Default: $BROWSER, else the platform's opener (xdg-open, open, or rundll32 on Windows).
    */
   openBrowser?: (url: string) => Promise<boolean> | boolean;
   /** The environment (`BROWSER`). Default `process.env`. */

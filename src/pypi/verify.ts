@@ -195,7 +195,7 @@ export interface ProvenanceVerificationResult {
 
 /**
  * Verifies a PyPI provenance object for a distribution: every attestation bundle's Trusted
- * Publisher must be the one expected (see {@link checkPublisher}), and every attestation must
+ * Publisher must be the one expected (its kind and claims, as the Trusted Publisher policy describes it), and every attestation must
  * verify for the distribution under that publisher's policy (see {@link publisherPolicy}).
  * A provenance without any attestation is refused.
  *
