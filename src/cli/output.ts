@@ -15,6 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
+import { mapConcurrent } from '../lib/concurrent.js';
 
 /**
  * One file to write.
@@ -150,24 +151,6 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Runs `fn` on the items, at most `limit` at a time; after a failure starts no more, waits for those running, then throws the first error. */
-async function each<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let first: { e: unknown } | undefined;
-  const run = async (): Promise<void> => {
-    while (next < items.length && !first) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        first ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-  if (first) throw first.e;
-}
-
 /**
  * Writes several files atomically: every file is first written to a temporary file beside it
  * and flushed (concurrently), then all are put in place, then each directory is flushed once.
@@ -184,7 +167,7 @@ export async function writeAllAtomic(files: OutputFile[], options: { overwrite?:
   const staged: (Staged | undefined)[] = new Array(files.length);
   const created: string[] = [];
   try {
-    await each([...files.keys()], 16, async (i) => {
+    await mapConcurrent([...files.keys()], 16, async (i) => {
       staged[i] = await stage(files[i]!);
     });
     for (const s of staged as Staged[]) {
@@ -197,5 +180,5 @@ export async function writeAllAtomic(files: OutputFile[], options: { overwrite?:
     for (const p of created) await unlink(p).catch(() => {});
     throw e;
   }
-  await each([...new Set(files.map((f) => dirname(resolve(f.path))))], 16, syncDir);
+  await mapConcurrent([...new Set(files.map((f) => dirname(resolve(f.path))))], 16, syncDir);
 }

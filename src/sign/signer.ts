@@ -14,6 +14,7 @@ import { createEnvelope, type DsseEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE
 import { parseStatementForSigning, type Statement } from '../bundle/intoto.js';
 import { type BundleJson, type BundleParts, serializeBundle } from '../bundle/serialize.js';
 import { PolicyError, SigstoreError, UsageError } from '../errors.js';
+import { mapConcurrent } from '../lib/concurrent.js';
 import type { JsonObject } from '../lib/json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { IdentityToken } from '../oidc/token.js';
@@ -94,30 +95,6 @@ class OwnCertificate implements VerificationPolicy {
   describe(): string {
     return 'the signing session certificate';
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in order; first error wins. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed: unknown;
-  let hasFailed = false;
-  const worker = async () => {
-    while (!hasFailed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!, i);
-      } catch (e) {
-        if (!hasFailed) {
-          hasFailed = true;
-          failed = e;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (hasFailed) throw failed;
-  return out;
 }
 
 /** The digest algorithm a key's hashedrekord entries use. */
@@ -372,7 +349,7 @@ export class Signer {
   async signMany(artifacts: (Artifact | Uint8Array | string)[]): Promise<BundleJson[]> {
     if (artifacts.length === 0) return [];
     await this.#getSession();
-    return pool(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a));
+    return mapConcurrent(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a));
   }
 
   /**
@@ -414,7 +391,7 @@ export class Signer {
   async attestMany(statements: (Statement | Buffer | string)[]): Promise<BundleJson[]> {
     if (statements.length === 0) return [];
     await this.#getSession();
-    return pool(statements, this.#options.concurrency ?? 32, (s) => this.attest(s));
+    return mapConcurrent(statements, this.#options.concurrency ?? 32, (s) => this.attest(s));
   }
 }
 
