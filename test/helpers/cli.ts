@@ -57,3 +57,57 @@ export function runCliTimed(args: string[], opts: { cwd?: string; env?: NodeJS.P
     });
   });
 }
+
+/** `node` arguments that run the CLI from its TypeScript source (through tsx). */
+export const SOURCE_CLI = ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts')];
+
+export interface NodeRunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface NodeRunOptions {
+  cwd?: string;
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Kill the child after this long (default: never). */
+  timeoutMs?: number;
+  killSignal?: NodeJS.Signals;
+  /** Sees the whole stderr so far at each chunk, and may answer on stdin (else stdin is empty). */
+  onStderr?: (stderr: string, stdin: NodeJS.WritableStream) => void;
+  /** Run as this user (tests running as root). */
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Runs `node ARGV` asynchronously to completion (a server in this process keeps serving
+ * meanwhile) and collects its output.
+ */
+export function runNode(argv: string[], opts: NodeRunOptions = {}): Promise<NodeRunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env,
+      stdio: [opts.onStderr ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (opts.onStderr) opts.onStderr(stderr, child.stdin!);
+    });
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill(opts.killSignal), opts.timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runNode, SOURCE_CLI } from '../helpers/cli.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -209,7 +210,7 @@ export interface Child {
 /** Runs `sigstore instance serve --data-dir dir ...` and resolves once it prints its URL. */
 export function serveChild(dir: string, extra: string[] = []): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), 'instance', 'serve', '--data-dir', dir, ...extra], {
+    const proc = spawn(process.execPath, [...SOURCE_CLI, 'instance', 'serve', '--data-dir', dir, ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -240,21 +241,5 @@ export function serveChild(dir: string, extra: string[] = []): Promise<Child> {
 
 /** Runs the CLI to completion. */
 export function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    proc.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runNode([...SOURCE_CLI, ...args], { timeoutMs, killSignal: 'SIGKILL' });
 }

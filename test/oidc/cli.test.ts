@@ -4,45 +4,20 @@
  * interactive login through $BROWSER and through the paste-the-code flow.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type NodeRunResult, runNode, SOURCE_CLI } from '../helpers/cli.js';
 import { emailClaims, githubClaims, json, makeJwt, now, serve } from './helpers.js';
 import { httpBrowser, type StandIn, startStandIn } from './stand-in-oauth.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const FAKE_BROWSER = join(import.meta.dirname, 'fake-browser.mjs');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI with exactly `env` (plus PATH and HOME); `onStderr` may answer on stdin. */
-function cli(args: string[], env: Record<string, string> = {}, onStderr?: (text: string, stdin: NodeJS.WritableStream) => void): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), 'get-identity-token', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      onStderr?.(stderr, child.stdin);
-    });
-    if (!onStderr) child.stdin.end();
-    const timer = setTimeout(() => child.kill(), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function cli(args: string[], env: Record<string, string> = {}, onStderr?: (text: string, stdin: NodeJS.WritableStream) => void): Promise<NodeRunResult> {
+  return runNode([...SOURCE_CLI, 'get-identity-token', ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    timeoutMs: 30_000,
+    ...(onStderr ? { onStderr } : {}),
   });
 }
 

@@ -2,12 +2,12 @@
  * Shared helpers of the PyPI tests: the real PEP 740 assets (test/fixtures/pypi), their
  * identities, offline trust material, and the CLI as a process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Verifier } from '../../src/index.js';
 import { embeddedTrustMaterial } from '../../src/trust/load.js';
+import { type NodeRunResult, runNode, SOURCE_CLI } from '../helpers/cli.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const PYPI = join(ROOT, 'test', 'fixtures', 'pypi');
@@ -104,38 +104,13 @@ function sharedTrustCache(): string {
   return trustCache;
 }
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = NodeRunResult;
 
 /** Runs `sigstore ARGS` as a process, offline (a private, empty trust cache). */
 export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        SIGSTORE_TRUST_CACHE: sharedTrustCache(),
-        ...opts.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill(), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runNode([...SOURCE_CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_TRUST_CACHE: sharedTrustCache(), ...opts.env },
+    timeoutMs: 60_000,
   });
 }

@@ -4,13 +4,13 @@
  * records every connection (to prove that nothing touched the network), directory snapshots
  * (to prove that a refused update left the cache as it was), and the local instance.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { runNode } from '../helpers/cli.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'sigstore');
@@ -49,25 +49,9 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 }
 
 /** Runs `sigstore ARGS` (asynchronously: an in-process instance keeps serving meanwhile). */
-export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: opts.env ?? cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(opts.asUser ?? {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const r = await runNode([...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? cleanEnv(), ...(opts.asUser ?? {}) });
+  return { status: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** When running as root, an unprivileged user to run the CLI as (so chmod a-w means read-only). */
