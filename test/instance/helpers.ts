@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rootFromInclusionProof } from '../../src/verify/tlog/merkle.js';
 import { runNode, SOURCE_CLI } from '../helpers/cli.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -68,7 +69,8 @@ export function http(method: string, url: string, body?: Buffer | string | objec
 }
 
 // ---------------------------------------------------------------------------------------------
-// RFC 6962 / RFC 9162, written independently of src/instance/merkle.ts
+// RFC 6962 / RFC 9162: tree heads and consistency proofs written independently of
+// src/instance/merkle.ts; inclusion proofs checked by the client's verifier
 
 export function leaf(data: Buffer): Buffer {
   return createHash('sha256').update(Buffer.from([0])).update(data).digest();
@@ -105,27 +107,9 @@ export function prefixRoots(leaves: Buffer[]): Buffer[] {
   return roots;
 }
 
-/** RFC 9162 §2.1.3.2 inclusion proof verification. */
+/** RFC 9162 §2.1.3.2 inclusion proof verification: the client's own (src/verify/tlog/merkle.ts). */
 export function verifyInclusionProof(leafHash: Buffer, index: number, size: number, proof: Buffer[], root: Buffer): boolean {
-  if (index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r = leafHash;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = node(p, r);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      r = node(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && r.equals(root);
+  return rootFromInclusionProof(BigInt(index), BigInt(size), leafHash, proof)?.equals(root) ?? false;
 }
 
 /** RFC 9162 §2.1.4.2 consistency proof verification. */
