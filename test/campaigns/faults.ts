@@ -90,6 +90,10 @@ interface SetupResult {
 
 const jsonRewrite = rewriteJson;
 
+/** The inclusion proof in a Rekor answer: v1's `{uuid: {verification: {inclusionProof}}}` or v2's entry. */
+const inclusionProofOf = (o: Record<string, unknown>, v: 1 | 2): Record<string, unknown> =>
+  v === 1 ? (Object.values(o)[0] as { verification: { inclusionProof: Record<string, unknown> } }).verification.inclusionProof : (o.inclusionProof as Record<string, unknown>);
+
 const flip = (s: string, enc: 'hex' | 'base64') => {
   const b = Buffer.from(s, enc);
   b[0]! ^= 1;
@@ -352,10 +356,7 @@ export function faultCases(): FaultCase[] {
         rules: () => [
           rule(
             jsonRewrite((o) => {
-              const proof = (v === 1 ? (Object.values(o)[0] as { verification: { inclusionProof: Record<string, unknown> } }).verification.inclusionProof : o.inclusionProof) as {
-                hashes: string[];
-                rootHash: string;
-              };
+              const proof = inclusionProofOf(o, v) as { hashes: string[]; rootHash: string };
               if (proof.hashes.length > 0) proof.hashes[0] = flip(proof.hashes[0]!, v === 1 ? 'hex' : 'base64');
               else proof.rootHash = flip(proof.rootHash, v === 1 ? 'hex' : 'base64');
             }),
@@ -371,9 +372,7 @@ export function faultCases(): FaultCase[] {
         rules: () => [
           rule(
             jsonRewrite((o) => {
-              const proof = (v === 1 ? (Object.values(o)[0] as { verification: { inclusionProof: Record<string, unknown> } }).verification.inclusionProof : o.inclusionProof) as {
-                treeSize: string | number;
-              };
+              const proof = inclusionProofOf(o, v) as { treeSize: string | number };
               proof.treeSize = v === 1 ? Number(proof.treeSize) + 1 : String(BigInt(proof.treeSize) + 1n);
             }),
           ),
