@@ -34,6 +34,28 @@ export function parse(argv: string[], options: Options, { allowPositionals = tru
   }
 }
 
+/** The global options that take a value. */
+export const GLOBAL_VALUED: ReadonlySet<string> = new Set(
+  Object.entries(GLOBAL_OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([name]) => `--${name}`),
+);
+
+/**
+ * Splits a command group's argv (`plumbing`, `instance`, `attestation`) into its subcommand, the
+ * first word that is neither an option nor the value of an option in `valued` (none after
+ * `--`), and the other arguments.
+ */
+export function splitSubcommand(argv: string[], valued: ReadonlySet<string> = GLOBAL_VALUED): { sub: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (valued.has(a)) i++;
+    else if (!a.startsWith('-')) return { sub: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+  }
+  return { sub: undefined, rest: argv };
+}
+
 export function str(p: Parsed, name: string): string | undefined {
   const v = p.values[name];
   if (Array.isArray(v)) return v.at(-1) as string | undefined;

@@ -18,7 +18,7 @@ import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
 import { Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage, trustFlags } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, usage, trustFlags } from './args.js';
 import { describeResult, resultToJson } from './format.js';
 import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
 
@@ -159,12 +159,6 @@ options:
   --overwrite                replace OUT if it exists (by default an existing file is never overwritten)
   -h, --help                 show this help message and exit
 `;
-
-function subcommand(argv: string[]): { sub: string | undefined; rest: string[] } {
-  const i = argv.findIndex((a) => !a.startsWith('-'));
-  if (i < 0) return { sub: undefined, rest: argv };
-  return { sub: argv[i], rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
-}
 
 function readInput(path: string, what: string): Buffer {
   try {
@@ -429,7 +423,7 @@ async function runSign(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { sub, rest } = subcommand(argv);
+  const { sub, rest } = splitSubcommand(argv);
   switch (sub) {
     case 'verify':
       return runVerify(rest);

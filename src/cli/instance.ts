@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NetworkError, SigstoreError, UsageError } from '../errors.js';
-import { flag, parse, str, usage } from './args.js';
+import { flag, GLOBAL_VALUED, parse, splitSubcommand, str, usage } from './args.js';
 
 const HELP = `usage: sigstore instance [-h] {serve,token} ...
 
@@ -194,19 +194,8 @@ export interface Io {
  * ```
  */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  // The command is the first word that is not an option or an option's value.
-  const valued = new Set(['--data-dir', '--port', '--identity', '--audience', '--ttl', '--instance', '--trust-config', '--trust-cache']);
-  let idx = -1;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    if (valued.has(a)) i++;
-    else if (!a.startsWith('-')) {
-      idx = i;
-      break;
-    }
-  }
-  if (idx < 0) {
+  const { sub, rest } = splitSubcommand(argv, new Set(['--data-dir', '--port', '--identity', '--audience', '--ttl', ...GLOBAL_VALUED]));
+  if (sub === undefined) {
     if (argv.includes('-h') || argv.includes('--help')) {
       io.stdout.write(HELP);
       return 0;
@@ -214,13 +203,12 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     io.stderr.write(HELP);
     throw new UsageError('USAGE', 'a command is required (serve or token)');
   }
-  const rest = [...argv.slice(0, idx), ...argv.slice(idx + 1)];
-  switch (argv[idx]) {
+  switch (sub) {
     case 'serve':
       return serve(rest, io);
     case 'token':
       return token(rest, io);
     default:
-      throw new UsageError('USAGE', `unknown instance command '${argv[idx]}' (choose from serve, token)`);
+      throw new UsageError('USAGE', `unknown instance command '${sub}' (choose from serve, token)`);
   }
 }

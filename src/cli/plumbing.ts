@@ -10,7 +10,7 @@ import { loadTrust, updateTrustRoot } from '../trust/load.js';
 import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
 import { leafHash } from '../verify/tlog/merkle.js';
-import { flag, type Parsed, parse, str, usage, trustFlags } from './args.js';
+import { flag, type Parsed, parse, splitSubcommand, str, usage, trustFlags } from './args.js';
 
 const HELP = `usage: sigstore plumbing [-h] COMMAND ...
 
@@ -285,18 +285,7 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
 const VALUED = new Set(['--instance', '--trust-config', '--trust-cache', '--trusted-root', '--bundle', '--rekor-url']);
 
 export async function run(argv: string[]): Promise<number> {
-  let at = -1;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    if (VALUED.has(a)) i++;
-    else if (!a.startsWith('-')) {
-      at = i;
-      break;
-    }
-  }
-  const sub = at < 0 ? undefined : argv[at];
-  const rest = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 1)];
+  const { sub, rest } = splitSubcommand(argv, VALUED);
   switch (sub) {
     case 'update-trust-root':
       return updateTrustRootCmd(rest);
