@@ -5,11 +5,9 @@
  * attestation is verified again in that form (without RFC 3161 timestamps, which it cannot
  * carry) before it is returned.
  */
-import { BundleError, PolicyError, UsageError } from '../errors.js';
+import { BundleError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
-import type { Signer } from '../sign/signer.js';
-import type { VerificationPolicy } from '../verify/policy.js';
-import type { CertificateSigner } from '../verify/types.js';
+import { OwnCertificate, type Signer } from '../sign/signer.js';
 import { Verifier } from '../verify/verifier.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, SLSA_PROVENANCE_V1 } from './attestation.js';
 import { bundleToAttestation } from './convert.js';
@@ -70,17 +68,6 @@ export async function distributionStatement(dist: Distribution, options: Attesta
   return Buffer.from(JSON.stringify(statement), 'utf8');
 }
 
-/** Accepts exactly one certificate (the self-check of what was just signed). */
-class ThisCertificate implements VerificationPolicy {
-  constructor(private readonly raw: Buffer) {}
-  check(signer: CertificateSigner): void {
-    if (!signer.certificate.raw.equals(this.raw)) throw new PolicyError('WRONG_CERTIFICATE', 'the attestation is not signed with the signing certificate');
-  }
-  describe(): string {
-    return 'the signing certificate';
-  }
-}
-
 /**
  * Signs PEP 740 attestations for distributions, with one signing certificate, concurrently.
  * Each attestation is checked to verify on its own (it cannot carry RFC 3161 timestamps, so the
@@ -115,7 +102,7 @@ export async function signAttestations(signer: Signer, dists: Distribution[], op
         }
         throw e;
       }
-      await verifyAttestation(verifier, attestation, dists[i]!, new ThisCertificate(attestation.verificationMaterial.certificate));
+      await verifyAttestation(verifier, attestation, dists[i]!, new OwnCertificate(attestation.verificationMaterial.certificate));
       return attestation;
     }),
   );

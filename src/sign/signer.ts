@@ -86,8 +86,11 @@ interface Session {
   cert: IssuedCertificate;
 }
 
-/** Accepts only the session's own certificate: our key, certified for our identity. */
-class OwnCertificate implements VerificationPolicy {
+/**
+ * Accepts only the session's own certificate: our key, certified for our identity (the
+ * self-check of what was just signed, here and for PEP 740 attestations).
+ */
+export class OwnCertificate implements VerificationPolicy {
   constructor(private readonly raw: Buffer) {}
   check(signer: CertificateSigner): void {
     if (!signer.certificate.raw.equals(this.raw)) throw new PolicyError('WRONG_CERTIFICATE', 'the bundle is not signed with the certificate of this signing session');
