@@ -83,6 +83,11 @@ export class EphemeralKey {
     return nodeSign(this.hash, data, this.#privateKey);
   }
 
+  /** Signs bytes in memory: their digest (with the key's hash; SHA-512 for Ed25519) and the signature. */
+  signBytes(data: Buffer): { digest: Buffer; signature: Buffer } {
+    return { digest: createHash(this.hash ?? 'sha512').update(data).digest(), signature: this.sign(data) };
+  }
+
   /**
    * Signs a file, reading it once. A file up to {@link IN_MEMORY_LIMIT} is read whole and signed
    * natively; its bytes are returned (`data`) so the bundle can be verified without reading it
@@ -103,7 +108,7 @@ export class EphemeralKey {
     } catch (e) {
       throw unreadable(e as NodeJS.ErrnoException);
     }
-    if (small) return { digest: createHash(this.hash ?? 'sha512').update(small).digest(), signature: this.sign(small), data: small };
+    if (small) return { ...this.signBytes(small), data: small };
     const { open } = await import('node:fs/promises');
     const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
       throw unreadable(e);
@@ -116,7 +121,7 @@ export class EphemeralKey {
         const data = await fh.readFile().catch((e: NodeJS.ErrnoException) => {
           throw unreadable(e);
         });
-        return { digest: createHash(hash ?? 'sha512').update(data).digest(), signature: this.sign(data), data };
+        return { ...this.signBytes(data), data };
       }
       const h = createHash(hash);
       try {

@@ -9,7 +9,6 @@
  * (v1 or v2, the highest offered unless `rekorVersion` says otherwise, per the config's
  * selector) and the TSAs (per its selector).
  */
-import { createHash } from 'node:crypto';
 import { createEnvelope, type DsseEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE } from '../bundle/dsse.js';
 import { parseStatementForSigning, type Statement } from '../bundle/intoto.js';
 import { type BundleJson, type BundleParts, serializeBundle } from '../bundle/serialize.js';
@@ -314,9 +313,7 @@ export class Signer {
       check = data ? { data } : { digest: { algorithm: alg, value: digest } };
       label = a.path;
     } else if ('data' in a) {
-      const data = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-      digest = createHash(alg).update(data).digest();
-      signature = key.sign(data);
+      ({ digest, signature } = key.signBytes(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)));
       label = 'the data';
     } else {
       if (a.digest.algorithm !== alg) {
