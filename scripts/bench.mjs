@@ -111,7 +111,7 @@ writeFileSync(one, `bench artifact one\n${'y'.repeat(1024)}\n`);
 const sign = (paths) => [NODE, BIN, '--trust-config', TC, 'sign', '--identity-token', TOKEN, '--overwrite', ...paths];
 
 // ---- target 4: signing 100 files vs 1 ----
-if (!want(4)) spawnSync(sign(many)[0], sign(many).slice(1), { stdio: 'ignore' });
+if (!want(4)) spawnSync(NODE, sign(many).slice(1), { stdio: 'ignore' });
 else {
   log('target 4: sign 1 file vs 100 files');
   const r = alternate({ one: sign([one]), hundred: sign(many) }, Math.max(3, RUNS), 1);
