@@ -2,7 +2,7 @@
  * Argument parsing shared by every command: node's own `util.parseArgs` (no dependency, no
  * start-up cost) in strict mode, with usage errors turned into {@link UsageError} (exit 2).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { TrustFlags } from '../trust/instances.js';
 

@@ -8,11 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readDocument } from './input.js';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
+import { readDocument } from './input.js';
 import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 import { readJsonFile, readStdin, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, strOrEnv } from './sign.js';
 
@@ -55,7 +56,7 @@ async function sha256File(path: string): Promise<Buffer> {
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv, OPTIONS);
   if (flag(p, 'help')) {
-    process.stdout.write(HELP);
+    writeStdout(HELP);
     return 0;
   }
   const env = process.env;
@@ -121,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
   await writeAllAtomic(files, { overwrite });
   for (const [i, b] of bundles.entries()) {
     const entry = (b.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0];
-    process.stderr.write(`Attested ${named[i]}: log index ${entry?.logIndex ?? '?'}; wrote ${outputs[i]}\n`);
+    writeStderr(`Attested ${named[i]}: log index ${entry?.logIndex ?? '?'}; wrote ${outputs[i]}\n`);
   }
   return 0;
 }

@@ -4,22 +4,23 @@
  * reference tool.
  */
 import { existsSync } from 'node:fs';
-import { readDocument, requireRegularFile } from './input.js';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError, VerificationError } from '../errors.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
-import { type AttestationSignOptions, distributionStatement, signAttestations } from '../pypi/sign.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
 import { Distribution, parseDistributionFilename } from '../pypi/distribution.js';
 import { parseProvenance } from '../pypi/provenance.js';
 import { describePublisher } from '../pypi/publisher.js';
+import { type AttestationSignOptions, distributionStatement, signAttestations } from '../pypi/sign.js';
 import { type AttestationVerificationResult, parseRepositoryUrl, verifyAttestation, verifyProvenance } from '../pypi/verify.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
 import { Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, usage, trustFlags } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
+import { readDocument, requireRegularFile } from './input.js';
 import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
 
 const HELP = `usage: sigstore attestation [-h] COMMAND ...
@@ -220,7 +221,7 @@ function verifiedJson(label: string, attestationPath: string, r: AttestationVeri
 async function runVerify(argv: string[]): Promise<number> {
   const p = parse(argv, VERIFY_OPTS);
   if (flag(p, 'help')) {
-    process.stdout.write(HELP_VERIFY);
+    writeStdout(HELP_VERIFY);
     return 0;
   }
   const policy = identityPolicy(p);
@@ -253,27 +254,27 @@ async function runVerify(argv: string[]): Promise<number> {
         dists.set(job.dist, dist);
       }
       const r = await verifyAttestation(verifier, loadAttestation(job.attestation), dist, policy);
-      process.stderr.write(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
+      writeStderr(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
       if (json) out.push(verifiedJson(job.dist, job.attestation, r));
     } catch (e) {
       if (!isInputFailure(e)) throw e;
       failed++;
-      process.stderr.write(failLine(label, e));
-      if (flag(p, 'verbose') && e.stack) process.stderr.write(`${e.stack}\n`);
+      writeStderr(failLine(label, e));
+      if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
       if (json) {
         const v = e as Partial<VerificationError>;
         out.push({ input: job.dist, attestation: job.attestation, verified: false, error: { step: v.step, code: e.code, message: e.message } });
       }
     }
   }
-  if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
 }
 
 async function runVerifyProvenance(argv: string[]): Promise<number> {
   const p = parse(argv, PROVENANCE_OPTS);
   if (flag(p, 'help')) {
-    process.stdout.write(HELP_PROVENANCE);
+    writeStdout(HELP_PROVENANCE);
     return 0;
   }
   const provenanceFile = str(p, 'provenance-file');
@@ -302,9 +303,9 @@ async function runVerifyProvenance(argv: string[]): Promise<number> {
         lines.push(...describeResult(a.result).trimEnd().split('\n').map((l) => `  ${l}`));
       }
     }
-    process.stderr.write(`OK: ${distPath}\n${flag(p, 'quiet') ? '' : `${lines.join('\n')}\n`}`);
+    writeStderr(`OK: ${distPath}\n${flag(p, 'quiet') ? '' : `${lines.join('\n')}\n`}`);
     if (json) {
-      process.stdout.write(
+      writeStdout(
         `${JSON.stringify(
           {
             input: distPath,
@@ -321,11 +322,11 @@ async function runVerifyProvenance(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (!isInputFailure(e)) throw e;
-    process.stderr.write(failLine(distPath, e));
-    if (flag(p, 'verbose') && e.stack) process.stderr.write(`${e.stack}\n`);
+    writeStderr(failLine(distPath, e));
+    if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
     if (json) {
       const v = e as Partial<VerificationError>;
-      process.stdout.write(`${JSON.stringify({ input: distPath, provenance: provenanceFile, verified: false, error: { step: v.step, code: e.code, message: e.message } }, null, 2)}\n`);
+      writeStdout(`${JSON.stringify({ input: distPath, provenance: provenanceFile, verified: false, error: { step: v.step, code: e.code, message: e.message } }, null, 2)}\n`);
     }
     return 1;
   }
@@ -334,7 +335,7 @@ async function runVerifyProvenance(argv: string[]): Promise<number> {
 async function runConvert(argv: string[]): Promise<number> {
   const p = parse(argv, CONVERT_OPTS);
   if (flag(p, 'help')) {
-    process.stdout.write(HELP_CONVERT);
+    writeStdout(HELP_CONVERT);
     return 0;
   }
   if (p.positionals.length !== 1) usage('convert takes exactly one FILE');
@@ -362,10 +363,10 @@ async function runConvert(argv: string[]): Promise<number> {
     text = JSON.stringify(attestationToBundle(parseAttestation(json as Record<string, unknown>)).json);
   }
   if (output === '-') {
-    process.stdout.write(`${text}\n`);
+    writeStdout(`${text}\n`);
   } else {
     await writeAtomic(output!, text, { overwrite: flag(p, 'overwrite') });
-    process.stderr.write(`Converted ${isBundle ? 'Sigstore bundle to PEP 740 attestation' : 'PEP 740 attestation to Sigstore bundle'}: ${output}\n`);
+    writeStderr(`Converted ${isBundle ? 'Sigstore bundle to PEP 740 attestation' : 'PEP 740 attestation to Sigstore bundle'}: ${output}\n`);
   }
   return 0;
 }
@@ -377,7 +378,7 @@ async function runSign(argv: string[]): Promise<number> {
   delete options.conformance;
   const p = parse(argv, options);
   if (flag(p, 'help')) {
-    process.stdout.write(`${HELP_SIGN}\n${SIGNING_HELP}`);
+    writeStdout(`${HELP_SIGN}\n${SIGNING_HELP}`);
     return 0;
   }
   if (p.positionals.length === 0) usage('at least one DIST is required');
@@ -417,7 +418,7 @@ async function runSign(argv: string[]): Promise<number> {
   );
   for (const [i, a] of attestations.entries()) {
     const index = (a.verificationMaterial.transparencyEntries[0] as { logIndex?: string }).logIndex ?? '?';
-    process.stderr.write(`Signed ${p.positionals[i]}: log index ${index}; wrote ${outputs[i]}\n`);
+    writeStderr(`Signed ${p.positionals[i]}: log index ${index}; wrote ${outputs[i]}\n`);
   }
   return 0;
 }
@@ -436,7 +437,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'inspect': {
       const p = parse(rest, { json: { type: 'boolean' } });
       if (flag(p, 'help')) {
-        process.stdout.write(INSPECT_HELP('sigstore attestation inspect'));
+        writeStdout(INSPECT_HELP('sigstore attestation inspect'));
         return 0;
       }
       if (p.positionals.length === 0) usage('at least one FILE is required');
@@ -444,10 +445,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     case undefined:
       if (argv.includes('-h') || argv.includes('--help')) {
-        process.stdout.write(HELP);
+        writeStdout(HELP);
         return 0;
       }
-      process.stderr.write(HELP);
+      writeStderr(HELP);
       return usage('attestation needs a command: sign, verify, verify-provenance, convert or inspect');
     default:
       return usage(`unknown attestation command '${sub}' (choose from sign, verify, verify-provenance, convert, inspect)`);

@@ -7,6 +7,7 @@
  * commands: spread {@link IDENTITY_OPTIONS} into their options and call {@link identityOptions}.
  */
 import { UsageError } from '../errors.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
 import { exclusive, flag, type Options, type Parsed, parse, str } from './args.js';
 
@@ -33,7 +34,7 @@ export const IDENTITY_OPTIONS: Options = {
  *
  * @example
  * ```ts
- * process.stdout.write(`usage: sigstore sign [options] FILE...\n\n${IDENTITY_HELP}`);
+ * writeStdout(`usage: sigstore sign [options] FILE...\n\n${IDENTITY_HELP}`);
  * ```
  */
 export const IDENTITY_HELP = `OpenID Connect options:
@@ -142,7 +143,7 @@ export function identityOptions(
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv, IDENTITY_OPTIONS, { allowPositionals: false });
   if (flag(p, 'help')) {
-    process.stdout.write(HELP);
+    writeStdout(HELP);
     return 0;
   }
   // One instance at most (the usage line's `--staging | --instance URL | --trust-config FILE`).
@@ -156,10 +157,10 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError('USAGE', 'with --instance or --trust-config, give the OIDC issuer with --oidc-issuer (or SIGSTORE_OIDC_ISSUER)');
     };
   }
-  if (verbose) options.log = (m) => process.stderr.write(`${m}\n`);
+  if (verbose) options.log = (m) => writeStderr(`${m}\n`);
   const { getIdentityToken } = await import('../oidc/index.js');
   const token = await getIdentityToken(options);
-  if (verbose) process.stderr.write(`identity: ${token.identity} (issuer ${token.issuer}, expires ${token.expiresAt.toISOString()})\n`);
-  process.stdout.write(`${token.rawToken}\n`);
+  if (verbose) writeStderr(`identity: ${token.identity} (issuer ${token.issuer}, expires ${token.expiresAt.toISOString()})\n`);
+  writeStdout(`${token.rawToken}\n`);
   return 0;
 }

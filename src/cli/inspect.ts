@@ -3,12 +3,14 @@
  * provenance file contains, in a readable layout or as JSON. It verifies nothing, and says so.
  * `sigstore attestation inspect` is the same command.
  */
-import { readDocument } from './input.js';
+
 import { basename } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import { inspectDocument, NOT_VERIFIED_NOTICE } from '../inspect/model.js';
 import { renderInspection } from '../inspect/render.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { flag, parse, usage } from './args.js';
+import { readDocument } from './input.js';
 
 export const HELP = (prog: string): string => `usage: ${prog} [-h] [--json] FILE [FILE ...]
 
@@ -54,14 +56,14 @@ export async function inspectFiles(files: string[], json: boolean): Promise<numb
     } catch (e) {
       if (!(e instanceof SigstoreError) || e instanceof UsageError) throw e;
       failed++;
-      process.stderr.write(`FAIL: ${file}: ${e.message}\n`);
+      writeStderr(`FAIL: ${file}: ${e.message}\n`);
     }
   }
   if (json) {
-    process.stderr.write(`note: ${NOT_VERIFIED_NOTICE}\n`);
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    writeStderr(`note: ${NOT_VERIFIED_NOTICE}\n`);
+    writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    process.stdout.write(texts.join('\n'));
+    writeStdout(texts.join('\n'));
   }
   return failed > 0 ? 1 : 0;
 }
@@ -69,7 +71,7 @@ export async function inspectFiles(files: string[], json: boolean): Promise<numb
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv, { json: { type: 'boolean' } });
   if (flag(p, 'help')) {
-    process.stdout.write(HELP('sigstore inspect'));
+    writeStdout(HELP('sigstore inspect'));
     return 0;
   }
   if (p.positionals.length === 0) usage('at least one FILE is required');

@@ -4,6 +4,7 @@
  * (0 success, 1 failure, 2 usage). Stack traces only with `-v`.
  */
 import { SigstoreError, UsageError } from '../errors.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { VERSION } from '../version.js';
 
 /** Every command module exports `run(argv)`, resolving to the exit code. */
@@ -62,17 +63,17 @@ export async function main(argv: string[]): Promise<number> {
     const idx = argv.findIndex((a, i) => !a.startsWith('-') && !VALUED.has(argv[i - 1] ?? ''));
     const globals = idx < 0 ? argv : argv.slice(0, idx);
     if (globals.includes('-V') || globals.includes('--version')) {
-      process.stdout.write(`sigstore-ts ${VERSION}\n`);
+      writeStdout(`sigstore-ts ${VERSION}\n`);
       return 0;
     }
     const unknownGlobal = globals.find((g) => !/^(-h|--help|-v+|--verbose|--staging)$/.test(g) && !g.startsWith('--instance') && !g.startsWith('--trust-config') && !g.startsWith('--trust-cache'));
     if (idx < 0 && unknownGlobal) throw new UsageError('USAGE', `unrecognized option '${unknownGlobal}'`);
     if (idx < 0) {
       if (globals.includes('-h') || globals.includes('--help')) {
-        process.stdout.write(HELP);
+        writeStdout(HELP);
         return 0;
       }
-      process.stderr.write(HELP);
+      writeStderr(HELP);
       throw new UsageError('USAGE', 'a command is required');
     }
     const name = argv[idx]!;
@@ -89,16 +90,16 @@ export async function main(argv: string[]): Promise<number> {
 /** Prints an error as one line (with the stack when verbose) and returns its exit code. */
 export function reportError(e: unknown, verbose: number): number {
   if (e instanceof UsageError) {
-    process.stderr.write(`sigstore: error: ${e.message}\n`);
-    if (verbose) process.stderr.write(`${e.stack}\n`);
+    writeStderr(`sigstore: error: ${e.message}\n`);
+    if (verbose) writeStderr(`${e.stack}\n`);
     return 2;
   }
   if (e instanceof SigstoreError) {
-    process.stderr.write(`error: ${e.message}\n`);
+    writeStderr(`error: ${e.message}\n`);
   } else {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`error: unexpected failure: ${msg.split('\n')[0]}${verbose ? '' : ' (run with -v for details)'}\n`);
+    writeStderr(`error: unexpected failure: ${msg.split('\n')[0]}${verbose ? '' : ' (run with -v for details)'}\n`);
   }
-  if (verbose && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (verbose && e instanceof Error) writeStderr(`${e.stack}\n`);
   return 1;
 }

@@ -1,16 +1,17 @@
 
-import { readDocument } from './input.js';
 import { BUNDLE_V01, BUNDLE_V02, BUNDLE_V03, BUNDLE_V03_LEGACY, parseBundle, type TlogEntry } from '../bundle/parse.js';
 import { BundleError, NetworkError, UsageError } from '../errors.js';
 import { expectOk, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { writeAtomic } from '../trust/cache.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, updateTrustRoot } from '../trust/load.js';
 import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
 import { leafHash } from '../verify/tlog/merkle.js';
-import { flag, type Parsed, parse, splitSubcommand, str, usage, trustFlags } from './args.js';
+import { flag, type Parsed, parse, splitSubcommand, str, trustFlags, usage } from './args.js';
+import { readDocument } from './input.js';
 
 const HELP = `usage: sigstore plumbing [-h] COMMAND ...
 
@@ -62,12 +63,12 @@ function sourceOf(p: Parsed, offline = false) {
 async function updateTrustRootCmd(argv: string[]): Promise<number> {
   const p = parse(argv, {}, { allowPositionals: false });
   if (flag(p, 'help')) {
-    process.stdout.write(HELP_UPDATE);
+    writeStdout(HELP_UPDATE);
     return 0;
   }
   if (str(p, 'trust-config')) usage('--trust-config does not use TUF: there is nothing to update');
   const { origin } = await updateTrustRoot(sourceOf(p));
-  process.stderr.write(
+  writeStderr(
     `updated the trust material of ${origin.instance} from ${origin.repository}: root v${origin.rootVersion}, timestamp v${origin.timestampVersion} (expires ${origin.expires?.toISOString()})${
       origin.persisted ? `; cached in ${origin.path}` : '; not saved (the cache is not writable)'
     }\n`,
@@ -78,12 +79,12 @@ async function updateTrustRootCmd(argv: string[]): Promise<number> {
 async function trustRootCmd(argv: string[]): Promise<number> {
   const p = parse(argv, { offline: { type: 'boolean' }, 'trusted-root': { type: 'string' } }, { allowPositionals: false });
   if (flag(p, 'help')) {
-    process.stdout.write(HELP_TRUST_ROOT);
+    writeStdout(HELP_TRUST_ROOT);
     return 0;
   }
   const { trustedRootJson, origin } = await loadTrust(sourceOf(p, flag(p, 'offline')));
-  process.stdout.write(`${JSON.stringify(trustedRootJson, null, 2)}\n`);
-  process.stderr.write(`trusted root from ${origin.description}${origin.stale ? ' [STALE: past its TUF expiry]' : ''}\n`);
+  writeStdout(`${JSON.stringify(trustedRootJson, null, 2)}\n`);
+  writeStderr(`trusted root from ${origin.description}${origin.stale ? ' [STALE: past its TUF expiry]' : ''}\n`);
   return 0;
 }
 
@@ -219,7 +220,7 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
     { allowPositionals: false },
   );
   if (flag(p, 'help')) {
-    process.stdout.write(HELP_FIX);
+    writeStdout(HELP_FIX);
     return 0;
   }
   const path = str(p, 'bundle');
@@ -273,10 +274,10 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
   const what = [fixed ? `completed ${fixed} log entr${fixed === 1 ? 'y' : 'ies'}` : '', upgraded ? `upgraded to ${BUNDLE_V03}` : ''].filter(Boolean).join(', ') || 'nothing to fix';
   if (flag(p, 'in-place')) {
     if (fixed || upgraded) writeAtomic(path!, out);
-    process.stderr.write(`${path}: ${what}\n`);
+    writeStderr(`${path}: ${what}\n`);
   } else {
-    process.stdout.write(out);
-    process.stderr.write(`${path}: ${what}\n`);
+    writeStdout(out);
+    writeStderr(`${path}: ${what}\n`);
   }
   return 0;
 }
@@ -295,10 +296,10 @@ export async function run(argv: string[]): Promise<number> {
       return fixBundleCmd(rest);
     case undefined:
       if (argv.includes('-h') || argv.includes('--help')) {
-        process.stdout.write(HELP);
+        writeStdout(HELP);
         return 0;
       }
-      process.stderr.write(HELP);
+      writeStderr(HELP);
       return usage('plumbing needs a command: update-trust-root, trust-root or fix-bundle');
     default:
       return usage(`unknown plumbing command '${sub}' (choose from update-trust-root, trust-root, fix-bundle)`);

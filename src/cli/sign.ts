@@ -9,17 +9,19 @@
  *
  * Also the shared machinery of `sigstore attest`: trust loading, identity, the session.
  */
-import { readDocument, requireRegularFile } from './input.js';
+
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
-import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
-import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
 import type { KeyType } from '../sign/keys.js';
 import type { Signer, SignerOptions } from '../sign/signer.js';
-import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
+import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
+import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, usage } from './args.js';
+import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
+import { readDocument, requireRegularFile } from './input.js';
 import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 
 /** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
@@ -181,7 +183,7 @@ export async function signerFromArgs(p: Parsed, env: Env = process.env): Promise
     idOptions.interactive = false;
   }
   const verbose = flag(p, 'verbose');
-  const log = verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
+  const log = verbose ? (m: string) => writeStderr(`${m}\n`) : undefined;
   if (log) idOptions.log = log;
   const { Signer } = await import('../sign/signer.js');
   const options: SignerOptions = {
@@ -242,7 +244,7 @@ function plan(p: Parsed, inputs: string[], env: Env): Planned[] {
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv, SIGN_OPTIONS);
   if (flag(p, 'help')) {
-    process.stdout.write(HELP);
+    writeStdout(HELP);
     return 0;
   }
   const env = process.env;
@@ -278,7 +280,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const [i, o] of planned.entries()) {
     const entry = (bundles[i]!.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0];
     const written = [o.bundle, o.signature, o.certificate].filter(Boolean).join(', ');
-    process.stderr.write(`Signed ${o.input === '-' ? '<stdin>' : o.input}: log index ${entry?.logIndex ?? '?'}; wrote ${written}\n`);
+    writeStderr(`Signed ${o.input === '-' ? '<stdin>' : o.input}: log index ${entry?.logIndex ?? '?'}; wrote ${written}\n`);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { trustInstance } from '../trust/load.js';
 import { flag, parse, str, usage } from './args.js';
 
@@ -27,7 +28,7 @@ options:
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv, {});
   if (flag(p, 'help')) {
-    process.stdout.write(HELP);
+    writeStdout(HELP);
     return 0;
   }
   if (flag(p, 'staging') || str(p, 'trust-config')) usage('trust-instance pins a TUF repository: use --instance URL (not --staging or --trust-config)');
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const active = await trustInstance(root, url!, { cacheDir: str(p, 'trust-cache') });
   const o = active.origin;
-  process.stderr.write(
+  writeStderr(
     `trusted ${o.repository}: TUF root v${o.rootVersion} pinned, timestamp v${o.timestampVersion} (expires ${o.expires?.toISOString()}), metadata in ${o.path}\n`,
   );
   return 0;

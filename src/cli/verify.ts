@@ -3,10 +3,10 @@
  * policy (sigstore-python compatible flags), or a managed key (`--key`).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { UsageError, VerificationError } from '../errors.js';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
+import { UsageError, VerificationError } from '../errors.js';
+import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, loadTrustMaterial } from '../trust/load.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
@@ -14,9 +14,9 @@ import { type VerifyManyItem, verifyMany } from '../verify/batch.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, str, strs, usage, trustFlags } from './args.js';
-import { readDocument, readFailure, requireRegularFile } from './input.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
+import { readDocument, readFailure, requireRegularFile } from './input.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -200,11 +200,14 @@ function readBundleText(path: string): string {
 /** From this many inputs on, bundles are verified by workers (one per core; see verifyMany). */
 const PARALLEL_MIN_INPUTS = 64;
 
-/** Worker threads for `n` inputs: `SIGSTORE_THREADS` when set, else one per core from PARALLEL_MIN_INPUTS on. */
-function threadsFor(n: number): number {
+/**
+ * Worker threads for `n` inputs: `SIGSTORE_THREADS` when set, else one per core from
+ * PARALLEL_MIN_INPUTS on (node:os is loaded only then: a one-shot run does not need it).
+ */
+async function threadsFor(n: number): Promise<number> {
   const env = process.env.SIGSTORE_THREADS;
   if (env !== undefined && /^[1-9]\d*$/.test(env)) return Math.min(Number(env), n);
-  return n >= PARALLEL_MIN_INPUTS ? Math.min(availableParallelism(), n) : 1;
+  return n >= PARALLEL_MIN_INPUTS ? Math.min((await import('node:os')).availableParallelism(), n) : 1;
 }
 
 /**
@@ -235,14 +238,14 @@ export async function run(argv: string[]): Promise<number> {
   const rest = sub === undefined ? argv : argv.slice(1);
   if (sub !== 'identity' && sub !== 'github') {
     if (argv.includes('-h') || argv.includes('--help')) {
-      process.stdout.write('usage: sigstore verify {identity,github} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n');
+      writeStdout('usage: sigstore verify {identity,github} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n');
       return 0;
     }
     usage(sub ? `unknown verify mode '${sub}' (choose from identity, github)` : 'verify needs a mode: identity or github');
   }
   const p = parse(rest, sub === 'identity' ? IDENTITY_OPTS : GITHUB_OPTS);
   if (flag(p, 'help')) {
-    process.stdout.write(sub === 'identity' ? HELP_IDENTITY : HELP_GITHUB);
+    writeStdout(sub === 'identity' ? HELP_IDENTITY : HELP_GITHUB);
     return 0;
   }
   const trustSource = trustSourceFromFlags(trustFlags(p));
@@ -266,7 +269,7 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = flag(p, 'quiet');
   const out: unknown[] = [];
   let failed = 0;
-  const threads = certPath ? 1 : threadsFor(inputs.length);
+  const threads = certPath ? 1 : await threadsFor(inputs.length);
   const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
   for (const [i, input] of inputs.entries()) {
     let result: VerificationResult | undefined;
@@ -287,19 +290,19 @@ export async function run(argv: string[]): Promise<number> {
       error = e as Error;
     }
     if (result) {
-      process.stderr.write(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
+      writeStderr(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
       if (json) out.push(resultToJson(input.label, input.bundlePath, result));
     } else {
       failed++;
       const step = error instanceof VerificationError ? ` [${error.step}]` : '';
-      process.stderr.write(`FAIL: ${input.label}${step}: ${error!.message}\n`);
-      if (verbose && error?.stack) process.stderr.write(`${error.stack}\n`);
+      writeStderr(`FAIL: ${input.label}${step}: ${error!.message}\n`);
+      if (verbose && error?.stack) writeStderr(`${error.stack}\n`);
       if (json) {
         const e = error as Partial<VerificationError>;
         out.push({ input: input.label, bundle: input.bundlePath, verified: false, error: { step: e.step, code: e.code, message: error!.message } });
       }
     }
   }
-  if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
 }

@@ -22,6 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { NetworkError, TrustError, UsageError } from '../errors.js';
 import { isObject, type JsonObject, parseJson } from '../lib/json.js';
+import { writeStderr } from '../lib/stdio.js';
 import { type CachePaths, cachePaths, commitCache, fsReason, readCache, readCachedRoot, signedInfo, type TufSnapshot } from './cache.js';
 import { EMBEDDED, type PublicInstance } from './embedded.js';
 import { resolveInstance, type TufInstance } from './instances.js';
@@ -155,7 +156,7 @@ export function trustedRootFromConfig(path: string): TrustMaterial {
 }
 
 function defaultWarn(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  writeStderr(`warning: ${message}\n`);
 }
 
 /** Verified refreshes of this process, by metadata directory (used when the cache is not writable). */
