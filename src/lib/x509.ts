@@ -27,6 +27,20 @@ export const OID = {
 const KEY_CACHE_MAX = 2048;
 const keyCache = new Map<string, KeyObject>();
 
+/**
+ * Checks that `spki` has the shape of a SubjectPublicKeyInfo (SEQUENCE { AlgorithmIdentifier,
+ * BIT STRING }, nothing after it) without handing it to OpenSSL: trust material checks its
+ * keys' shape when parsed and imports them when first used (see {@link spkiToKey}).
+ */
+export function checkSpkiShape(spki: Buffer): void {
+  const el = Der.parse(spki).expect(Tag.SEQUENCE, 'SubjectPublicKeyInfo');
+  if (el.children.length !== 2) throw new DerError('SubjectPublicKeyInfo must have an algorithm and a key');
+  const alg = el.child(0).expect(Tag.SEQUENCE, 'AlgorithmIdentifier');
+  if (alg.children.length < 1 || alg.children.length > 2) throw new DerError('malformed AlgorithmIdentifier');
+  alg.child(0).oid();
+  el.child(1).bits();
+}
+
 /** Parses a SubjectPublicKeyInfo, reusing an already parsed identical key. */
 export function spkiToKey(spki: Buffer): KeyObject {
   const id = spki.toString('base64');

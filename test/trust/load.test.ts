@@ -6,16 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TrustError, UsageError } from '../../src/errors.js';
+import type { JsonObject } from '../../src/lib/json.js';
+import { Certificate } from '../../src/lib/x509.js';
 import { cachePaths, commitCache } from '../../src/trust/cache.js';
 import { EMBEDDED } from '../../src/trust/embedded.js';
 import { trustSourceFromFlags } from '../../src/trust/instances.js';
 import { loadSigningConfigJson, loadTrust, loadTrustMaterial, resetTrustMemory } from '../../src/trust/load.js';
-import { CONFORMANCE_DIR } from '../helpers/conformance.js';
+import { parseTrustedRoot } from '../../src/trust/trusted-root.js';
+import { Identity } from '../../src/verify/policy.js';
+import { Verifier } from '../../src/verify/verifier.js';
+import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir('sigstore-load-');
@@ -110,6 +115,59 @@ describe('explicit trust files', () => {
 
   it('says when a file cannot be read', async () => {
     await assert.rejects(loadTrustMaterial({ trustedRoot: join(tmp.dir, 'nope.json') }), (e: Error) => e instanceof UsageError && /no such file/.test(e.message));
+  });
+});
+
+describe('trusted root keys', () => {
+  const json = EMBEDDED.production.trustedRoot as unknown as JsonObject;
+  const bundle = readFileSync(join(CONFORMANCE_DIR, 'happy-path-v0.3', 'bundle.sigstore.json'));
+  const artifact = { path: join(CONFORMANCE_DIR, 'a.txt') };
+  const policy = new Identity({ identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER });
+  /** The same DER with the last byte of the key flipped: still shaped like a key, but not a point on its curve. */
+  const spoilKey = (b64: string, spki = (der: Buffer) => der): string => {
+    const der = Buffer.from(b64, 'base64');
+    const key = spki(der);
+    der[key.byteOffset - der.byteOffset + key.length - 1]! ^= 1;
+    return der.toString('base64');
+  };
+  const withLogs = (field: 'tlogs' | 'ctlogs', rawBytes: (b64: string) => string) => ({
+    ...json,
+    [field]: (json[field] as JsonObject[]).map((l) => ({ ...l, publicKey: { ...(l.publicKey as JsonObject), rawBytes: rawBytes((l.publicKey as JsonObject).rawBytes as string) } })),
+  });
+
+  it('refuses a log key that is not shaped like a key when the trusted root is parsed', () => {
+    for (const field of ['tlogs', 'ctlogs'] as const) {
+      for (const bad of ['AAAA', Buffer.from('30030201ff', 'hex').toString('base64')]) {
+        assert.throws(
+          () => parseTrustedRoot(withLogs(field, () => bad)),
+          (e: Error) => e instanceof TrustError && e.code === 'TRUSTED_ROOT_INVALID' && new RegExp(`${field}\\[0\\]\\.publicKey\\.rawBytes is not a valid public key`).test(e.message),
+        );
+      }
+    }
+  });
+
+  it('imports keys when first used: a key OpenSSL refuses fails the verification that needs it, naming the field', async () => {
+    assert.ok((await new Verifier(parseTrustedRoot(json)).verify(bundle, artifact, policy)).signer);
+    const cases: [JsonObject, RegExp][] = [
+      [withLogs('tlogs', (b) => spoilKey(b)), /tlogs\[\d\]\.publicKey\.rawBytes is not a valid public key/],
+      [withLogs('ctlogs', (b) => spoilKey(b)), /ctlogs\[\d\]\.publicKey\.rawBytes is not a valid public key/],
+      [
+        {
+          ...json,
+          certificateAuthorities: (json.certificateAuthorities as JsonObject[]).map((ca) => ({
+            ...ca,
+            certChain: {
+              certificates: ((ca.certChain as JsonObject).certificates as JsonObject[]).map((c) => ({ rawBytes: spoilKey(c.rawBytes as string, (der) => new Certificate(der).spki) })),
+            },
+          })),
+        },
+        /certificateAuthorities\[\d\]\.certChain\.certificates\[\d\] is not a valid certificate \(OpenSSL cannot use its public key\)/,
+      ],
+    ];
+    for (const [root, re] of cases) {
+      const trust = parseTrustedRoot(root); // shaped right: accepted until a key is used
+      await assert.rejects(new Verifier(trust).verify(bundle, artifact, policy), (e: Error) => e instanceof TrustError && e.code === 'TRUSTED_ROOT_INVALID' && re.test(e.message), String(re));
+    }
   });
 });
 
