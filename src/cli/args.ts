@@ -1,12 +1,21 @@
 /**
- * Argument parsing shared by every command: node's own `util.parseArgs` (no dependency, no
- * start-up cost) in strict mode, with usage errors turned into {@link UsageError} (exit 2).
+ * Argument parsing shared by every command, strict: unknown flags, missing values and
+ * positionals where none are taken are usage errors ({@link UsageError}, exit 2). The same
+ * rules as node's `util.parseArgs` in strict mode, written here because loading and compiling
+ * that module costs about a millisecond of a one-shot verification (this file is in the
+ * single-file CLI's code cache).
  */
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { TrustFlags } from '../trust/instances.js';
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
+/** One flag: a boolean switch or an option taking a string value; `multiple` collects every use. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+}
+
+export type Options = Record<string, OptionSpec>;
 
 export interface Parsed {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -23,15 +32,68 @@ export const GLOBAL_OPTIONS: Options = {
   help: { type: 'boolean', short: 'h' },
 };
 
-/** Parses `argv` against `options` (plus the global ones); unknown flags are usage errors. */
+/**
+ * Parses `argv` against `options` (plus the global ones). Accepted: `--name VALUE`,
+ * `--name=VALUE`, `-n VALUE`, `-nVALUE`, grouped short switches (`-qv`), and `--` before
+ * positionals that start with a dash. A value that looks like an option (`--bundle --json`) is
+ * refused, as argparse and util.parseArgs refuse it: `--name=-VALUE` gives one on purpose.
+ */
 export function parse(argv: string[], options: Options, { allowPositionals = true } = {}): Parsed {
-  try {
-    const r = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals, strict: true });
-    return { values: r.values as Parsed['values'], positionals: r.positionals };
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0]!.replace(/^Unknown option '(.*?)'.*$/, "unrecognized option '$1'");
-    throw new UsageError('USAGE', msg);
+  const all: Options = { ...GLOBAL_OPTIONS, ...options };
+  const byShort = new Map<string, string>();
+  for (const [name, o] of Object.entries(all)) if (o.short) byShort.set(o.short, name);
+  const values: Parsed['values'] = {};
+  const positionals: string[] = [];
+  const set = (name: string, value: string | boolean) => {
+    if (!all[name]!.multiple) values[name] = value;
+    else if (Array.isArray(values[name])) (values[name] as (string | boolean)[]).push(value);
+    else values[name] = [value];
+  };
+  const optionLike = (v: string | undefined) => v !== undefined && v.length > 1 && v.startsWith('-');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      const spec = Object.hasOwn(all, name) ? all[name] : undefined;
+      if (!spec) usage(`unrecognized option '--${name}'`);
+      if (spec.type === 'boolean') {
+        if (eq >= 0) usage(`argument --${name}: ignored explicit argument '${a.slice(eq + 1)}'`);
+        set(name, true);
+      } else if (eq >= 0) {
+        set(name, a.slice(eq + 1));
+      } else {
+        const v = argv[i + 1];
+        if (v === undefined || optionLike(v)) usage(`argument --${name}: expected one argument${v === undefined ? '' : ` (to give a value starting with '-', use --${name}=${v})`}`);
+        set(name, v);
+        i++;
+      }
+    } else if (optionLike(a)) {
+      for (let k = 1; k < a.length; k++) {
+        const name = byShort.get(a[k]!);
+        if (name === undefined) usage(`unrecognized option '-${a[k]}'`);
+        if (all[name]!.type === 'boolean') {
+          set(name, true);
+          continue;
+        }
+        // A short option that takes a value takes the rest of the word, else the next word.
+        const rest = a.slice(k + 1);
+        const v = rest.length > 0 ? rest : argv[i + 1];
+        if (v === undefined || (rest.length === 0 && optionLike(v))) usage(`argument -${a[k]}: expected one argument`);
+        set(name, v);
+        if (rest.length === 0) i++;
+        break;
+      }
+    } else {
+      positionals.push(a);
+    }
   }
+  if (!allowPositionals && positionals.length > 0) usage(`unrecognized arguments: ${positionals.join(' ')}`);
+  return { values, positionals };
 }
 
 /** The global options that take a value. */

@@ -14,12 +14,30 @@ import { writeSync } from 'node:fs';
 
 type Fd = 1 | 2;
 const state: Record<Fd, 'fd' | 'stream' | 'gone'> = { 1: 'fd', 2: 'fd' };
+/** Where writes go instead while set (see {@link redirectOutput}). */
+let redirect: ((fd: Fd, text: string) => void) | undefined;
+
+/**
+ * Sends every write to `to` instead of the descriptors until the returned function is called:
+ * what the CLI's in-process tests capture its output with.
+ */
+export function redirectOutput(to: (fd: Fd, text: string) => void): () => void {
+  const previous = redirect;
+  redirect = to;
+  return () => {
+    redirect = previous;
+  };
+}
 
 function stream(fd: Fd): NodeJS.WriteStream {
   return fd === 1 ? process.stdout : process.stderr;
 }
 
 function write(fd: Fd, text: string): void {
+  if (redirect) {
+    redirect(fd, text);
+    return;
+  }
   if (process.platform === 'win32') state[fd] = 'stream';
   if (state[fd] === 'gone' || text.length === 0) return;
   if (state[fd] === 'stream') {

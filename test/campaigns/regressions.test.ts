@@ -11,8 +11,13 @@ import { genuineBundles } from './tamper.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'fuzz-findings');
 
-it('a trusted root with an undecodable CA key is refused when parsed', () => {
-  assert.throws(() => parseTrustedRoot(readFileSync(join(dir, 'trusted-root-626.txt'), 'utf8')), TrustError);
+it('a trusted root with an undecodable CA key: a TrustError naming the certificate when the key is used, never a raw OpenSSL error', () => {
+  // The key is shaped like a key (checked when parsed) but is not a point OpenSSL accepts.
+  const trust = parseTrustedRoot(readFileSync(join(dir, 'trusted-root-626.txt'), 'utf8'));
+  assert.throws(
+    () => trust.certificateAuthorities[1]!.certs[1]!.publicKey,
+    (e: Error) => e instanceof TrustError && e.code === 'TRUSTED_ROOT_INVALID' && /certificateAuthorities\[1\]\.certChain\.certificates\[1\] is not a valid certificate/.test(e.message),
+  );
 });
 
 it('a PEM key with trailing bytes is refused', async () => {

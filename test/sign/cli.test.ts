@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseBundle } from '../../src/bundle/parse.js';
 import { main } from '../../src/cli/main.js';
+import { redirectOutput } from '../../src/lib/stdio.js';
 import { Certificate } from '../../src/lib/x509.js';
 import { onlyRekor, startTestInstance, type TestInstance, viaProxy, withSigningConfig } from './helpers.js';
 import { type FaultProxy, startFaultProxy } from './proxy.js';
@@ -47,28 +48,21 @@ function input(name = `in-${++n}.txt`, content = `content ${n} ${Math.random()}\
 async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) {
     saved[k] = process.env[k];
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  process.stdout.write = ((c: string | Uint8Array) => {
-    out += c.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => {
-    err += c.toString();
-    return true;
-  }) as typeof process.stderr.write;
+  const restore = redirectOutput((fd, text) => {
+    if (fd === 1) out += text;
+    else err += text;
+  });
   try {
     const code = await main(args);
     return { code, out, err };
   } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
+    restore();
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

@@ -12,11 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { parseBundle } from '../../src/bundle/parse.js';
 import { main } from '../../src/cli/main.js';
 import { NetworkError, SigstoreError } from '../../src/errors.js';
+import { redirectOutput } from '../../src/lib/stdio.js';
+import { int, pem, seq, utf8 } from '../../src/sign/asn1.js';
 import { buildCsr } from '../../src/sign/fulcio.js';
 import { EphemeralKey } from '../../src/sign/keys.js';
 import { Signer } from '../../src/sign/signer.js';
 import { requestTimestamp } from '../../src/sign/tsa.js';
-import { int, pem, seq, utf8 } from '../../src/sign/asn1.js';
 import { onlyRekor, startTestInstance, type TestInstance, viaProxy } from './helpers.js';
 import { type Fault, type FaultProxy, rewriteJson, startFaultProxy } from './proxy.js';
 
@@ -268,16 +269,14 @@ describe('the CLI writes nothing when signing fails', () => {
   async function cli(args: string[]): Promise<{ code: number; err: string }> {
     const token = await t.inst.token();
     let err = '';
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      err += chunk.toString();
-      return true;
-    }) as typeof process.stderr.write;
+    const restore = redirectOutput((fd, text) => {
+      if (fd === 2) err += text;
+    });
     try {
       const code = await main(['--trust-config', trustConfig, ...args.slice(0, 1), '--identity-token', token, ...args.slice(1)]);
       return { code, err };
     } finally {
-      process.stderr.write = write;
+      restore();
     }
   }
 
