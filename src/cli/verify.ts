@@ -10,7 +10,7 @@ import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, loadTrustMaterial } from '../trust/load.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
-import { type VerifyManyItem, verifyMany } from '../verify/batch.js';
+import type { VerifyManyItem } from '../verify/pool.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
@@ -197,7 +197,7 @@ function readBundleText(path: string): string {
   }
 }
 
-/** From this many inputs on, bundles are verified by workers (one per core; see verifyMany). */
+/** From this many inputs on, bundles are verified by workers too (one thread per core). */
 const PARALLEL_MIN_INPUTS = 64;
 
 /**
@@ -211,26 +211,33 @@ async function threadsFor(n: number): Promise<number> {
 }
 
 /**
- * Verifies every input on worker threads; one outcome per input, in order. Bundles are read
- * here (the same errors as one at a time), parsed and verified by the workers.
+ * Verifies every input on the calling thread and `threads - 1` worker threads; one outcome per
+ * input, in order. The workers start first and boot while the bundles are read here (the same
+ * errors as one at a time); they parse and verify them.
  */
 async function verifyAll(inputs: Input[], trust: TrustMaterial, policy: VerificationPolicy | KeyPolicy, threads: number): Promise<({ result: VerificationResult } | { error: Error })[]> {
-  const out: ({ result: VerificationResult } | { error: Error })[] = new Array(inputs.length);
-  const items: VerifyManyItem[] = [];
-  const at: number[] = [];
-  inputs.forEach((input, i) => {
-    try {
-      items.push({ bundle: readBundleText(input.bundlePath), artifact: input.artifact });
-      at.push(i);
-    } catch (e) {
-      out[i] = { error: e as Error };
-    }
-  });
-  const outcomes = await verifyMany(trust, items, policy, { threads });
-  outcomes.forEach((o, k) => {
-    out[at[k]!] = o.ok ? { result: o.result } : { error: o.error };
-  });
-  return out;
+  const { VerifierPool } = await import('../verify/pool.js');
+  const pool = await VerifierPool.start(trust, { workers: threads - 1, callingThread: true });
+  try {
+    const out: ({ result: VerificationResult } | { error: Error })[] = new Array(inputs.length);
+    const items: VerifyManyItem[] = [];
+    const at: number[] = [];
+    inputs.forEach((input, i) => {
+      try {
+        items.push({ bundle: readBundleText(input.bundlePath), artifact: input.artifact });
+        at.push(i);
+      } catch (e) {
+        out[i] = { error: e as Error };
+      }
+    });
+    const outcomes = await pool.verifyMany(items, policy);
+    outcomes.forEach((o, k) => {
+      out[at[k]!] = o.ok ? { result: o.result } : { error: o.error };
+    });
+    return out;
+  } finally {
+    await pool.close();
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
