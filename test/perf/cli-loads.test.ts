@@ -67,6 +67,11 @@ test('verify of a file loads only the single-file CLI: no TUF, no HTTP, no ESM c
   assert.equal(r.status, 0);
   assert.deepEqual(ours(r.loaded), []);
   for (const m of ['NativeModule http', 'NativeModule https', 'NativeModule tls', 'NativeModule http2']) assert.ok(!r.builtins.includes(m), `${m} was loaded`);
+  // Output goes to the descriptors (no tty or net stream), flags are parsed without node's
+  // parse_args, and one input needs no worker pool.
+  for (const m of ['NativeModule tty', 'NativeModule net', 'NativeModule internal/util/parse_args/parse_args', 'NativeModule worker_threads']) {
+    assert.ok(!r.builtins.includes(m), `${m} was loaded`);
+  }
   // No ESM module was loaded (the ESM loader's module jobs are not started for CommonJS).
   assert.ok(!r.builtins.includes('NativeModule internal/modules/esm/module_job'), 'the ESM loader ran');
 });
