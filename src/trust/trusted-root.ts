@@ -98,7 +98,6 @@ function parseLog(v: unknown, path: string, fail: Fail): TransparencyLog {
   }
   const logId = b64(obj(o.logId, `${path}.logId`, fail).keyId, `${path}.logId.keyId`, fail);
   const cp = optObj(o.checkpointKeyId, `${path}.checkpointKeyId`, fail);
-  let key: KeyObject | undefined;
   const log = {
     baseUrl: optStr(o.baseUrl, `${path}.baseUrl`, fail) ?? '',
     logId,
@@ -108,18 +107,24 @@ function parseLog(v: unknown, path: string, fail: Fail): TransparencyLog {
   } as TransparencyLog;
   Object.defineProperty(log, 'key', {
     enumerable: true,
-    get(): KeyObject {
-      if (key === undefined) {
-        try {
-          key = pkcs1 ? createPublicKey({ key: raw, format: 'der', type: 'pkcs1' }) : spkiToKey(raw);
-        } catch {
-          return badKey();
-        }
-      }
-      return key;
-    },
+    get: lazyKey(() => (pkcs1 ? createPublicKey({ key: raw, format: 'der', type: 'pkcs1' }) : spkiToKey(raw)), badKey),
   });
   return log;
+}
+
+/** A getter that imports a key on its first call, and `refuse()`s when OpenSSL will not. */
+function lazyKey(load: () => KeyObject, refuse: () => never): () => KeyObject {
+  let key: KeyObject | undefined;
+  return () => {
+    if (key === undefined) {
+      try {
+        key = load();
+      } catch {
+        return refuse();
+      }
+    }
+    return key;
+  };
 }
 
 /** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, nothing after it. */
@@ -144,16 +149,11 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
     } catch (e) {
       return fail(`${p} is not a valid certificate (${(e as Error).message})`);
     }
-    let key: KeyObject | undefined;
     Object.defineProperty(cert, 'publicKey', {
-      get(): KeyObject {
-        try {
-          key ??= spkiToKey(cert.spki);
-        } catch {
-          return fail(`${p} is not a valid certificate (OpenSSL cannot use its public key)`);
-        }
-        return key;
-      },
+      get: lazyKey(
+        () => spkiToKey(cert.spki),
+        () => fail(`${p} is not a valid certificate (OpenSSL cannot use its public key)`),
+      ),
     });
     return cert;
   });
