@@ -13,7 +13,9 @@
 import { writeSync } from 'node:fs';
 
 type Fd = 1 | 2;
-const state: Record<Fd, 'fd' | 'stream' | 'gone'> = { 1: 'fd', 2: 'fd' };
+/** On Windows the streams are used from the start. */
+const initial = process.platform === 'win32' ? 'stream' : 'fd';
+const state: Record<Fd, 'fd' | 'stream' | 'gone'> = { 1: initial, 2: initial };
 /** Where writes go instead while set (see {@link redirectOutput}). */
 let redirect: ((fd: Fd, text: string) => void) | undefined;
 
@@ -38,7 +40,6 @@ function write(fd: Fd, text: string): void {
     redirect(fd, text);
     return;
   }
-  if (process.platform === 'win32') state[fd] = 'stream';
   if (state[fd] === 'gone' || text.length === 0) return;
   if (state[fd] === 'stream') {
     stream(fd).write(text);
