@@ -104,6 +104,15 @@ export const GLOBAL_VALUED: ReadonlySet<string> = new Set(
 );
 
 /**
+ * Where the command is in the whole command line: the first word that is neither an option nor
+ * the value of a global option (-1 when there is none). The dispatcher (main.ts) and the
+ * single-file CLI's hand-off (bin.ts) find it the same way.
+ */
+export function commandIndex(argv: string[]): number {
+  return argv.findIndex((a, i) => !a.startsWith('-') && !GLOBAL_VALUED.has(argv[i - 1] ?? ''));
+}
+
+/**
  * Splits a command group's argv (`plumbing`, `instance`, `attestation`) into its subcommand, the
  * first word that is neither an option nor the value of an option in `valued` (none after
  * `--`), and the other arguments.

@@ -6,16 +6,15 @@
  * - dist/cli.js, the full CLI (ESM, lazily loaded chunks per command).
  */
 import * as errors from '../errors.js';
+import { commandIndex } from './args.js';
 import { main, reportError } from './main.js';
 
 /** `true` in dist/sigstore.cjs, `false` in dist/cli.js; undefined when run from source. */
 declare const __SIGSTORE_SINGLE_FILE__: boolean;
 
-const GLOBAL_VALUED = new Set(['--instance', '--trust-config', '--trust-cache']);
-
-/** Whether the single-file CLI leaves this command line to the full CLI (same command rule as main.ts). */
+/** Whether the single-file CLI leaves this command line to the full CLI (the command found as main.ts finds it). */
 export function needsFullCli(argv: string[]): boolean {
-  const idx = argv.findIndex((a, i) => !a.startsWith('-') && !GLOBAL_VALUED.has(argv[i - 1] ?? ''));
+  const idx = commandIndex(argv);
   if (idx < 0) return false;
   if (argv[idx] !== 'verify') return true;
   // Detached certificate/signature verification looks the entry up online (HTTP client, Rekor).

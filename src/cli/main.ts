@@ -5,6 +5,7 @@
  */
 import { SigstoreError, UsageError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
+import { commandIndex } from './args.js';
 import { VERSION } from '../version.js';
 
 /** Every command module exports `run(argv)`, resolving to the exit code. */
@@ -58,9 +59,7 @@ function verbosity(argv: string[]): number {
 export async function main(argv: string[]): Promise<number> {
   const verbose = verbosity(argv);
   try {
-    // The command is the first word that is neither an option nor the value of a global option.
-    const VALUED = new Set(['--instance', '--trust-config', '--trust-cache']);
-    const idx = argv.findIndex((a, i) => !a.startsWith('-') && !VALUED.has(argv[i - 1] ?? ''));
+    const idx = commandIndex(argv);
     const globals = idx < 0 ? argv : argv.slice(0, idx);
     if (globals.includes('-V') || globals.includes('--version')) {
       writeStdout(`sigstore-ts ${VERSION}\n`);
