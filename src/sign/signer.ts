@@ -13,7 +13,7 @@ import { createEnvelope, type DsseEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE
 import { parseStatementForSigning, type Statement } from '../bundle/intoto.js';
 import { type BundleJson, type BundleParts, serializeBundle } from '../bundle/serialize.js';
 import { PolicyError, SigstoreError, UsageError } from '../errors.js';
-import { mapConcurrent } from '../lib/concurrent.js';
+import { mapConcurrent, type RampOptions } from '../lib/concurrent.js';
 import type { JsonObject } from '../lib/json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { IdentityToken } from '../oidc/token.js';
@@ -64,13 +64,20 @@ export interface SignerOptions {
   keyType?: KeyType;
   /** Ask the signing config's timestamp authorities for RFC 3161 timestamps (default true). */
   timestamps?: boolean;
-  /** How many artifacts are signed concurrently by {@link Signer.signMany} (default 32). */
+  /**
+   * How many artifacts are signed concurrently by {@link Signer.signMany} (default 32). The first
+   * two start at once and the window opens to this size within about 40 ms, sooner as answers
+   * come back, so a nearby log answers the first requests before it has read all of them.
+   */
   concurrency?: number;
   /** HTTP settings of every request: per-attempt timeout, attempts, first backoff delay. */
   http?: ClientOptions;
   /** Progress messages (never contain tokens). */
   log?: (message: string) => void;
 }
+
+/** How signMany and attestMany open their window: 2 at once, doubling every 10 ms or on answers. */
+const RAMP: RampOptions = { start: 2, everyMs: 10 };
 
 /** The services a session uses, selected from the signing config. */
 interface Services {
@@ -349,7 +356,7 @@ export class Signer {
   async signMany(artifacts: (Artifact | Uint8Array | string)[]): Promise<BundleJson[]> {
     if (artifacts.length === 0) return [];
     await this.#getSession();
-    return mapConcurrent(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a));
+    return mapConcurrent(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a), RAMP);
   }
 
   /**
@@ -391,7 +398,7 @@ export class Signer {
   async attestMany(statements: (Statement | Buffer | string)[]): Promise<BundleJson[]> {
     if (statements.length === 0) return [];
     await this.#getSession();
-    return mapConcurrent(statements, this.#options.concurrency ?? 32, (s) => this.attest(s));
+    return mapConcurrent(statements, this.#options.concurrency ?? 32, (s) => this.attest(s), RAMP);
   }
 }
 
