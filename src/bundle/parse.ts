@@ -101,15 +101,29 @@ const bundleFail: Fail = (m: string) => {
   throw new BundleError('BUNDLE_INVALID', `invalid bundle: ${m}`);
 };
 
+/**
+ * Certificates parsed lately, by their base64 text: bundles signed in one session share their
+ * leaf (and v0.1/v0.2 bundles their chain), and a Certificate is immutable once parsed. Only
+ * certificates that parsed are kept, so a refusal is always made afresh.
+ */
+const recentCerts = new Map<string, Certificate>();
+const RECENT_CERTS = 64;
+
 function parseCert(v: unknown, path: string): Certificate {
-  const der = b64(obj(v, path, bundleFail).rawBytes, `${path}.rawBytes`, bundleFail);
+  const text = obj(v, path, bundleFail).rawBytes;
+  const known = typeof text === 'string' ? recentCerts.get(text) : undefined;
+  if (known) return known;
+  const der = b64(text, `${path}.rawBytes`, bundleFail);
+  let cert: Certificate;
   try {
-    const cert = new Certificate(der);
+    cert = new Certificate(der);
     void cert.publicKey; // parse the key now, so a bad one is refused here
-    return cert;
   } catch (e) {
     return bundleFail(`${path} is not a valid X.509 certificate (${(e as Error).message})`);
   }
+  if (recentCerts.size >= RECENT_CERTS) recentCerts.delete(recentCerts.keys().next().value!);
+  recentCerts.set(text as string, cert);
+  return cert;
 }
 
 function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMaterial {

@@ -70,8 +70,19 @@ export function certificateIdentity(cert: Certificate): string | undefined {
   return undefined;
 }
 
-/** The signer a verified leaf certificate names: identity, OIDC issuer and Fulcio extensions. */
+const signers = new WeakMap<Certificate, CertificateSigner>();
+
+/**
+ * The signer a verified leaf certificate names: identity, OIDC issuer and Fulcio extensions.
+ * Read once per certificate (bundles of one signing session share it) and frozen, since results
+ * share it.
+ */
 export function certificateSigner(cert: Certificate): CertificateSigner {
-  const extensions = fulcioExtensions(cert);
-  return { kind: 'certificate', identity: certificateIdentity(cert) ?? '', issuer: extensions.issuer, extensions, certificate: cert };
+  let signer = signers.get(cert);
+  if (!signer) {
+    const extensions = Object.freeze(fulcioExtensions(cert));
+    signer = Object.freeze({ kind: 'certificate', identity: certificateIdentity(cert) ?? '', issuer: extensions.issuer, extensions, certificate: cert });
+    signers.set(cert, signer);
+  }
+  return signer;
 }

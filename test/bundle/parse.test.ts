@@ -34,6 +34,27 @@ describe('parseBundle', () => {
     assert.equal(parsed.tlogEntries[0]!.inclusionProof!.logIndex, 0n);
   });
 
+  it('parses a certificate once for bundles that share it, and refuses a bad one every time', () => {
+    const a = parseBundle(load('happy-path-v0.3'));
+    const b = parseBundle(load('happy-path-v0.3'));
+    assert.equal(a.material.kind, 'certificate');
+    assert.equal(b.material.kind === 'certificate' && b.material.certificate, a.material.kind === 'certificate' && a.material.certificate);
+    const spoiled = (() => {
+      const j = load('happy-path-v0.3');
+      const der = Buffer.from(j.verificationMaterial.certificate.rawBytes, 'base64');
+      der[der.length - 40]! ^= 1; // inside the signature: still DER, but another certificate
+      j.verificationMaterial.certificate.rawBytes = der.toString('base64');
+      return j;
+    })();
+    const c = parseBundle(spoiled);
+    assert.notEqual(c.material.kind === 'certificate' && c.material.certificate, a.material.kind === 'certificate' && a.material.certificate);
+    for (let i = 0; i < 2; i++) {
+      const j = load('happy-path-v0.3');
+      j.verificationMaterial.certificate.rawBytes = 'MAA=';
+      assert.throws(() => parseBundle(j), /not a valid X\.509 certificate/);
+    }
+  });
+
   const bad: [string, (b: Json) => unknown, RegExp][] = [
     ['bad JSON', () => '{"mediaType":', /not valid JSON/],
     ['unknown media type', (b) => ({ ...b, mediaType: 'application/vnd.dev.sigstore.bundle+json;version=9' }), /unsupported mediaType/],
