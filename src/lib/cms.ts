@@ -235,11 +235,30 @@ export function parseTSTInfo(der: Buffer): TSTInfo {
 }
 
 /**
+ * Tokens parsed lately, by their bytes: a signer checks the TSA's answer, then verifies the
+ * bundle that carries it. Each was parsed from a private copy, so a caller that changes its
+ * buffer afterwards changes nothing here. Only tokens that parsed are kept.
+ */
+const recentTokens = new Map<string, TimeStampToken>();
+const RECENT_TOKENS = 64;
+
+/**
  * Parses an RFC 3161 time-stamp token: either a TimeStampResp (status and token, the form
  * Sigstore bundles carry) or a bare TimeStampToken ContentInfo. Checks the response status is
  * granted (0) or grantedWithMods (1), that the encapsulated content is a TSTInfo, and parses it.
  */
 export function parseTimeStampToken(der: Buffer): TimeStampToken {
+  const key = der.toString('latin1');
+  let token = recentTokens.get(key);
+  if (!token) {
+    token = parseToken(Buffer.from(der));
+    if (recentTokens.size >= RECENT_TOKENS) recentTokens.delete(recentTokens.keys().next().value!);
+    recentTokens.set(key, token);
+  }
+  return token;
+}
+
+function parseToken(der: Buffer): TimeStampToken {
   const top = Der.parse(der).expect(Tag.SEQUENCE, 'time-stamp token');
   let status: number | undefined;
   let contentInfo = top;

@@ -238,8 +238,10 @@ function authenticatedTimestampRanges(der: Buffer): [number, number][] {
     const at = der.indexOf(Buffer.concat([Buffer.from([0xa0]), body]));
     if (at >= 0) ranges.push(der.subarray(at, at + si.signedAttrsDer.length));
   }
+  // By content: parseTimeStampToken parses a private copy, so its values are not views of der.
   return ranges.map((b) => {
-    const start = b.byteOffset - der.byteOffset;
+    const start = der.indexOf(b);
+    if (start < 0 || der.indexOf(b, start + 1) >= 0) throw new Error('an authenticated part of the timestamp is not found exactly once');
     return [start, start + b.length] as [number, number];
   });
 }
