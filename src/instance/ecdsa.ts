@@ -3,16 +3,18 @@
  *
  * node:crypto verifies ECDSA only over a message it hashes itself, and the pure-JS verifier
  * (@noble/curves, what src/lib/signature.ts uses) costs ~10 ms per signature here. This verifier
- * does the three scalar multiplications natively through node's ECDH (OpenSSL) and only the
- * point additions in BigInt:
+ * does the scalar multiplications natively through node's ECDH (OpenSSL) and one point addition
+ * in BigInt:
  *
- *   u1 = e/s, u2 = r/s (mod n);  R = u1·G + u2·Q;  accept iff R ≠ O and x(R) ≡ r (mod n).
+ *   w = 1/s, u1 = e·w, u2 = r·w (mod n);  R = u1·G + u2·Q = u2·(t·G + Q) with t = u1/u2 = e/r;
+ *   accept iff R ≠ O and x(R) ≡ r (mod n).
  *
- * ECDH gives u1·G as a full point but u2·Q only as its x-coordinate; its y-coordinate follows
- * from the x-coordinate of (u2 + 1)·Q = u2·Q + Q (also computed natively) by the point addition
- * formula, with no square root and no sign ambiguity. Everything is exact arithmetic; the tests
- * compare the result with node's own verifier on valid and tampered signatures for P-256, P-384
- * and P-521.
+ * ECDH gives t·G as a full point (a fixed-base multiplication), and x(u2·S) for S = t·G + Q as
+ * its shared secret, which is all the check needs: one variable-base multiplication, no
+ * y-coordinate to recover. u2 is never 0 (r and w are units mod the prime n), and on these
+ * prime-order curves u2·S = O only if S = O, which is refused. Everything is exact arithmetic;
+ * the tests compare the result with node's own verifier on valid and tampered signatures for
+ * P-256, P-384 and P-521.
  */
 import { createECDH, type KeyObject } from 'node:crypto';
 import { Der } from '../lib/der.js';
@@ -129,41 +131,24 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Buffer, signature: Buf
   } catch {
     return false;
   }
-  const { n, p } = c;
+  const { n } = c;
   if (r <= 0n || r >= n || s <= 0n || s >= n) return false;
   const nBits = n.toString(2).length;
   let e = toBig(digest);
   if (digest.length * 8 > nBits) e >>= BigInt(digest.length * 8 - nBits);
 
   const jwk = key.export({ format: 'jwk' });
-  const qx = Buffer.from(jwk.x!, 'base64url');
-  const qy = Buffer.from(jwk.y!, 'base64url');
-  const qRaw = Buffer.concat([Buffer.from([4]), toBuf(toBig(qx), c.size), toBuf(toBig(qy), c.size)]);
-  const Q = { x: toBig(qx), y: toBig(qy) };
+  const Q = { x: toBig(Buffer.from(jwk.x!, 'base64url')), y: toBig(Buffer.from(jwk.y!, 'base64url')) };
 
   try {
-    const w = inverse(s, n);
-    const u1 = mod(e * w, n);
-    const u2 = mod(r * w, n); // nonzero: r, w nonzero mod prime n
-    const P1 = u1 === 0n ? null : mulBase(c, u1);
-    // u2·Q: x natively; y from x((u2 + 1)·Q) (natively too): for P = (x2, y) and Q = (xq, yq),
-    // x(P + Q) = ((yq - y) / (xq - x2))² - x2 - xq, which is linear in y once y² = x2³ + a·x2 + b
-    // is substituted, so y = (y² + yq² - (x3 + x2 + xq)(xq - x2)²) / (2·yq). u2 = ±1 (P = ±Q,
-    // where the formula does not apply) are taken directly.
-    let P2: Point;
-    if (u2 === 1n) P2 = Q;
-    else if (u2 === n - 1n) P2 = { x: Q.x, y: mod(-Q.y, p) };
-    else {
-      const x2 = mulX(c, u2, qRaw);
-      const x3 = mulX(c, u2 + 1n, qRaw);
-      const ySquared = mod(x2 * x2 * x2 + c.a * x2 + c.b, p);
-      const dx = mod(Q.x - x2, p);
-      const y2 = mod((ySquared + Q.y * Q.y - (x3 + x2 + Q.x) * dx * dx) * inverse(2n * Q.y, p), p);
-      if (mod(y2 * y2, p) !== ySquared) return false;
-      P2 = { x: x2, y: y2 };
-    }
-    const R = add(c, P1, P2);
-    return R !== null && mod(R.x, n) === r;
+    // One inversion for both 1/r and 1/s: 1/(r·s).
+    const inv = inverse(mod(r * s, n), n);
+    const u2 = mod(r * r * inv, n); // r/s
+    const t = mod(e * s * inv, n); // e/r
+    const S = add(c, t === 0n ? null : mulBase(c, t), Q);
+    if (S === null) return false; // R = u2·O = O
+    const sRaw = Buffer.concat([Buffer.from([4]), toBuf(S.x, c.size), toBuf(S.y, c.size)]);
+    return mod(mulX(c, u2, sRaw), n) === r;
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
  * @noble/curves) on valid signatures and on every kind of tampering, for P-256, P-384 and P-521.
  */
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createECDH, createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { verifyEcdsaDigest } from '../../src/instance/ecdsa.js';
 
@@ -124,5 +124,34 @@ describe('verifyEcdsaDigest', () => {
     assert.equal(verifyEcdsaDigest(publicKey, digest, Buffer.alloc(0)), false);
     const ed = generateKeyPairSync('ed25519').publicKey;
     assert.equal(verifyEcdsaDigest(ed, digest, sig), false, 'not an EC key');
+  });
+
+  // The two special points of R = u2·(t·G + Q), t = e/r: t·G = Q (a doubling) and t·G = -Q (the
+  // point at infinity). Signatures are made here from the private scalar d, with digests chosen
+  // so that e = d·r or e = -d·r.
+  it('handles t·G = Q (a doubling) and refuses t·G = -Q (R at infinity)', () => {
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const d = BigInt(`0x${Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url').toString('hex')}`);
+    const mod = (a: bigint) => ((a % n) + n) % n;
+    const inv = (a: bigint) => {
+      let [r0, r1, s0, s1] = [mod(a), n, 1n, 0n];
+      while (r1 !== 0n) [r0, r1, s0, s1] = [r1, r0 % r1, s1, s0 - (r0 / r1) * s1];
+      return mod(s0);
+    };
+    const hex32 = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
+    // r = x(k·G) mod n, through ECDH with the scalar k as private key.
+    const k = 0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdefn;
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(hex32(k));
+    const r = mod(BigInt(`0x${ecdh.getPublicKey().subarray(1, 33).toString('hex')}`));
+    const der = (rr: bigint, ss: bigint) => withRS(sign('sha256', Buffer.from('x'), privateKey), () => [rr, ss]);
+    // e = d·r: t = d, t·G = Q. s = (e + r·d)/k makes it valid.
+    const eDouble = mod(d * r);
+    assert.equal(verifyEcdsaDigest(publicKey, hex32(eDouble), der(r, mod((eDouble + r * d) * inv(k)))), true, 'valid, through the doubling');
+    assert.equal(verifyEcdsaDigest(publicKey, hex32(eDouble), der(r, mod((eDouble + r * d) * inv(k)) + 1n)), false, 'tampered s, through the doubling');
+    // e = -d·r: t·G = -Q, S = O: whatever s, R = O, so no signature is valid.
+    const eInfinity = mod(-d * r);
+    for (const s of [1n, 2n, mod(r * d), n - 1n]) assert.equal(verifyEcdsaDigest(publicKey, hex32(eInfinity), der(r, s)), false, `R at infinity (s = ${s})`);
   });
 });
