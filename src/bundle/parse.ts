@@ -18,6 +18,7 @@ import {
 } from '../lib/json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { Certificate } from '../lib/x509.js';
+import { remember } from '../lib/remember.js';
 
 export const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 export const BUNDLE_V02 = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
@@ -111,19 +112,17 @@ const RECENT_CERTS = 64;
 
 function parseCert(v: unknown, path: string): Certificate {
   const text = obj(v, path, bundleFail).rawBytes;
-  const known = typeof text === 'string' ? recentCerts.get(text) : undefined;
-  if (known) return known;
-  const der = b64(text, `${path}.rawBytes`, bundleFail);
-  let cert: Certificate;
-  try {
-    cert = new Certificate(der);
-    void cert.publicKey; // parse the key now, so a bad one is refused here
-  } catch (e) {
-    return bundleFail(`${path} is not a valid X.509 certificate (${(e as Error).message})`);
-  }
-  if (recentCerts.size >= RECENT_CERTS) recentCerts.delete(recentCerts.keys().next().value!);
-  recentCerts.set(text as string, cert);
-  return cert;
+  const parse = (): Certificate => {
+    const der = b64(text, `${path}.rawBytes`, bundleFail);
+    try {
+      const cert = new Certificate(der);
+      void cert.publicKey; // parse the key now, so a bad one is refused here
+      return cert;
+    } catch (e) {
+      return bundleFail(`${path} is not a valid X.509 certificate (${(e as Error).message})`);
+    }
+  };
+  return typeof text === 'string' ? remember(recentCerts, RECENT_CERTS, text, parse) : parse();
 }
 
 function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMaterial {

@@ -5,6 +5,7 @@
  */
 import { Der, DerError, Tag } from './der.js';
 import { Certificate } from './x509.js';
+import { remember } from './remember.js';
 
 export const CMS_OID = {
   data: '1.2.840.113549.1.7.1',
@@ -248,14 +249,7 @@ const RECENT_TOKENS = 64;
  * granted (0) or grantedWithMods (1), that the encapsulated content is a TSTInfo, and parses it.
  */
 export function parseTimeStampToken(der: Buffer): TimeStampToken {
-  const key = der.toString('latin1');
-  let token = recentTokens.get(key);
-  if (!token) {
-    token = parseToken(Buffer.from(der));
-    if (recentTokens.size >= RECENT_TOKENS) recentTokens.delete(recentTokens.keys().next().value!);
-    recentTokens.set(key, token);
-  }
-  return token;
+  return remember(recentTokens, RECENT_TOKENS, der.toString('latin1'), () => parseToken(Buffer.from(der)));
 }
 
 function parseToken(der: Buffer): TimeStampToken {

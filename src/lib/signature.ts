@@ -5,6 +5,7 @@
  */
 import { constants, createHash, type KeyObject, publicDecrypt, verify as nodeVerify } from 'node:crypto';
 import type { Der } from './der.js';
+import { remember } from './remember.js';
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
@@ -100,13 +101,7 @@ export function verifyMessageCached(key: KeyObject, data: Buffer, sig: Buffer, h
     messageCache.set(key, m);
   }
   const id = `${hash === undefined ? 'default' : String(hash)}:${createHash('sha256').update(data).digest('base64')}:${sig.toString('base64')}`;
-  let ok = m.get(id);
-  if (ok === undefined) {
-    ok = verifyMessage(key, data, sig, hash);
-    if (m.size >= MESSAGE_CACHE_MAX) m.delete(m.keys().next().value!);
-    m.set(id, ok);
-  }
-  return ok;
+  return remember(m, MESSAGE_CACHE_MAX, id, () => verifyMessage(key, data, sig, hash));
 }
 
 const DIGEST_INFO_PREFIX: Record<HashAlgorithm, string> = {

@@ -5,6 +5,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { Der, DerError, Tag } from './der.js';
 import { verifySignature } from './signature.js';
+import { remember } from './remember.js';
 
 export const OID = {
   subjectKeyIdentifier: '2.5.29.14',
@@ -43,14 +44,7 @@ export function checkSpkiShape(spki: Buffer): void {
 
 /** Parses a SubjectPublicKeyInfo, reusing an already parsed identical key. */
 export function spkiToKey(spki: Buffer): KeyObject {
-  const id = spki.toString('base64');
-  let key = keyCache.get(id);
-  if (!key) {
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
-    keyCache.set(id, key);
-  }
-  return key;
+  return remember(keyCache, KEY_CACHE_MAX, spki.toString('base64'), () => createPublicKey({ key: spki, format: 'der', type: 'spki' }));
 }
 
 /** Signature checks of one certificate by another (by both DER fingerprints), see isIssuedBy. */
@@ -178,14 +172,7 @@ export class Certificate {
    */
   isIssuedBy(issuer: Certificate): boolean {
     if (!this.issuerRaw.equals(issuer.subjectRaw)) return false;
-    const id = `${this.fingerprint}>${issuer.fingerprint}`;
-    let ok = issuedCache.get(id);
-    if (ok === undefined) {
-      ok = this.verifySignature(issuer.publicKey);
-      if (issuedCache.size >= ISSUED_CACHE_MAX) issuedCache.delete(issuedCache.keys().next().value!);
-      issuedCache.set(id, ok);
-    }
-    return ok;
+    return remember(issuedCache, ISSUED_CACHE_MAX, `${this.fingerprint}>${issuer.fingerprint}`, () => this.verifySignature(issuer.publicKey));
   }
 
   verifySignature(key: KeyObject): boolean {

@@ -15,6 +15,7 @@ import type { JsonObject } from '../lib/json.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
 import { certificateSigner } from './extensions.js';
 import type { VerificationPolicy } from './policy.js';
+import { remember } from '../lib/remember.js';
 import { Certificate } from '../lib/x509.js';
 import type { Artifact, CertificateSigner, InTotoStatement, VerificationResult } from './types.js';
 import { type KeyPolicy, Verifier } from './verifier.js';
@@ -195,14 +196,7 @@ const signers = new Map<string, CertificateSigner>();
 
 function signerOf(der: Uint8Array): CertificateSigner {
   const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
-  const k = buf.toString('base64');
-  let s = signers.get(k);
-  if (!s) {
-    s = certificateSigner(new Certificate(Buffer.from(buf)));
-    if (signers.size >= 256) signers.clear();
-    signers.set(k, s);
-  }
-  return s;
+  return remember(signers, 256, buf.toString('base64'), () => certificateSigner(new Certificate(Buffer.from(buf))));
 }
 
 /**
