@@ -17,30 +17,23 @@ export interface VerifiedChain {
   path: Certificate[];
 }
 
-/** Cache of chains already verified (leaf DER fingerprint -> authority), shared across bundles. */
-const issuerCache = new WeakMap<Authority, Map<string, boolean>>();
+/**
+ * Per authority, its paths already checked (the CA certificates' constraints and signatures), by
+ * their certificates' fingerprints: the same for every bundle of that authority.
+ */
+const pathCache = new WeakMap<Authority, Map<string, boolean>>();
 
 /** Finds the authority's path from the leaf: the certificate that issued it and up to the root. */
 function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
   // ca.certs is leaf-most first, root last; the leaf's issuer is one of them, usually the first.
-  let cache = issuerCache.get(ca);
+  let cache = pathCache.get(ca);
   if (!cache) {
     cache = new Map();
-    issuerCache.set(ca, cache);
+    pathCache.set(ca, cache);
   }
-  const leafId = leaf.fingerprint;
   for (let i = 0; i < ca.certs.length; i++) {
-    const candidate = ca.certs[i]!;
-    if (!leaf.issuerRaw.equals(candidate.subjectRaw)) continue;
-    // A signature check is a pure function of the two certificates: remember the answer.
-    const issuedKey = `${leafId}>${candidate.fingerprint}`;
-    let issued = cache.get(issuedKey);
-    if (issued === undefined) {
-      issued = leaf.isIssuedBy(candidate);
-      if (cache.size > 4096) cache.clear();
-      cache.set(issuedKey, issued);
-    }
-    if (!issued) continue;
+    // Name chaining and the signature check; Certificate.isIssuedBy remembers the answer.
+    if (!leaf.isIssuedBy(ca.certs[i]!)) continue;
     const rest = ca.certs.slice(i);
     const key = rest.map((c) => c.fingerprint).join(':');
     let ok = cache.get(key);
