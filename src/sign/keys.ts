@@ -7,6 +7,7 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 
 /**
@@ -34,9 +35,6 @@ const DETAILS: Record<KeyType, { keyDetails: string; hash: HashAlgorithm | null;
   p384: { keyDetails: 'PKIX_ECDSA_P384_SHA_384', hash: 'sha384', csrAlgorithm: '1.2.840.10045.4.3.3' },
   ed25519: { keyDetails: 'PKIX_ED25519', hash: null, csrAlgorithm: '1.3.101.112' },
 };
-
-/** Files up to this size are read synchronously (cheaper than the thread pool for small reads). */
-const SYNC_READ_LIMIT = 1024 * 1024;
 
 /** Files up to this size are read whole, signed natively and verified from memory (one read). */
 export const IN_MEMORY_LIMIT = 32 * 1024 * 1024;
@@ -96,30 +94,28 @@ export class EphemeralKey {
    * compared before and after). Ed25519 keys sign whole messages: the file is read whole.
    */
   async signFile(path: string): Promise<{ digest: Buffer; signature: Buffer; data?: Buffer }> {
-    const unreadable = (e: NodeJS.ErrnoException): UsageError =>
-      new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message}`);
     // A small regular file is read synchronously: a few system calls, no thread-pool round trips.
     // (stat first: opening a FIFO would block this thread until a writer appears.)
     let small: Buffer | undefined;
     try {
       const st = statSync(path);
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      if (st.isFile() && st.size <= SYNC_READ_LIMIT) small = readFileSync(path);
+      if (st.isFile() && st.size <= SYNC_READ_MAX) small = readFileSync(path);
     } catch (e) {
-      throw unreadable(e as NodeJS.ErrnoException);
+      throw unreadable(path, e);
     }
     if (small) return { ...this.signBytes(small), data: small };
     const { open } = await import('node:fs/promises');
-    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
-      throw unreadable(e);
+    const fh = await open(path, 'r').catch((e: unknown) => {
+      throw unreadable(path, e);
     });
     try {
       const before = await fh.stat({ bigint: true });
-      if (before.isDirectory()) throw unreadable(Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+      if (before.isDirectory()) throw unreadable(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
       const hash = this.hash;
       if (hash === null || before.size <= BigInt(IN_MEMORY_LIMIT)) {
-        const data = await fh.readFile().catch((e: NodeJS.ErrnoException) => {
-          throw unreadable(e);
+        const data = await fh.readFile().catch((e: unknown) => {
+          throw unreadable(path, e);
         });
         return { ...this.signBytes(data), data };
       }
@@ -127,7 +123,7 @@ export class EphemeralKey {
       try {
         for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) h.update(chunk as Buffer);
       } catch (e) {
-        throw unreadable(e as NodeJS.ErrnoException);
+        throw unreadable(path, e);
       }
       const after = await fh.stat({ bigint: true });
       if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ino !== before.ino) {

@@ -9,6 +9,7 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { IN_TOTO_PAYLOAD_TYPE, pae } from '../bundle/dsse.js';
 import type { BundleContent, Envelope } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
+import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import { defaultHashForKey, type HashAlgorithm, supportsDigest, verifyDigest, verifyMessage } from '../lib/signature.js';
 import type { Artifact, InTotoStatement } from './types.js';
 
@@ -19,13 +20,6 @@ function fail(code: string, message: string): never {
   throw new VerificationError('signature', code, message);
 }
 
-/** Files up to this size are read with synchronous reads (no stream, no thread pool start-up). */
-const SYNC_READ_MAX = 1024 * 1024;
-
-function unreadable(path: string, e: unknown): UsageError {
-  const err = e as NodeJS.ErrnoException;
-  return new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
-}
 
 /** The size of a file, or undefined when it cannot be told (the read reports why). */
 function sizeOf(path: string): number | undefined {
