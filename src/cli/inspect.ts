@@ -3,7 +3,6 @@
  * provenance file contains, in a readable layout or as JSON. It verifies nothing, and says so.
  * `sigstore attestation inspect` is the same command.
  */
-
 import { basename } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import { inspectDocument, NOT_VERIFIED_NOTICE } from '../inspect/model.js';

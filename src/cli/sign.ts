@@ -9,7 +9,6 @@
  *
  * Also the shared machinery of `sigstore attest`: trust loading, identity, the session.
  */
-
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';

@@ -18,11 +18,10 @@ export interface RampOptions {
  * With `ramp`, `ramp.start` calls begin at once, and the window then grows to `limit`: each call
  * that finishes lets one more begin beside its successor, and every `ramp.everyMs` the calls in
  * flight double if none finished during the last `ramp.everyMs` (a slow start, as TCP does,
- * bounded in time). A server handed the whole
- * window at once reads all of it before it answers any; a small first round comes back at once,
- * so the caller's work on the first answers overlaps the server's work on the rest. A distant
- * server, whose answers take longer than the ramp, still gets the whole window within a few
- * multiples of `everyMs`.
+ * bounded in time). A server handed the whole window at once reads all of it before it answers
+ * any; a small first round comes back at once, so the caller's work on the first answers
+ * overlaps the server's work on the rest. A distant server, whose answers take longer than the
+ * ramp, still gets the whole window within a few multiples of `everyMs`.
  */
 export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>, ramp?: RampOptions): Promise<R[]> {
   const out = new Array<R>(items.length);
