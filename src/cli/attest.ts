@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { readFailure, unreadable } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
@@ -47,7 +48,7 @@ async function sha256File(path: string): Promise<Buffer> {
   try {
     for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
   } catch (e) {
-    throw new UsageError('INPUT_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`);
+    throw unreadable(path, e);
   }
   return h.digest();
 }
@@ -131,6 +132,6 @@ function readFileOrUsage(path: string): Buffer {
   try {
     return readDocument(path);
   } catch (e) {
-    throw new UsageError('USAGE', `cannot read the statement ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError('USAGE', `cannot read the statement ${path}: ${readFailure(e)}`);
   }
 }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError, VerificationError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
@@ -165,8 +166,7 @@ function readInput(path: string, what: string): Buffer {
   try {
     return readDocument(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    throw new UsageError('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${readFailure(e)}`);
   }
 }
 

@@ -50,8 +50,3 @@ export function requireRegularFile(path: string, what: string, hint = ''): void 
   if (!st!.isFile()) usage(`${what} ${path} is not a regular file${hint}`);
 }
 
-/** Words a {@link readDocument} failure: "no such file", "permission denied", "is a directory", ... */
-export function readFailure(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-}

@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import { inspectDocument, NOT_VERIFIED_NOTICE } from '../inspect/model.js';
 import { renderInspection } from '../inspect/render.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
@@ -45,8 +46,7 @@ export async function inspectFiles(files: string[], json: boolean): Promise<numb
     try {
       data = readDocument(file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError('INPUT_UNREADABLE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+      throw new UsageError('INPUT_UNREADABLE', `cannot read ${file}: ${readFailure(e)}`);
     }
     try {
       const inspection = inspectDocument(data);

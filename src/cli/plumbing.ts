@@ -1,6 +1,7 @@
 
 import { BUNDLE_V01, BUNDLE_V02, BUNDLE_V03, BUNDLE_V03_LEGACY, parseBundle, type TlogEntry } from '../bundle/parse.js';
 import { BundleError, NetworkError, UsageError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import { expectOk, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
@@ -229,7 +230,7 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
   try {
     text = readDocument(path!).toString('utf8');
   } catch (e) {
-    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${readFailure(e)}`);
   }
   let json: unknown;
   try {

@@ -11,6 +11,7 @@
  */
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import type { JsonObject } from '../lib/json.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
@@ -290,7 +291,7 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     text = readDocument(path).toString('utf8');
   } catch (e) {
-    throw new UsageError('USAGE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError('USAGE', `cannot read ${what} ${path}: ${readFailure(e)}`);
   }
   try {
     return JSON.parse(text);

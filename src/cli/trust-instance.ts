@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { trustInstance } from '../trust/load.js';
 import { flag, parse, str, usage } from './args.js';
@@ -40,8 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     root = readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError('TRUST_FILE_UNREADABLE', `cannot read root ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError('TRUST_FILE_UNREADABLE', `cannot read root ${file}: ${readFailure(e)}`);
   }
   const active = await trustInstance(root, url!, { cacheDir: str(p, 'trust-cache') });
   const o = active.origin;

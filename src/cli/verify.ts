@@ -16,7 +16,8 @@ import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
-import { readDocument, readFailure, requireRegularFile } from './input.js';
+import { readFailure } from '../lib/input-file.js';
+import { readDocument, requireRegularFile } from './input.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -136,8 +137,8 @@ function identityPolicy(p: Parsed): VerificationPolicy | KeyPolicy {
     let pem: string;
     try {
       pem = readFileSync(key, 'utf8');
-    } catch {
-      return usage(`cannot read key file ${key}`);
+    } catch (e) {
+      return usage(`cannot read key file ${key}: ${readFailure(e)}`);
     }
     return { key: pem };
   }

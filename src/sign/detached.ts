@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type BundleJson, serializeBundle } from '../bundle/serialize.js';
 import { NetworkError, UsageError, VerificationError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import type { JsonObject } from '../lib/json.js';
 import { defaultHashForKey, type HashAlgorithm } from '../lib/signature.js';
 import { Certificate } from '../lib/x509.js';
@@ -160,7 +161,7 @@ export async function verifyDetached(v: DetachedVerification): Promise<Verificat
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new UsageError('INPUT_UNREADABLE', `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new UsageError('INPUT_UNREADABLE', `cannot read the ${what} ${path}: ${readFailure(e)}`);
     }
   };
   const certificate = readCertificate(read(v.certPath, 'certificate'), v.certPath);

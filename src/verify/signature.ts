@@ -8,7 +8,7 @@ import { createHash, createVerify, type KeyObject } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { IN_TOTO_PAYLOAD_TYPE, pae } from '../bundle/dsse.js';
 import type { BundleContent, Envelope } from '../bundle/parse.js';
-import { UsageError, VerificationError } from '../errors.js';
+import { VerificationError } from '../errors.js';
 import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import { defaultHashForKey, type HashAlgorithm, supportsDigest, verifyDigest, verifyMessage } from '../lib/signature.js';
 import type { Artifact, InTotoStatement } from './types.js';
@@ -99,8 +99,8 @@ export async function verifyMessageSignature(
   } else if (key.asymmetricKeyType === 'ed25519') {
     // Ed25519 signs the whole message; there is no way to stream it.
     const { readFile } = await import('node:fs/promises');
-    const data = await readFile(artifact.path).catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError('INPUT_UNREADABLE', `cannot read ${artifact.path}: ${e.message}`);
+    const data = await readFile(artifact.path).catch((e: unknown) => {
+      throw unreadable(artifact.path, e);
     });
     digest = createHash(algorithm).update(data).digest();
     ok = verifyMessage(key, data, content.signature, null);

@@ -88,6 +88,7 @@ describe('sigstore verify identity', () => {
       ['malformed bundle', ['--bundle', join(h, 'bad.json'), join(h, 'f')], 1, /\[bundle\]: invalid bundle: the bundle is not valid JSON/],
       ['bundle is a directory', ['--bundle', join(h, 'dir'), join(h, 'f')], 1, /cannot read bundle .*: is a directory/],
       ['bundle is a device', ['--bundle', '/dev/zero', join(h, 'f')], 1, /not a regular file/],
+      ['bundle path through a file', ['--bundle', join(h, 'f', 'x.sigstore.json'), join(h, 'f')], 1, /cannot read bundle .*: a component of its path is not a directory$/m],
       ['unknown flag', ['--frobnicate', join(h, 'f')], 2, /unrecognized option '--frobnicate'/],
       ['conflicting flags', ['--staging', '--trusted-root', HAPPY, join(h, 'f')], 2, /cannot be used together/],
       ['--bundle with two inputs', ['--bundle', HAPPY, A_TXT, join(h, 'f')], 2, /--bundle can only be used with a single input/],
