@@ -9,11 +9,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseBundle } from '../../src/bundle/parse.js';
-import { VerificationError } from '../../src/errors.js';
 import { Der, encode } from '../../src/lib/der.js';
 import { Certificate, OID } from '../../src/lib/x509.js';
 import { parseTrustedRoot, type TransparencyLog, type TrustMaterial } from '../../src/trust/trusted-root.js';
 import { parseSCTList, precertificateTBS, verifySCTs } from '../../src/verify/sct.js';
+import { flip, rejectsAt } from '../helpers/tamper.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'conformance');
 const PRODUCTION_ROOT = join(import.meta.dirname, '..', '..', 'trust', 'production', 'trusted_root.json');
@@ -53,25 +53,8 @@ function must(name: string): Case {
   return c;
 }
 
-function rejects(f: () => unknown, code?: string, message?: RegExp): VerificationError {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err instanceof VerificationError, `expected a VerificationError, got ${err === undefined ? 'success' : String(err)}`);
-  assert.equal(err.step, 'sct');
-  if (code) assert.equal(err.code, code, err.message);
-  if (message) assert.match(err.message, message);
-  return err;
-}
-
-function flip(buf: Buffer, offset: number, mask = 0x01): Buffer {
-  const out = Buffer.from(buf);
-  out[offset]! ^= mask;
-  return out;
-}
+/** Asserts `f` throws a VerificationError at the sct step, with `code` when given. */
+const rejects = (f: () => unknown, code?: string, message?: RegExp) => rejectsAt('sct', f, code, message);
 
 function offsetIn(outer: Buffer, view: Buffer): number {
   const off = view.byteOffset - outer.byteOffset;

@@ -15,6 +15,7 @@ import { encode } from '../../src/lib/der.js';
 import { Certificate } from '../../src/lib/x509.js';
 import { type Authority, parseTrustedRoot, type TrustMaterial } from '../../src/trust/trusted-root.js';
 import { MAX_TIMESTAMPS, verifyTimestamps } from '../../src/verify/timestamp.js';
+import { flip, rejectsAt } from '../helpers/tamper.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'conformance');
 const PRODUCTION_ROOT = join(import.meta.dirname, '..', '..', 'trust', 'production', 'trusted_root.json');
@@ -49,25 +50,7 @@ function withTsas(trust: TrustMaterial, tsas: Authority[]): TrustMaterial {
 }
 
 /** Asserts `f` throws a VerificationError at the timestamp step, with `code` when given. */
-function rejects(f: () => unknown, code?: string, message?: RegExp): VerificationError {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err instanceof VerificationError, `expected a VerificationError, got ${err === undefined ? 'success' : String(err)}`);
-  assert.equal(err.step, 'timestamp');
-  if (code) assert.equal(err.code, code, err.message);
-  if (message) assert.match(err.message, message);
-  return err;
-}
-
-function flip(buf: Buffer, offset: number, mask = 0x01): Buffer {
-  const out = Buffer.from(buf);
-  out[offset]! ^= mask;
-  return out;
-}
+const rejects = (f: () => unknown, code?: string, message?: RegExp) => rejectsAt('timestamp', f, code, message);
 
 /** Where a part of a parsed token (a value from the DER reader) lies in the token. */
 function offsetIn(outer: Buffer, view: Buffer): number {
