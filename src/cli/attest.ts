@@ -9,12 +9,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { readFailure, unreadable } from '../lib/input-file.js';
+import { unreadable } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
-import { readDocument } from './input.js';
+import { readDocumentOr } from './input.js';
 import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 import { readJsonFile, readStdin, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, strOrEnv } from './sign.js';
 
@@ -97,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   const { buildStatement, parseStatementForSigning, validatePredicate } = await import('../bundle/intoto.js');
   let payloads: Buffer[];
   if (statementFile) {
-    const text = statementFile === '-' ? await readStdin() : readFileOrUsage(statementFile);
+    const text = statementFile === '-' ? await readStdin() : readDocumentOr(statementFile, 'USAGE', 'the statement');
     const { statement, payload } = parseStatementForSigning(text, `the statement ${statementFile}`);
     if (positionals.length === 1) {
       const hex = (await sha256File(positionals[0]!)).toString('hex');
@@ -126,12 +125,4 @@ export async function run(argv: string[]): Promise<number> {
     writeStderr(`Attested ${named[i]}: log index ${entry?.logIndex ?? '?'}; wrote ${outputs[i]}\n`);
   }
   return 0;
-}
-
-function readFileOrUsage(path: string): Buffer {
-  try {
-    return readDocument(path);
-  } catch (e) {
-    throw new UsageError('USAGE', `cannot read the statement ${path}: ${readFailure(e)}`);
-  }
 }

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError, VerificationError } from '../errors.js';
-import { readFailure } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
@@ -21,7 +20,7 @@ import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
 import { Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
-import { readDocument, requireRegularFile } from './input.js';
+import { readDocumentOr, requireRegularFile } from './input.js';
 import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
 
 const HELP = `usage: sigstore attestation [-h] COMMAND ...
@@ -162,14 +161,6 @@ options:
   -h, --help                 show this help message and exit
 `;
 
-function readInput(path: string, what: string): Buffer {
-  try {
-    return readDocument(path);
-  } catch (e) {
-    throw new UsageError('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${readFailure(e)}`);
-  }
-}
-
 function checkDistPath(path: string): void {
   parseDistributionFilename(basename(path));
   requireRegularFile(path, 'distribution');
@@ -195,7 +186,7 @@ function identityPolicy(p: Parsed): VerificationPolicy {
 }
 
 function loadAttestation(path: string): Attestation {
-  return parseAttestation(readInput(path, 'attestation'));
+  return parseAttestation(readDocumentOr(path, 'INPUT_UNREADABLE', 'attestation'));
 }
 
 function failLine(label: string, e: Error): string {
@@ -293,7 +284,7 @@ async function runVerifyProvenance(argv: string[]): Promise<number> {
   const json = flag(p, 'json');
   try {
     const dist = await Distribution.fromFile(distPath);
-    const provenance = parseProvenance(readInput(provenanceFile!, 'provenance file'));
+    const provenance = parseProvenance(readDocumentOr(provenanceFile!, 'INPUT_UNREADABLE', 'provenance file'));
     const r = await verifyProvenance(verifier, provenance, dist, expected);
     const lines: string[] = [];
     for (const b of r.bundles) {
@@ -346,7 +337,7 @@ async function runConvert(argv: string[]): Promise<number> {
   const input = p.positionals[0]!;
   const { planOutputs, writeAtomic } = await import('./output.js');
   if (output !== '-') planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] });
-  const data = readInput(input, 'input');
+  const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
   let json: unknown;
   try {
     json = JSON.parse(data.toString('utf8'));

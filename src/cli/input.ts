@@ -4,6 +4,8 @@
  * would block the command or never end; a file of gigabytes would be read into memory.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import { usage } from './args.js';
 
 /** The largest document read whole (the same limit as `sigstore verify`'s bundles). */
@@ -28,6 +30,24 @@ export function readDocument(path: string, maxBytes = MAX_DOCUMENT_BYTES): Buffe
   if (!st.isFile()) refuse('ENOTREG', 'not a regular file');
   if (st.size > maxBytes) refuse('EFBIG', `larger than ${maxBytes / 1024 / 1024} MiB`);
   return readFileSync(path);
+}
+
+/**
+ * {@link readDocument}, refusing a document that cannot be read as one {@link UsageError} with
+ * `code`: "cannot read WHAT PATH: why" (`what`, when given, names the document: "bundle",
+ * "the statement", ...).
+ *
+ * @example
+ * ```ts
+ * const text = readDocumentOr('a.txt.sigstore.json', 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
+ * ```
+ */
+export function readDocumentOr(path: string, code: string, what?: string): Buffer {
+  try {
+    return readDocument(path);
+  } catch (e) {
+    throw new UsageError(code, `cannot read ${what === undefined ? '' : `${what} `}${path}: ${readFailure(e)}`);
+  }
 }
 
 /**

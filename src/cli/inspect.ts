@@ -5,12 +5,11 @@
  */
 import { basename } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
-import { readFailure } from '../lib/input-file.js';
 import { inspectDocument, NOT_VERIFIED_NOTICE } from '../inspect/model.js';
 import { renderInspection } from '../inspect/render.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { flag, parse, usage } from './args.js';
-import { readDocument } from './input.js';
+import { readDocumentOr } from './input.js';
 
 export const HELP = (prog: string): string => `usage: ${prog} [-h] [--json] FILE [FILE ...]
 
@@ -42,12 +41,7 @@ export async function inspectFiles(files: string[], json: boolean): Promise<numb
   let failed = 0;
   const texts: string[] = [];
   for (const file of files) {
-    let data: Buffer;
-    try {
-      data = readDocument(file);
-    } catch (e) {
-      throw new UsageError('INPUT_UNREADABLE', `cannot read ${file}: ${readFailure(e)}`);
-    }
+    const data = readDocumentOr(file, 'INPUT_UNREADABLE');
     try {
       const inspection = inspectDocument(data);
       if (json) out.push({ file, ...inspection });

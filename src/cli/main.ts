@@ -5,7 +5,7 @@
  */
 import { SigstoreError, UsageError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
-import { commandIndex } from './args.js';
+import { commandIndex, GLOBAL_VALUED } from './args.js';
 import { VERSION } from '../version.js';
 
 /** Every command module exports `run(argv)`, resolving to the exit code. */
@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       writeStdout(`sigstore-ts ${VERSION}\n`);
       return 0;
     }
-    const unknownGlobal = globals.find((g) => !/^(-h|--help|-v+|--verbose|--staging)$/.test(g) && !g.startsWith('--instance') && !g.startsWith('--trust-config') && !g.startsWith('--trust-cache'));
+    const unknownGlobal = globals.find((g) => !/^(-h|--help|-v+|--verbose|--staging)$/.test(g) && ![...GLOBAL_VALUED].some((v) => g.startsWith(v)));
     if (idx < 0 && unknownGlobal) throw new UsageError('USAGE', `unrecognized option '${unknownGlobal}'`);
     if (idx < 0) {
       if (globals.includes('-h') || globals.includes('--help')) {

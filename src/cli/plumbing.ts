@@ -1,7 +1,6 @@
 
 import { BUNDLE_V01, BUNDLE_V02, BUNDLE_V03, BUNDLE_V03_LEGACY, parseBundle, type TlogEntry } from '../bundle/parse.js';
-import { BundleError, NetworkError, UsageError } from '../errors.js';
-import { readFailure } from '../lib/input-file.js';
+import { BundleError, NetworkError } from '../errors.js';
 import { expectOk, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
@@ -12,7 +11,7 @@ import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
 import { leafHash } from '../verify/tlog/merkle.js';
 import { flag, type Parsed, parse, splitSubcommand, str, trustFlags, usage } from './args.js';
-import { readDocument } from './input.js';
+import { readDocumentOr } from './input.js';
 
 const HELP = `usage: sigstore plumbing [-h] COMMAND ...
 
@@ -226,12 +225,7 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
   }
   const path = str(p, 'bundle');
   if (!path) usage('the following arguments are required: --bundle');
-  let text: string;
-  try {
-    text = readDocument(path!).toString('utf8');
-  } catch (e) {
-    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${readFailure(e)}`);
-  }
+  const text = readDocumentOr(path!, 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -11,7 +11,6 @@
  */
 import { basename, join } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
-import { readFailure } from '../lib/input-file.js';
 import type { JsonObject } from '../lib/json.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
@@ -21,7 +20,7 @@ import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.
 import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, usage } from './args.js';
 import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
-import { readDocument, requireRegularFile } from './input.js';
+import { readDocumentOr, requireRegularFile } from './input.js';
 import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 
 /** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
@@ -287,12 +286,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Reads a JSON file for the attest command, with a usage error naming it. */
 export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readDocument(path).toString('utf8');
-  } catch (e) {
-    throw new UsageError('USAGE', `cannot read ${what} ${path}: ${readFailure(e)}`);
-  }
+  const text = readDocumentOr(path, 'USAGE', what).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
+import { readFailure } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, loadTrustMaterial } from '../trust/load.js';
@@ -16,8 +17,7 @@ import type { Artifact, VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
-import { readFailure } from '../lib/input-file.js';
-import { readDocument, requireRegularFile } from './input.js';
+import { readDocumentOr, requireRegularFile } from './input.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -188,14 +188,7 @@ function loadBundle(path: string): ParsedBundle {
 
 /** Reads a bundle file's text, refusing what cannot be a bundle (UsageError BUNDLE_UNREADABLE). */
 function readBundleText(path: string): string {
-  const unreadable = (why: string): never => {
-    throw new UsageError('BUNDLE_UNREADABLE', `cannot read bundle ${path}: ${why}`);
-  };
-  try {
-    return readDocument(path).toString('utf8');
-  } catch (e) {
-    return unreadable(readFailure(e));
-  }
+  return readDocumentOr(path, 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
 }
 
 /** From this many inputs on, bundles are verified by workers too (one thread per core). */

@@ -20,7 +20,6 @@ function fail(code: string, message: string): never {
   throw new VerificationError('signature', code, message);
 }
 
-
 /** The size of a file, or undefined when it cannot be told (the read reports why). */
 function sizeOf(path: string): number | undefined {
   try {
