@@ -2,7 +2,7 @@
  * `sigstore verify identity|github`: verify inputs against bundles, offline, with an identity
  * policy (sigstore-python compatible flags), or a managed key (`--key`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
@@ -13,11 +13,11 @@ import { loadTrust, loadTrustMaterial } from '../trust/load.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
 import type { VerifyManyItem } from '../verify/pool.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
-import type { Artifact, VerificationResult } from '../verify/types.js';
+import type { VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
-import { readDocumentOr, requireRegularFile } from './input.js';
+import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -102,40 +102,6 @@ options:
 A flag wins over its environment variable; an empty variable counts as unset.
 ${COMMON_HELP}
 `;
-
-/** One input to verify: the artifact and where its bundle is. */
-interface Input {
-  label: string;
-  artifact: Artifact;
-  bundlePath: string;
-}
-
-const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
-
-/** Resolves FILE_OR_DIGEST arguments and their bundles, refusing bad inputs before any work. */
-function resolveInputs(positionals: string[], bundleFlag: string | undefined): Input[] {
-  if (positionals.length === 0) usage('at least one FILE_OR_DIGEST is required');
-  if (bundleFlag && positionals.length > 1) usage('--bundle can only be used with a single input');
-  const dup = positionals.find((p, i) => positionals.indexOf(p) !== i);
-  if (dup !== undefined) usage(`input ${dup} is given more than once`);
-  return positionals.map((p) => {
-    const m = p.match(DIGEST_RE);
-    let artifact: Artifact;
-    if (m && !existsSync(p)) {
-      if (!bundleFlag) usage(`a digest input (${p}) needs --bundle`);
-      artifact = { digest: { algorithm: 'sha256', value: Buffer.from(m[1]!, 'hex') } };
-    } else {
-      requireRegularFile(p, 'input');
-      artifact = { path: p };
-    }
-    let bundlePath = bundleFlag;
-    if (!bundlePath) {
-      bundlePath = [`${p}.sigstore.json`, `${p}.sigstore`].find((c) => existsSync(c));
-      if (!bundlePath) usage(`no bundle found for ${p} (looked for ${p}.sigstore.json and ${p}.sigstore); give one with --bundle`);
-    }
-    return { label: p, artifact, bundlePath: bundlePath! };
-  });
-}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -234,10 +200,9 @@ function loadBundle(path: string): ParsedBundle {
   return parseBundle(readBundleText(path));
 }
 
-/** Reads a bundle file's text, refusing what cannot be a bundle (UsageError BUNDLE_UNREADABLE). */
-function readBundleText(path: string): string {
-  return readDocumentOr(path, 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
-}
+/** Errors that mean a certificate, log or authority is not in the trusted root in use. */
+const UNTRUSTED = new Set(['CHAIN_UNTRUSTED', 'TLOG_UNTRUSTED', 'SCT_UNTRUSTED_LOG', 'TIMESTAMP_UNTRUSTED_TSA']);
+const INSTANCE_HINT = '; are you using the correct Sigstore instance? (--staging, --instance, --trust-config)';
 
 /** From this many inputs on, bundles are verified by workers too (one thread per core). */
 const PARALLEL_MIN_INPUTS = 64;
@@ -305,16 +270,15 @@ export async function run(argv: string[]): Promise<number> {
   const certPath = str(p, 'certificate') ?? str(p, 'cert') ?? one(p, 'certificate', env, 'SIGSTORE_CERTIFICATE');
   const sigPath = str(p, 'signature') ?? str(p, 'sig') ?? one(p, 'signature', env, 'SIGSTORE_SIGNATURE');
   const bundleFlag = one(p, 'bundle', env, 'SIGSTORE_BUNDLE');
-  if (certPath || sigPath) {
+  const detachedFlags = certPath || sigPath ? { certPath, sigPath } : undefined;
+  if (detachedFlags) {
     if (flag(p, 'offline')) usage('--certificate/--signature verification needs the transparency log: it cannot be used with --offline');
-    if (!certPath || !sigPath) usage('--certificate and --signature must be given together');
     if (bundleFlag) usage('--bundle cannot be combined with --certificate/--signature');
-    if (p.positionals.length > 1) usage('--certificate and --signature can only be used with a single input');
     if (str(p, 'key')) usage('--key cannot be combined with --certificate/--signature');
   }
   const policy = sub === 'identity' ? identityPolicy(p, env) : githubPolicy(p, env);
-  const inputs = resolveInputs(p.positionals, bundleFlag ?? certPath);
-  const active = certPath ? await loadTrust(trustSource) : undefined;
+  const inputs = resolveInputs(p.positionals, bundleFlag, detachedFlags);
+  const active = detachedFlags ? await loadTrust(trustSource) : undefined;
   const trust = active?.trustMaterial ?? (await loadTrustMaterial(trustSource));
   const verifier = new Verifier(trust);
   const verbose = flag(p, 'verbose');
@@ -322,7 +286,7 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = flag(p, 'quiet');
   const out: unknown[] = [];
   let failed = 0;
-  const threads = certPath ? 1 : await threadsFor(inputs.length);
+  const threads = detachedFlags ? 1 : await threadsFor(inputs.length);
   const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
   for (const [i, input] of inputs.entries()) {
     let result: VerificationResult | undefined;
@@ -332,9 +296,10 @@ export async function run(argv: string[]): Promise<number> {
       if (done) {
         if ('error' in done) throw done.error;
         result = done.result;
-      } else if (certPath && sigPath && active) {
+      } else if (input.detached && active) {
         const { verifyDetached } = await import('../sign/detached.js');
-        result = await verifyDetached({ certPath, sigPath, artifact: input.artifact, active, verifier, policy: policy as VerificationPolicy });
+        const { certPath: c, sigPath: s } = input.detached;
+        result = await verifyDetached({ certPath: c, sigPath: s, artifact: input.artifact, active, verifier, policy: policy as VerificationPolicy });
       } else {
         result = await verifier.verify(loadBundle(input.bundlePath), input.artifact, policy);
       }
@@ -345,10 +310,13 @@ export async function run(argv: string[]): Promise<number> {
     if (result) {
       writeStderr(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
       if (json) out.push(resultToJson(input.label, input.bundlePath, result));
+      // As sigstore-python: a DSSE bundle's verified in-toto statement goes to stdout after OK.
+      else if (result.statement && result.bundle.content.kind === 'dsseEnvelope') writeStdout(`${result.bundle.content.envelope.payload.toString('utf8')}\n`);
     } else {
       failed++;
       const step = error instanceof VerificationError ? ` [${error.step}]` : '';
-      writeStderr(`FAIL: ${input.label}${step}: ${error!.message}\n`);
+      const hint = error instanceof VerificationError && UNTRUSTED.has(error.code) ? INSTANCE_HINT : '';
+      writeStderr(`FAIL: ${input.label}${step}: ${error!.message}${hint}\n`);
       if (verbose && error?.stack) writeStderr(`${error.stack}\n`);
       if (json) {
         const e = error as Partial<VerificationError>;
