@@ -3,7 +3,7 @@
 // node's test runner (TypeScript through tsx). `node scripts/test.mjs FILTER...` runs only test
 // files whose path contains one of the filters, and skips lint and type-check.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const filters = process.argv.slice(2);
@@ -42,4 +42,14 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-run(node, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]);
+// A concise report on stdout (dots, every failure in full, the totals); the whole TAP stream in
+// test/.tmp/last-run.tap for the details of a failure. SIGSTORE_TEST_REPORTER=spec (or tap) for another.
+mkdirSync('test/.tmp', { recursive: true });
+const reporter = process.env.SIGSTORE_TEST_REPORTER ?? './scripts/test-reporter.mjs';
+const r = spawnSync(
+  node,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=test/.tmp/last-run.tap', ...files],
+  { stdio: 'inherit' },
+);
+if (r.status !== 0) console.log('the full report of this run: test/.tmp/last-run.tap');
+process.exit(r.status ?? 1);
