@@ -15,9 +15,9 @@
 // Only the project's own code is bundled: third-party packages stay real `dependencies`, loaded
 // from node_modules (lazily, on the paths that need them), visible to npm audit and SBOM tools.
 // The build fails if anything from node_modules ends up in dist/.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const withTypes = !process.argv.includes('--no-types');
