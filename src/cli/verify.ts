@@ -17,6 +17,7 @@ import type { VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
+import { startProgress } from './progress.js';
 import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -287,8 +288,11 @@ export async function run(argv: string[]): Promise<number> {
   const out: unknown[] = [];
   let failed = 0;
   const threads = detachedFlags ? 1 : await threadsFor(inputs.length);
+  const progress = await startProgress(inputs.length, 'verifying', !quiet);
+  if (threads > 1) progress.update(0, `${inputs.length} inputs on ${threads} threads`);
   const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
   for (const [i, input] of inputs.entries()) {
+    progress.update(i, input.label);
     let result: VerificationResult | undefined;
     let error: Error | undefined;
     try {
@@ -308,7 +312,7 @@ export async function run(argv: string[]): Promise<number> {
       error = e as Error;
     }
     if (result) {
-      writeStderr(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
+      progress.print(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
       if (json) out.push(resultToJson(input.label, input.bundlePath, result));
       // As sigstore-python: a DSSE bundle's verified in-toto statement goes to stdout after OK.
       else if (result.statement && result.bundle.content.kind === 'dsseEnvelope') writeStdout(`${result.bundle.content.envelope.payload.toString('utf8')}\n`);
@@ -316,14 +320,16 @@ export async function run(argv: string[]): Promise<number> {
       failed++;
       const step = error instanceof VerificationError ? ` [${error.step}]` : '';
       const hint = error instanceof VerificationError && UNTRUSTED.has(error.code) ? INSTANCE_HINT : '';
-      writeStderr(`FAIL: ${input.label}${step}: ${error!.message}${hint}\n`);
-      if (verbose && error?.stack) writeStderr(`${error.stack}\n`);
+      progress.print(`FAIL: ${input.label}${step}: ${error!.message}${hint}\n`);
+      if (verbose && error?.stack) progress.print(`${error.stack}\n`);
       if (json) {
         const e = error as Partial<VerificationError>;
         out.push({ input: input.label, bundle: input.bundlePath, verified: false, error: { step: e.step, code: e.code, message: error!.message } });
       }
     }
   }
+  progress.end();
+  if (inputs.length > 1) writeStderr(`${inputs.length - failed} verified, ${failed} failed\n`);
   if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
 }
