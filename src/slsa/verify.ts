@@ -80,6 +80,11 @@ export interface SlsaVerificationResult {
  * Reads a provenance file's contents as a Sigstore bundle. A bare DSSE envelope (what
  * slsa-github-generator wrote before v2.1.0) is refused with BundleError SLSA_LEGACY_PROVENANCE:
  * its log entry can only be found by an online Rekor search, which this verifier does not do.
+ *
+ * @example
+ * ```ts
+ * const bundle = parseProvenanceBundle(readFileSync('app-linux-amd64.intoto.jsonl'));
+ * ```
  */
 export function parseProvenanceBundle(input: string | Buffer | JsonObject): ParsedBundle {
   let json: unknown = input;

@@ -34,10 +34,8 @@ import { VerificationError } from '../../src/errors.js';
 import { verifySlsaProvenance } from '../../src/slsa/verify.js';
 import { embeddedTrustMaterial } from '../../src/trust/load.js';
 import { runCli } from '../helpers/cli.js';
+import { BINARY_SHA256, FIXTURES } from './fixtures.js';
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'slsa');
-/** The sha256 of the four (identical) binaries. */
-export const BINARY_SHA256 = '376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa';
 const GENERIC = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml';
 const SOURCE = 'github.com/slsa-framework/example-package';
 
