@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// Builds action/dist/index.cjs, the GitHub Action's program (action.yml runs it with node): the
+// Builds action/index.cjs, the GitHub Action's program (action.yml runs it with node): the
 // action's code (src/action/) with the CLI commands it calls (sign, attest, verify) and
 // everything they need, in one CommonJS file, committed so that nothing is installed when the
 // action runs. test/action/build.test.ts fails when the committed file is not what this builds.
-//   node action/build.mjs            write action/dist/index.cjs
+//   node action/build.mjs            write action/index.cjs
 //   node action/build.mjs --stdout   print the build instead (the test compares it)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
-const OUT = join(ROOT, 'action', 'dist', 'index.cjs');
+const OUT = join(ROOT, 'action', 'index.cjs');
 
 const result = await build({
   absWorkingDir: ROOT,

@@ -3,7 +3,7 @@
  * ambient GitHub OIDC token through the CLI's own `sign` / `attest`, verifies them when asked
  * (`verify identity`), and reports the bundles as step outputs and a job summary. Inputs come as
  * `INPUT_*` variables, with gh-action-sigstore-python's names and meanings. Built into the
- * committed single file action/dist/index.cjs (node action/build.mjs): nothing is installed when
+ * committed single file action/index.cjs (node action/build.mjs): nothing is installed when
  * the action runs.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -146,7 +146,7 @@ export async function runAction(env: Env = process.env, cwd: string = process.cw
   return 0;
 }
 
-/** Entry point of action/dist/index.cjs. */
+/** Entry point of action/index.cjs. */
 export async function actionMain(): Promise<void> {
   // Verification of many inputs stays on this thread: the single-file action has no worker file.
   process.env.SIGSTORE_THREADS = '1';

@@ -1,5 +1,5 @@
 /**
- * The GitHub Action run locally as the runner runs it: action/dist/index.cjs (what action.yml's
+ * The GitHub Action run locally as the runner runs it: action/index.cjs (what action.yml's
  * step runs) as a child process with INPUT_* variables, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, and
  * ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN served on loopback by a stand-in for GitHub's token
  * service that mints tokens from the local instance's OIDC provider with the claims of a release
@@ -18,7 +18,7 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import type { TestInstance } from '../sign/helpers.js';
 import { githubClaims, startGithubInstance } from '../slsa/helpers.js';
 
-const ACTION = join(ROOT, 'action', 'dist', 'index.cjs');
+const ACTION = join(ROOT, 'action', 'index.cjs');
 const REPO = 'octo-org/app';
 const REF = 'refs/tags/v1.0.0';
 const WORKFLOW = `https://github.com/${REPO}/.github/workflows/release.yml@${REF}`;
@@ -192,7 +192,7 @@ describe('action.yml', () => {
       const v = `INPUT_${name.toUpperCase().replace(/-/g, '_')}: \${{ inputs.${name} }}`;
       assert.ok(yml.includes(v), v);
     }
-    assert.match(yml, /run: node "\$GITHUB_ACTION_PATH\/action\/dist\/index\.cjs"/);
+    assert.match(yml, /run: node "\$GITHUB_ACTION_PATH\/action\/index\.cjs"/);
     assert.doesNotMatch(yml, /npm (ci|install)|npm run/);
     assert.match(yml, /uses: actions\/upload-artifact@/);
     assert.match(yml, /uses: softprops\/action-gh-release@/);
