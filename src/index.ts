@@ -57,3 +57,5 @@ export { buildStatement, IN_TOTO_STATEMENT_V1, parseStatementForSigning, SLSA_PR
 export type { Statement, Subject } from './bundle/intoto.js';
 export { createEnvelope, IN_TOTO_PAYLOAD_TYPE, pae } from './bundle/dsse.js';
 export type { DsseEnvelope } from './bundle/dsse.js';
+export { parseProvenanceBundle, verifySlsaProvenance } from './slsa/verify.js';
+export type { SlsaExpectation, SlsaVerificationResult, SlsaVerifyOptions } from './slsa/verify.js';

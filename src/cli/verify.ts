@@ -251,12 +251,15 @@ async function verifyAll(inputs: Input[], trust: TrustMaterial, policy: Verifica
 export async function run(argv: string[]): Promise<number> {
   const sub = argv[0]?.startsWith('-') ? undefined : argv[0];
   const rest = sub === undefined ? argv : argv.slice(1);
+  if (sub === 'slsa') return (await import('./verify-slsa.js')).run(rest);
   if (sub !== 'identity' && sub !== 'github') {
     if (argv.includes('-h') || argv.includes('--help')) {
-      writeStdout('usage: sigstore verify {identity,github} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n');
+      writeStdout(
+        'usage: sigstore verify {identity,github,slsa} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n  slsa       verify SLSA provenance from slsa-github-generator\n',
+      );
       return 0;
     }
-    usage(sub ? `unknown verify mode '${sub}' (choose from identity, github)` : 'verify needs a mode: identity or github');
+    usage(sub ? `unknown verify mode '${sub}' (choose from identity, github, slsa)` : 'verify needs a mode: identity, github or slsa');
   }
   const p = parse(rest, sub === 'identity' ? IDENTITY_OPTS : GITHUB_OPTS);
   if (flag(p, 'help')) {
