@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
 import { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
-import type { TrustMaterial } from '../trust/trusted-root.js';
+import { buildTrustMaterial, type TrustMaterial, trustedRootJson } from '../trust/trusted-root.js';
 import { certificateSigner } from './extensions.js';
 import type { VerificationPolicy } from './policy.js';
 import { remember } from '../lib/remember.js';
@@ -69,9 +69,9 @@ export interface VerifierPoolOptions {
   now?: Date;
 }
 
-/** @internal What a worker starts with. */
+/** @internal What a worker starts with: the trusted root the pool's trust material says ({@link trustedRootJson}). */
 export interface WorkerInit {
-  trustedRoot: unknown;
+  trustedRoot: JsonObject;
   source: string;
   now: number | undefined;
 }
@@ -326,7 +326,9 @@ export class VerifierPool {
     const callingThread = options.callingThread ?? true;
     const n = options.workers ?? Math.max(callingThread ? 0 : 1, availableParallelism() - (callingThread ? 1 : 0));
     if (!Number.isInteger(n) || n < 0 || (n === 0 && !callingThread)) throw new UsageError('USAGE', 'a verifier pool needs at least one worker, or the calling thread');
-    const init: WorkerInit = { trustedRoot: trust.json, source: trust.source, now: options.now?.getTime() };
+    // The workers verify against exactly this material: a trusted root derived from its fields.
+    const frozen = buildTrustMaterial(trust);
+    const init: WorkerInit = { trustedRoot: trustedRootJson(frozen), source: frozen.source, now: options.now?.getTime() };
     const workers: WorkerPort[] = [];
     if (n > 0) {
       const file = await workerFile();
@@ -337,7 +339,7 @@ export class VerifierPool {
         throw e;
       }
     }
-    return new VerifierPool(workers, callingThread ? new Verifier(trust, options.now ? { now: options.now } : {}) : undefined);
+    return new VerifierPool(workers, callingThread ? new Verifier(frozen, options.now ? { now: options.now } : {}) : undefined);
   }
 
   /** How many workers run (the calling thread not counted). */

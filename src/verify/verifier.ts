@@ -8,7 +8,7 @@ import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
 import { Der } from '../lib/der.js';
 import type { JsonObject } from '../lib/json.js';
-import { type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { buildTrustMaterial, type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { type SignerMaterial, verifyTlogBody } from './body.js';
 import { refuseShippedRoot, verifyChain } from './chain.js';
 import { certificateSigner } from './extensions.js';
@@ -98,11 +98,12 @@ function isParsed(b: BundleInput): b is ParsedBundle {
  * ```
  */
 export class Verifier {
+  /** The trust material verified against: `trust` as given when built (immutable), else an immutable copy of it. */
   readonly trust: TrustMaterial;
   private readonly options: VerifierOptions;
 
   constructor(trust: TrustMaterial, options: VerifierOptions = {}) {
-    this.trust = trust;
+    this.trust = buildTrustMaterial(trust);
     this.options = options;
   }
 

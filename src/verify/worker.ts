@@ -19,7 +19,7 @@ const anyIdentity = unsafeAcceptAnyIdentity();
 let keyPolicy: { key: WorkerBatch['key']; policy: KeyPolicy } | undefined;
 
 function setUp(init: WorkerInit): void {
-  verifier = new Verifier(parseTrustedRoot(init.trustedRoot as never, init.source), init.now === undefined ? {} : { now: new Date(init.now) });
+  verifier = new Verifier(parseTrustedRoot(init.trustedRoot, init.source), init.now === undefined ? {} : { now: new Date(init.now) });
 }
 
 /** Structured clone turns Buffers into Uint8Arrays: make them Buffers again (no copy). */
