@@ -8,6 +8,8 @@ export { parseBundle } from './bundle/parse.js';
 export type { ParsedBundle } from './bundle/parse.js';
 export { parseTrustedRoot } from './trust/trusted-root.js';
 export type { TrustMaterial } from './trust/trusted-root.js';
+export { buildTrustMaterial, trustedRootJson } from './trust/material.js';
+export type { TrustMaterialParts } from './trust/material.js';
 export { Verifier } from './verify/verifier.js';
 export type { BundleInput, KeyPolicy, VerifierOptions } from './verify/verifier.js';
 export { verifyMany } from './verify/batch.js';
