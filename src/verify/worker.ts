@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SigstoreError, VerificationError } from '../errors.js';
 import { parseTrustedRoot } from '../trust/trusted-root.js';
 import { unsafeAcceptAnyIdentity, type VerificationPolicy } from './policy.js';
-import type { WorkerBatch, WorkerInit, WorkerReply, WorkerRequest } from './pool.js';
+import type { WorkerBatch, WorkerInit, WorkerReply, WorkerRequest } from './worker-start.js';
 import { type KeyPolicy, Verifier } from './verifier.js';
 
 let verifier: Verifier;
