@@ -4,6 +4,7 @@
  * Buffer's bytes or a Date's time: models that must stay fixed hand out copies of those instead
  * (see src/trust/material.ts), and caches key on the bytes, never on the object.
  */
+import type { TimeStampToken } from './cms.js';
 import type { Certificate } from './x509.js';
 
 /**
@@ -39,4 +40,28 @@ export function deepFreezeJson<T>(v: T): T {
     for (const y of Array.isArray(x) ? x : Object.values(x)) if (typeof y === 'object' && y !== null) todo.push(y);
   }
   return v;
+}
+
+/**
+ * Freezes a parsed time-stamp token, which parseTimeStampToken shares between its callers: its
+ * SignedData (certificates frozen too), SignerInfos and TSTInfo; `genTime` becomes a getter that
+ * returns a copy, so a result that reports it cannot change the next one. Returns `token`.
+ */
+export function freezeTimeStampToken(token: TimeStampToken): TimeStampToken {
+  const { signedData: sd, tstInfo } = token;
+  sd.certificates.forEach((c) => freezeCertificate(c));
+  for (const si of sd.signerInfos) {
+    for (const a of si.signedAttrs) Object.freeze(a.values);
+    freezeEach([si.sid, si.digestAlgorithm, si.signatureAlgorithm, ...si.signedAttrs, si.signedAttrs, si]);
+  }
+  freezeEach([...sd.digestAlgorithms, sd.digestAlgorithms, sd.certificates, sd.signerInfos, sd]);
+  const genTime = tstInfo.genTime.getTime();
+  Object.defineProperty(tstInfo, 'genTime', { enumerable: true, get: () => new Date(genTime) });
+  freezeEach([tstInfo.messageImprint.hashAlgorithm, tstInfo.messageImprint, tstInfo.accuracy, tstInfo, token]);
+  return token;
+}
+
+/** Object.freeze on each (skipping undefined): their Der and Buffer fields are left as they are. */
+function freezeEach(objects: (object | undefined)[]): void {
+  for (const o of objects) if (o !== undefined) Object.freeze(o);
 }

@@ -131,6 +131,23 @@ describe('no cached answer crosses trust roots or times', () => {
     await verify(PROD, PROD_BUNDLE);
   });
 
+  it('a result shares nothing changeable with the caches: changing its times changes no later result', async () => {
+    for (const [trust, bundle] of [
+      [PROD, PROD_BUNDLE],
+      [R2, R2_BUNDLE],
+    ] as const) {
+      const first = await verify(trust, bundle);
+      const times = first.timestamps.map((t) => t.time.getTime());
+      for (const t of first.timestamps) t.time.setTime(0);
+      assert.throws(() => ((first.signer as { identity: string }).identity = 'someone else'), TypeError);
+      const second = await verify(trust, bundle);
+      assert.deepEqual(
+        second.timestamps.map((t) => t.time.getTime()),
+        times,
+      );
+    }
+  });
+
   it('roots equal in content give the same answers (caches are shared by content, not by object)', async () => {
     const twin = parseTrustedRoot(JSON.stringify(trustedRootJson(PROD)), 'twin');
     assert.notEqual(twin, PROD);
