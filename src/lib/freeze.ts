@@ -37,7 +37,14 @@ export function deepFreezeJson<T>(v: T): T {
     const x = todo.pop();
     if (typeof x !== 'object' || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x)) continue;
     Object.freeze(x);
-    for (const y of Array.isArray(x) ? x : Object.values(x)) if (typeof y === 'object' && y !== null) todo.push(y);
+    if (Array.isArray(x)) {
+      for (const y of x) if (typeof y === 'object' && y !== null) todo.push(y);
+    } else {
+      for (const k in x) {
+        const y = (x as Record<string, unknown>)[k];
+        if (typeof y === 'object' && y !== null) todo.push(y);
+      }
+    }
   }
   return v;
 }

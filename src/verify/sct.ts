@@ -148,7 +148,7 @@ function describeWindow(v: ValidFor): string {
  * depends on the trust material (which logs, their keys and windows) is checked on every call;
  * the signature checks are remembered by key, message and signature (verifyMessageCached).
  */
-const preparedScts = new Map<string, { scts: SignedCertificateTimestamp[]; issuerKeyHash: Buffer; tbs: Buffer }>();
+const preparedScts = new Map<string, { scts: SignedCertificateTimestamp[]; signed: (Buffer | undefined)[] }>();
 const PREPARED_SCTS_MAX = 1024;
 
 /**
@@ -158,14 +158,13 @@ const PREPARED_SCTS_MAX = 1024;
  * including when the leaf has no SCT extension.
  */
 export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustMaterial): void {
-  const { scts, issuerKeyHash, tbs } = remember(preparedScts, PREPARED_SCTS_MAX, `${leaf.fingerprint}>${issuer.fingerprint}`, () => {
+  const { scts, signed } = remember(preparedScts, PREPARED_SCTS_MAX, `${leaf.fingerprint}>${issuer.fingerprint}`, () => {
     const ext = leaf.extension(OID.sctList);
     if (!ext) fail('SCT_MISSING', 'the signing certificate has no embedded SCT (signed certificate timestamp) list');
-    return {
-      scts: orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed"),
-      tbs: orFail(() => precertificateTBS(leaf), 'cannot rebuild the precertificate of the signing certificate'),
-      issuerKeyHash: createHash('sha256').update(issuer.spki).digest(),
-    };
+    const scts = orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed");
+    const tbs = orFail(() => precertificateTBS(leaf), 'cannot rebuild the precertificate of the signing certificate');
+    const issuerKeyHash = createHash('sha256').update(issuer.spki).digest();
+    return { scts, signed: scts.map((sct) => (sct.version === SCT_V1 ? signedData(sct, issuerKeyHash, tbs) : undefined)) };
   });
 
   // When none verifies, report the failure that got furthest: unknown log < bad signature < time.
@@ -187,7 +186,7 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
       note(0, 'SCT_UNTRUSTED_LOG', `${label} is from a CT log not in the trusted root (log ID ${sct.logId.toString('hex')})`);
       continue;
     }
-    const data = signedData(sct, issuerKeyHash, tbs);
+    const data = signed[i]!;
     for (const log of logs) {
       const name = log.baseUrl || `log ${sct.logId.toString('hex')}`;
       const bad = checkSignature(sct, log.key, data);
