@@ -56,7 +56,7 @@ export function deepFreezeJson<T>(v: T): T {
  */
 export function freezeTimeStampToken(token: TimeStampToken): TimeStampToken {
   const { signedData: sd, tstInfo } = token;
-  sd.certificates.forEach((c) => freezeCertificate(c));
+  for (const c of sd.certificates) freezeCertificate(c);
   for (const si of sd.signerInfos) {
     for (const a of si.signedAttrs) Object.freeze(a.values);
     freezeEach([si.sid, si.digestAlgorithm, si.signatureAlgorithm, ...si.signedAttrs, si.signedAttrs, si]);
