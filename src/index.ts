@@ -4,10 +4,12 @@
  */
 export { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError } from './errors.js';
 export type { VerificationStep } from './errors.js';
-export { parseBundle } from './bundle/parse.js';
+export { isParsedBundle, parseBundle } from './bundle/parse.js';
 export type { ParsedBundle } from './bundle/parse.js';
 export { parseTrustedRoot } from './trust/trusted-root.js';
 export type { TrustMaterial } from './trust/trusted-root.js';
+export { buildTrustMaterial, trustedRootJson } from './trust/material.js';
+export type { TrustMaterialParts } from './trust/material.js';
 export { Verifier } from './verify/verifier.js';
 export type { BundleInput, KeyPolicy, VerifierOptions } from './verify/verifier.js';
 export { verifyMany } from './verify/batch.js';

@@ -4,6 +4,7 @@
  * code-signing certificate. Bundles that ship a root certificate are refused.
  */
 import { VerificationError } from '../errors.js';
+import { remember } from '../lib/remember.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
 
@@ -18,27 +19,23 @@ export interface VerifiedChain {
 }
 
 /**
- * Per authority, its paths already checked (the CA certificates' constraints and signatures), by
- * their certificates' fingerprints: the same for every bundle of that authority.
+ * CA paths already checked (the CA certificates' constraints, critical extensions and
+ * signatures), by their certificates' fingerprints: a function of those bytes alone, the same
+ * for every bundle and every trusted root that lists that path. Times are checked on every call.
  */
-const pathCache = new WeakMap<Authority, Map<string, boolean>>();
+const checkedPaths = new Map<string, boolean>();
+const CHECKED_PATHS_MAX = 1024;
 
 /** Finds the authority's path from the leaf: the certificate that issued it and up to the root. */
 function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
   // ca.certs is leaf-most first, root last; the leaf's issuer is one of them, usually the first.
-  let cache = pathCache.get(ca);
-  if (!cache) {
-    cache = new Map();
-    pathCache.set(ca, cache);
-  }
   for (let i = 0; i < ca.certs.length; i++) {
     // Name chaining and the signature check; Certificate.isIssuedBy remembers the answer.
     if (!leaf.isIssuedBy(ca.certs[i]!)) continue;
     const rest = ca.certs.slice(i);
     const key = rest.map((c) => c.fingerprint).join(':');
-    let ok = cache.get(key);
-    if (ok === undefined) {
-      ok = rest.every((c, j) => {
+    const ok = remember(checkedPaths, CHECKED_PATHS_MAX, key, () => {
+      const ok = rest.every((c, j) => {
         const parent = rest[j + 1];
         const ku = c.keyUsage;
         const pathLen = c.basicConstraints?.pathLen;
@@ -48,8 +45,8 @@ function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
         return c.isCA && (ku === undefined || ku.keyCertSign) && (pathLen === undefined || pathLen >= j) && (parent === undefined || c.isIssuedBy(parent));
       });
       if (ok) for (const c of rest) checkCriticalExtensions(c, 'CA certificate');
-      cache.set(key, ok);
-    }
+      return ok;
+    });
     if (ok) return [leaf, ...rest];
   }
   return undefined;

@@ -5,6 +5,7 @@
 import { Der } from '../lib/der.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import type { CertificateSigner, FulcioExtensions } from './types.js';
+import { freezeCertificate } from '../lib/freeze.js';
 
 const ARC = '1.3.6.1.4.1.57264.1.';
 
@@ -75,9 +76,10 @@ const signers = new WeakMap<Certificate, CertificateSigner>();
 /**
  * The signer a verified leaf certificate names: identity, OIDC issuer and Fulcio extensions.
  * Read once per certificate (bundles of one signing session share it) and frozen, since results
- * share it.
+ * share it; the certificate is frozen too.
  */
 export function certificateSigner(cert: Certificate): CertificateSigner {
+  freezeCertificate(cert); // the key of the cache below, and shared by every result: frozen
   let signer = signers.get(cert);
   if (!signer) {
     const extensions = Object.freeze(fulcioExtensions(cert));

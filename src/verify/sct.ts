@@ -8,7 +8,8 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import { Der, encode, Tag } from '../lib/der.js';
-import { type HashAlgorithm, verifyMessage } from '../lib/signature.js';
+import { type HashAlgorithm, verifyMessageCached } from '../lib/signature.js';
+import { remember } from '../lib/remember.js';
 import { TlsReader, tlsUint, tlsVector } from '../lib/tls.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type TrustMaterial, type ValidFor, within } from '../trust/trusted-root.js';
@@ -121,7 +122,7 @@ function checkSignature(sct: SignedCertificateTimestamp, key: KeyObject, data: B
     if (h === undefined) return `unsupported hash algorithm ${sct.hashAlgorithm}`;
     hash = h;
   }
-  return verifyMessage(key, data, sct.signature, hash) ? undefined : 'its signature does not verify with the log key';
+  return verifyMessageCached(key, data, sct.signature, hash) ? undefined : 'its signature does not verify with the log key';
 }
 
 function orFail<T>(f: () => T, what: string): T {
@@ -141,9 +142,14 @@ function describeWindow(v: ValidFor): string {
   return `${iso(v.start)} to ${v.end ? iso(v.end) : 'open-ended'}`;
 }
 
-/** (leaf, issuer) fingerprint pairs whose SCTs verified, per trust material. */
-const verifiedScts = new WeakMap<TrustMaterial, Set<string>>();
-const VERIFIED_SCTS_MAX = 4096;
+/**
+ * The SCTs of a (leaf, issuer) pair and the bytes each signs, by both certificates' fingerprints:
+ * a function of those bytes alone (bundles signed in one session share their certificate). What
+ * depends on the trust material (which logs, their keys and windows) is checked on every call;
+ * the signature checks are remembered by key, message and signature (verifyMessageCached).
+ */
+const preparedScts = new Map<string, { scts: SignedCertificateTimestamp[]; signed: (Buffer | undefined)[] }>();
+const PREPARED_SCTS_MAX = 1024;
 
 /**
  * Verifies the SCTs embedded in `leaf` (issued by `issuer`) against the CT logs of the trusted
@@ -152,16 +158,14 @@ const VERIFIED_SCTS_MAX = 4096;
  * including when the leaf has no SCT extension.
  */
 export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustMaterial): void {
-  // Nothing here depends on the bundle or the clock: a leaf verified once against this issuer and
-  // trust material stays verified (bundles signed in one session share their certificate).
-  const id = `${leaf.fingerprint}>${issuer.fingerprint}`;
-  let verified = verifiedScts.get(trust);
-  if (verified?.has(id)) return;
-  const ext = leaf.extension(OID.sctList);
-  if (!ext) fail('SCT_MISSING', 'the signing certificate has no embedded SCT (signed certificate timestamp) list');
-  const scts = orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed");
-  const tbs = orFail(() => precertificateTBS(leaf), 'cannot rebuild the precertificate of the signing certificate');
-  const issuerKeyHash = createHash('sha256').update(issuer.spki).digest();
+  const { scts, signed } = remember(preparedScts, PREPARED_SCTS_MAX, `${leaf.fingerprint}>${issuer.fingerprint}`, () => {
+    const ext = leaf.extension(OID.sctList);
+    if (!ext) fail('SCT_MISSING', 'the signing certificate has no embedded SCT (signed certificate timestamp) list');
+    const scts = orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed");
+    const tbs = orFail(() => precertificateTBS(leaf), 'cannot rebuild the precertificate of the signing certificate');
+    const issuerKeyHash = createHash('sha256').update(issuer.spki).digest();
+    return { scts, signed: scts.map((sct) => (sct.version === SCT_V1 ? signedData(sct, issuerKeyHash, tbs) : undefined)) };
+  });
 
   // When none verifies, report the failure that got furthest: unknown log < bad signature < time.
   const reasons: string[] = [];
@@ -182,7 +186,7 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
       note(0, 'SCT_UNTRUSTED_LOG', `${label} is from a CT log not in the trusted root (log ID ${sct.logId.toString('hex')})`);
       continue;
     }
-    const data = signedData(sct, issuerKeyHash, tbs);
+    const data = signed[i]!;
     for (const log of logs) {
       const name = log.baseUrl || `log ${sct.logId.toString('hex')}`;
       const bad = checkSignature(sct, log.key, data);
@@ -196,12 +200,6 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
         note(2, 'SCT_OUTSIDE_LOG_VALIDITY', `${label} from ${name}: its time ${when} is outside the log key's validity window (${describeWindow(log.validFor)})`);
         continue;
       }
-      if (!verified) {
-        verified = new Set();
-        verifiedScts.set(trust, verified);
-      }
-      if (verified.size >= VERIFIED_SCTS_MAX) verified.clear();
-      verified.add(id);
       return;
     }
   }

@@ -4,11 +4,11 @@
  * body, transparency log proofs, RFC 3161 timestamps, trusted time, certificate chain, SCT, policy.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
-import { UsageError, VerificationError } from '../errors.js';
+import { isParsedBundle, type ParsedBundle, parseBundle } from '../bundle/parse.js';
+import { BundleError, UsageError, VerificationError } from '../errors.js';
 import { Der } from '../lib/der.js';
 import type { JsonObject } from '../lib/json.js';
-import { type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { buildTrustMaterial, type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { type SignerMaterial, verifyTlogBody } from './body.js';
 import { refuseShippedRoot, verifyChain } from './chain.js';
 import { certificateSigner } from './extensions.js';
@@ -77,8 +77,17 @@ function toKey(k: KeyPolicy['key']): KeyObject {
   }
 }
 
-function isParsed(b: BundleInput): b is ParsedBundle {
-  return typeof b === 'object' && !Buffer.isBuffer(b) && 'material' in b && 'content' in b && 'version' in b;
+/**
+ * The parsed bundle to verify: `input` itself when {@link parseBundle} returned it, else its
+ * parse. An object with a parsed bundle's fields that parseBundle did not return (a copy, a
+ * hand-made one) is refused: it was never checked.
+ */
+function toParsed(input: BundleInput): ParsedBundle {
+  if (isParsedBundle(input)) return input;
+  if (typeof input === 'object' && input !== null && !Buffer.isBuffer(input) && ('material' in input || 'content' in input)) {
+    throw new BundleError('BUNDLE_NOT_PARSED', 'the bundle object did not come from parseBundle: pass the bundle JSON, or what parseBundle returned');
+  }
+  return parseBundle(input as string | Buffer | JsonObject);
 }
 
 /**
@@ -98,11 +107,12 @@ function isParsed(b: BundleInput): b is ParsedBundle {
  * ```
  */
 export class Verifier {
+  /** The trust material verified against: `trust` as given when built (immutable), else an immutable copy of it. */
   readonly trust: TrustMaterial;
   private readonly options: VerifierOptions;
 
   constructor(trust: TrustMaterial, options: VerifierOptions = {}) {
-    this.trust = trust;
+    this.trust = buildTrustMaterial(trust);
     this.options = options;
   }
 
@@ -112,7 +122,7 @@ export class Verifier {
    */
   async verify(input: BundleInput, artifact: Artifact, policy: VerificationPolicy | KeyPolicy): Promise<VerificationResult> {
     if (!policy) throw new UsageError('NO_POLICY', 'refusing to verify without a policy (use unsafeAcceptAnyIdentity() to accept any signer)');
-    const bundle = isParsed(input) ? input : parseBundle(input);
+    const bundle = toParsed(input);
     const trust = this.trust;
     const now = this.options.now ?? new Date();
 

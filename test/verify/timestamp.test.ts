@@ -361,7 +361,6 @@ const TRUST: TrustMaterial = {
   ctlogs: [],
   certificateAuthorities: [],
   timestampAuthorities: [tsaAuthority],
-  json: {} as TrustMaterial['json'],
   source: 'test',
 };
 const SIG = Buffer.from('the bundle signature bytes');
