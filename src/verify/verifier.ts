@@ -176,7 +176,7 @@ export class Verifier {
 
     if (mat.kind === 'publicKey') {
       const keyId = createHash('sha256').update(signerMaterial.publicKey!).digest('hex');
-      return { signer: { kind: 'key', keyId, hint: mat.hint }, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+      return { signer: { kind: 'key', keyId, hint: mat.hint }, timestamps: times, tlogEntries: verifiedEntries.map((v) => v.reported), statement, payloadType: payloadType(bundle), bundle };
     }
 
     // 7. Certificate chain at every trusted time.
@@ -187,12 +187,12 @@ export class Verifier {
     );
 
     // 8. SCT.
-    verifySCTs(mat.certificate, chain.path[1]!, trust);
+    verifySCTs(mat.certificate, chain.path[1]!, trust, now);
 
     // 9. Policy.
     const signer = certificateSigner(mat.certificate);
     (policy as VerificationPolicy).check(signer);
-    return { signer, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+    return { signer, timestamps: times, tlogEntries: verifiedEntries.map((v) => v.reported), statement, payloadType: payloadType(bundle), bundle };
   }
 }
 
