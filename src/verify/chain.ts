@@ -1,11 +1,13 @@
 /**
  * The certificate chain step: the leaf chains to a trusted Fulcio CA, every certificate on the
- * path and the CA's trusted-root window are valid at each trusted time, and the leaf is a
- * code-signing certificate. Bundles that ship a root certificate are refused.
+ * path and the CA's trusted-root window are valid at each trusted time, the path's name and
+ * policy constraints hold (name-constraints.ts), and the leaf is a code-signing certificate.
+ * Bundles that ship a root certificate are refused.
  */
 import { VerificationError } from '../errors.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { checkPathConstraints } from './name-constraints.js';
 
 function fail(code: string, message: string): never {
   throw new VerificationError('chain', code, message);
@@ -108,7 +110,11 @@ export function verifyChain(leaf: Certificate, trust: TrustMaterial, times: Date
     if (!path) continue;
     sawPath = true;
     const okAtAllTimes = times.every((t) => within(ca.validFor, t) && path.every((c) => c.validAt(t)));
-    if (okAtAllTimes) return { authority: ca, path };
+    if (okAtAllTimes) {
+      // Name and policy constraints: enforced over this leaf, or the path refused as unsupported.
+      checkPathConstraints(path);
+      return { authority: ca, path };
+    }
   }
   if (sawPath) fail('CHAIN_NOT_VALID_AT_TIME', 'the signing certificate chains to a trusted CA that was not valid at the trusted time');
   return fail('CHAIN_UNTRUSTED', 'the signing certificate does not chain to a trusted Fulcio CA');

@@ -4,7 +4,7 @@
  * extension values pkijs would not write (name constraints, odd SANs, odd strings).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type * as pkijs from 'pkijs';
+import * as pkijs from 'pkijs';
 import { encode, Tag } from '../../src/lib/der.js';
 import { Certificate } from '../../src/lib/x509.js';
 import {
@@ -13,10 +13,12 @@ import {
   type DnSpec,
   ext,
   extKeyUsageExt,
+  buildTbs,
   issueCertificate,
   keyUsageExt,
   OIDS,
   randomSerial,
+  signCertificate,
   subjectKeyIdExt,
 } from '../../src/instance/pki.js';
 import { spki } from '../../src/instance/keys.js';
@@ -62,10 +64,10 @@ export function forgeCA(
 export function forgeLeaf(
   issuer: Issued,
   extensions: pkijs.Extension[],
-  opts: { notBefore?: Date; notAfter?: Date; subject?: DnSpec; key?: KeyObject } = {},
+  opts: { notBefore?: Date; notAfter?: Date; subject?: DnSpec; subjectDer?: Buffer; key?: KeyObject } = {},
 ): Issued {
   const key = opts.key ?? p256();
-  const der = issueCertificate({
+  const tbs = buildTbs({
     serial: randomSerial(),
     subject: opts.subject ?? {},
     issuer: issuer.dn,
@@ -75,6 +77,8 @@ export function forgeLeaf(
     extensions,
     signer: issuer.key,
   });
+  if (opts.subjectDer) tbs.subject = pkijs.RelativeDistinguishedNames.fromBER(opts.subjectDer);
+  const der = signCertificate(tbs, issuer.key);
   return { cert: new Certificate(der), key, dn: opts.subject ?? {} };
 }
 
@@ -103,6 +107,14 @@ export function oidDer(oid: string): Buffer {
     bytes.push(...enc);
   }
   return encode(Tag.OID, Buffer.from(bytes));
+}
+
+/** A Name (SEQUENCE OF RDN) with one attribute per RDN: [OID, DER value] pairs. */
+export function nameDer(attributes: [string, Buffer][]): Buffer {
+  return encode(
+    Tag.SEQUENCE,
+    attributes.map(([oid, value]) => encode(Tag.SET, encode(Tag.SEQUENCE, [oidDer(oid), value]))),
+  );
 }
 
 /** A SubjectAltName extension holding the given GeneralNames (DER each). */
