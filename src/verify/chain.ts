@@ -69,9 +69,14 @@ const KNOWN_CRITICAL = new Set([
   '2.5.29.54', // inhibitAnyPolicy
 ]);
 
+/** The OID of the first critical extension of `cert` this verifier does not process, if any. */
+export function unknownCriticalExtension(cert: Certificate): string | undefined {
+  return cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid))?.oid;
+}
+
 function checkCriticalExtensions(cert: Certificate, what: string): void {
-  const unknown = cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid));
-  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown.oid}`);
+  const unknown = unknownCriticalExtension(cert);
+  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown}`);
 }
 
 /** Checks the bundle-provided chain does not carry a (self-signed) root certificate. */
