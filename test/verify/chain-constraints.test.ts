@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode, Tag } from '../../src/lib/der.js';
 import type { TrustMaterial } from '../../src/trust/trusted-root.js';
-import { verifyChain } from '../../src/verify/chain.js';
-import { codeSigningExtensions, ext, forgeCA, forgeLeaf, generalName, HOUR, type Issued, nameDer, otherName, sanExtension, T0, utf8String } from '../helpers/forge.js';
+import { refuseShippedRoot, verifyChain } from '../../src/verify/chain.js';
+import { basicConstraintsExt, codeSigningExtensions, ext, extKeyUsageExt, forgeCA, forgeLeaf, generalName, HOUR, type Issued, keyUsageExt, nameDer, OIDS, otherName, sanExtension, T0, utf8String } from '../helpers/forge.js';
 import { rejectsAt } from '../helpers/tamper.js';
 
 const rejects = (f: () => unknown, code: string, message?: RegExp) => rejectsAt('chain', f, code, message);
@@ -161,5 +161,37 @@ describe('validity at the trusted times', () => {
   it('a leaf from another CA does not chain', () => {
     const other = pki([]);
     rejects(() => verifyChain(leafWith(other.intermediate, [generalName(1, 'a@example.com')]), trust, [T0]), 'CHAIN_UNTRUSTED');
+  });
+});
+
+describe('the leaf profile and the CA path', () => {
+  const { root, intermediate, trust } = pki([]);
+  const san = sanExtension([generalName(1, 'alice@example.com')]);
+
+  it('the leaf must not be a CA, and needs digitalSignature and codeSigning', () => {
+    rejects(() => verifyChain(forgeLeaf(intermediate, [basicConstraintsExt(true), keyUsageExt([0]), extKeyUsageExt([OIDS.codeSigning], false), san]).cert, trust, [T0]), 'LEAF_IS_CA');
+    rejects(() => verifyChain(forgeLeaf(intermediate, [keyUsageExt([5]), extKeyUsageExt([OIDS.codeSigning], false), san]).cert, trust, [T0]), 'LEAF_KEY_USAGE');
+    rejects(() => verifyChain(forgeLeaf(intermediate, [extKeyUsageExt([OIDS.codeSigning], false), san]).cert, trust, [T0]), 'LEAF_KEY_USAGE');
+    rejects(() => verifyChain(forgeLeaf(intermediate, [keyUsageExt([0]), extKeyUsageExt([OIDS.timeStamping], false), san]).cert, trust, [T0]), 'LEAF_EXT_KEY_USAGE');
+  });
+
+  it('unknown critical extensions on the leaf or a CA certificate are refused', () => {
+    const odd = ext('1.2.3.4.5', true, Buffer.from([0x05, 0x00]));
+    rejects(() => verifyChain(forgeLeaf(intermediate, codeSigningExtensions(san, [odd])).cert, trust, [T0]), 'CERT_UNKNOWN_CRITICAL_EXTENSION', /signing certificate/);
+    const oddCa = pki([odd]);
+    rejects(() => verifyChain(forgeLeaf(oddCa.intermediate, codeSigningExtensions(san)).cert, oddCa.trust, [T0]), 'CERT_UNKNOWN_CRITICAL_EXTENSION', /CA certificate/);
+    // Non-critical unknown extensions are fine.
+    verifyChain(forgeLeaf(intermediate, codeSigningExtensions(san, [ext('1.2.3.4.5', false, Buffer.from([0x05, 0x00]))])).cert, trust, [T0]);
+  });
+
+  it("a CA's pathLen bounds the CA certificates below it", () => {
+    const strictRoot = forgeCA('pathLen 0 root', { pathLen: 0 });
+    const inter = forgeCA('under pathLen 0', { issuer: strictRoot, pathLen: 0 });
+    rejects(() => verifyChain(forgeLeaf(inter, codeSigningExtensions(san)).cert, trustOf([inter, strictRoot]), [T0]), 'CHAIN_UNTRUSTED');
+  });
+
+  it('a bundle must not ship its root', () => {
+    rejects(() => refuseShippedRoot([intermediate.cert, root.cert]), 'CHAIN_HAS_ROOT');
+    refuseShippedRoot([intermediate.cert]);
   });
 });

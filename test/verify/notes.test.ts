@@ -12,9 +12,9 @@ import { ed25519NoteKeyId } from '../../src/instance/note.js';
 import { MerkleTree } from '../../src/instance/merkle.js';
 import type { TransparencyLog, TrustMaterial } from '../../src/trust/trusted-root.js';
 import { MAX_NOTE_SIGNATURES, parseNote, verifyCheckpoint } from '../../src/verify/tlog/checkpoint.js';
-import { MAX_CLOCK_SKEW_MS, verifyTlogEntry } from '../../src/verify/tlog/index.js';
+import { MAX_CLOCK_SKEW_MS, verifyInclusionProof, verifyTlogEntry } from '../../src/verify/tlog/index.js';
 import { leafHash } from '../../src/verify/tlog/merkle.js';
-import { setPayload } from '../../src/verify/tlog/set.js';
+import { setPayload, verifySET } from '../../src/verify/tlog/set.js';
 import { rejectsAt } from '../helpers/tamper.js';
 
 const rejects = (f: () => unknown, code: string, message?: RegExp) => rejectsAt('tlog', f, code, message);
@@ -290,5 +290,14 @@ describe('tlog step: the integrated time', () => {
     const { entry } = entryIn(f);
     const before = BigInt(Date.parse('2019-06-01T00:00:00Z') / 1000);
     rejects(() => verifyTlogEntry(withSET(f, entry, before), trustOf(f.log)), 'TLOG_KEY_NOT_VALID');
+  });
+});
+
+describe('tlog step: the checks called on their own', () => {
+  const f = forgeLog();
+  it('an inclusion proof check without a proof, and a SET check without a SET', () => {
+    const { entry } = entryIn(f);
+    rejects(() => verifyInclusionProof({ ...entry, inclusionProof: undefined }, f.log), 'TLOG_NO_INCLUSION_PROOF');
+    rejects(() => verifySET(entry, f.log), 'SET_MISSING');
   });
 });
