@@ -301,3 +301,16 @@ describe('tlog step: the checks called on their own', () => {
     rejects(() => verifySET(entry, f.log), 'SET_MISSING');
   });
 });
+
+describe('tlog step: SETs over indexes beyond 2^53', () => {
+  const f = forgeLog();
+  it('a SET over 2^53 does not verify an entry claiming 2^53 + 1, and a SET over 2^53 + 1 does', () => {
+    const { entry } = entryIn(f);
+    const t = BigInt(Math.floor(Date.now() / 1000) - 60);
+    const base = { ...entry, inclusionProof: undefined };
+    const over2p53 = withSET(f, { ...base, logIndex: 2n ** 53n }, t);
+    rejects(() => verifyTlogEntry({ ...over2p53, logIndex: 2n ** 53n + 1n }, trustOf(f.log)), 'SET_INVALID');
+    const real = withSET(f, { ...base, logIndex: 2n ** 53n + 1n }, t);
+    assert.equal(verifyTlogEntry(real, trustOf(f.log)).reported.logIndex, 2n ** 53n + 1n);
+  });
+});
