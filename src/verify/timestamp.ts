@@ -7,7 +7,8 @@
  * (v1 or v2) attribute, required, naming the signer by hash and, when given, issuer and serial),
  * then find a trusted TSA whose certificate signed it: an embedded signer certificate must chain
  * to the TSA's chain in the trusted root; a token without embedded certificates must be signed by
- * the TSA's leaf. The chain honours pathLen constraints and has no unknown critical extension;
+ * the TSA's leaf. The chain honours pathLen, name and policy constraints (name-constraints.ts)
+ * and has no unknown critical extension;
  * the signer has the signer profile of RFC 3161 2.3 (the timeStamping extended key usage,
  * critical and its only purpose; not a CA). The token's genTime must fall inside every chain
  * certificate's validity and inside the TSA's validity window in the trusted root (both ends
@@ -21,6 +22,7 @@ import { type HashAlgorithm, hashFromOid, verifyMessage, verifySignature } from 
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { unknownCriticalExtension } from './chain.js';
+import { checkPathConstraints } from './name-constraints.js';
 import type { VerifiedTimestamp } from './types.js';
 
 /** More tokens than this are refused outright (each costs signature checks per TSA). */
@@ -301,6 +303,12 @@ function tryAuthority(token: Token, tsa: Authority): Attempt | undefined {
     if (pathLen !== undefined && pathLen < k) {
       return { rank: 1, code: 'TIMESTAMP_PATH_LENGTH_EXCEEDED', message: `certificate #${k + 2} of the chain of ${name} allows ${pathLen} CA certificates below it, the chain has ${k}` };
     }
+  }
+  try {
+    checkPathConstraints(path);
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    return { rank: 1, code: e.code, message: `the chain of ${name}: ${e.message}` };
   }
   for (const [k, c] of path.entries()) {
     const unknown = unknownCriticalExtension(c);

@@ -187,6 +187,13 @@ describe('signed notes: the C2SP rules as Go applies them', () => {
     rejects(() => verifyCheckpoint(`${b}\n`, f.log), 'CHECKPOINT_UNSIGNED');
   });
 
+  it('a control character anywhere is refused, even in a note the log signed', () => {
+    for (const c of ['\u0001', '\t', '\r', '\u001f']) {
+      const odd = body(`${f.name} - 42`, 10, root, [`Timestamp: 1${c}2`]);
+      rejects(() => verifyCheckpoint(note(odd, [sigLine(f, odd)]), f.log), 'CHECKPOINT_MALFORMED', /control character/);
+    }
+  });
+
   it('the note splits at the last blank line, as Go does', () => {
     // An earlier blank line makes the rest part of the body, which a checkpoint refuses.
     rejects(() => verifyCheckpoint(`${b}\n${sigLine(f, b)}\n${sigLine(f, b)}`, f.log), 'CHECKPOINT_MALFORMED');

@@ -578,6 +578,16 @@ describe('verifyTimestamps: synthetic tokens', () => {
     const trust = trustWith({ certs: [below.cert, oddCa.cert, root.cert] });
     rejects(() => verify(makeToken({ signer: below }), trust), 'TIMESTAMP_UNKNOWN_CRITICAL_EXTENSION');
   });
+  it('name and policy constraints hold on TSA chains', () => {
+    const policyConstraints = seq(oid('2.5.29.36'), TRUE, octets(seq(encode(0x80, Buffer.from([0])))));
+    const pcRoot = makeParty({ cn: 'policy-constrained root', ca: true, extra: [policyConstraints] });
+    const pcLeaf = makeParty({ cn: 'TSA under policy constraints', issuer: pcRoot, eku: [TIME_STAMPING] });
+    rejects(() => verify(makeToken({ signer: pcLeaf }), trustWith({ certs: [pcLeaf.cert, pcRoot.cert] })), 'CHAIN_POLICY_CONSTRAINTS_UNSUPPORTED');
+    const dnConstraint = seq(oid('2.5.29.30'), TRUE, octets(seq(ctx(0, seq(encode(0xa4, seq()))))));
+    const ncRoot = makeParty({ cn: 'name-constrained root', ca: true, extra: [dnConstraint] });
+    const ncLeaf = makeParty({ cn: 'TSA under name constraints', issuer: ncRoot, eku: [TIME_STAMPING] });
+    rejects(() => verify(makeToken({ signer: ncLeaf }), trustWith({ certs: [ncLeaf.cert, ncRoot.cert] })), 'CHAIN_NAME_CONSTRAINT_UNSUPPORTED');
+  });
   it('pathLen constraints hold on TSA chains', () => {
     const strictRoot = makeParty({ cn: 'pathLen 0 root', ca: true, pathLen: 0 });
     const inter = makeParty({ cn: 'inter under pathLen 0', issuer: strictRoot, ca: true });
