@@ -8,11 +8,11 @@
  * then find a trusted TSA whose certificate signed it: an embedded signer certificate must chain
  * to the TSA's chain in the trusted root; a token without embedded certificates must be signed by
  * the TSA's leaf. The chain honours pathLen, name and policy constraints (name-constraints.ts)
- * and has no unknown critical extension;
- * the signer has the signer profile of RFC 3161 2.3 (the timeStamping extended key usage,
- * critical and its only purpose; not a CA). The token's genTime must fall inside every chain
- * certificate's validity and inside the TSA's validity window in the trusted root (both ends
- * inclusive). Certificates expired now but valid at genTime are fine.
+ * and has no unknown critical extension; the signer has the profile of RFC 3161 2.3 (the
+ * timeStamping extended key usage, critical and its only purpose; not a CA). The token's
+ * genTime must fall inside every chain certificate's validity and inside the TSA's validity
+ * window in the trusted root (both ends inclusive). Certificates expired now but valid at
+ * genTime are fine.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';

@@ -6,8 +6,8 @@
  * The rules: at most {@link MAX_NOTE_SIGNATURES} signature lines (counted before any other work);
  * the first line from the known key (the log's key name and 4-byte key hash) must be there and
  * verify, or the note is refused whatever other lines say; lines from other keys (witness
- * cosignatures) are ignored. The checkpoint's origin must be the
- * trusted log's (its base URL's host; Rekor v1 appends ` - <tree ID>`).
+ * cosignatures) are ignored. The checkpoint's origin must be the trusted log's (its base URL's
+ * host; Rekor v1 appends ` - <tree ID>`).
  */
 import { VerificationError } from '../../errors.js';
 import { verifyMessageCached } from '../../lib/signature.js';
