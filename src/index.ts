@@ -18,7 +18,7 @@ export { VerifierPool } from './verify/pool.js';
 export type { VerifierPoolOptions } from './verify/pool.js';
 export { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity } from './verify/policy.js';
 export type { VerificationPolicy } from './verify/policy.js';
-export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, VerificationResult, VerifiedTimestamp } from './verify/types.js';
+export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, UnsafeDsseVerificationResult, VerificationResult, VerifiedTimestamp } from './verify/types.js';
 export { loadSigningConfigJson, loadTrust, loadTrustMaterial, trustInstance, updateTrustRoot } from './trust/load.js';
 export type { ActiveTrust, TrustOrigin, TrustSource } from './trust/load.js';
 export { normalizeTufUrl, resolveInstance, trustSourceFromFlags } from './trust/instances.js';

@@ -1,12 +1,14 @@
 /**
  * The certificate chain step: the leaf chains to a trusted Fulcio CA, every certificate on the
- * path and the CA's trusted-root window are valid at each trusted time, and the leaf is a
- * code-signing certificate. Bundles that ship a root certificate are refused.
+ * path and the CA's trusted-root window are valid at each trusted time, the path's name and
+ * policy constraints hold (name-constraints.ts), and the leaf is a code-signing certificate.
+ * Bundles that ship a root certificate are refused.
  */
 import { VerificationError } from '../errors.js';
 import { remember } from '../lib/remember.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { checkPathConstraints } from './name-constraints.js';
 
 function fail(code: string, message: string): never {
   throw new VerificationError('chain', code, message);
@@ -64,9 +66,14 @@ const KNOWN_CRITICAL = new Set([
   '2.5.29.54', // inhibitAnyPolicy
 ]);
 
+/** The OID of the first critical extension of `cert` this verifier does not process, if any. */
+export function unknownCriticalExtension(cert: Certificate): string | undefined {
+  return cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid))?.oid;
+}
+
 function checkCriticalExtensions(cert: Certificate, what: string): void {
-  const unknown = cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid));
-  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown.oid}`);
+  const unknown = unknownCriticalExtension(cert);
+  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown}`);
 }
 
 /** Checks the bundle-provided chain does not carry a (self-signed) root certificate. */
@@ -105,7 +112,11 @@ export function verifyChain(leaf: Certificate, trust: TrustMaterial, times: Date
     if (!path) continue;
     sawPath = true;
     const okAtAllTimes = times.every((t) => within(ca.validFor, t) && path.every((c) => c.validAt(t)));
-    if (okAtAllTimes) return { authority: ca, path };
+    if (okAtAllTimes) {
+      // Name and policy constraints: enforced over this leaf, or the path refused as unsupported.
+      checkPathConstraints(path);
+      return { authority: ca, path };
+    }
   }
   if (sawPath) fail('CHAIN_NOT_VALID_AT_TIME', 'the signing certificate chains to a trusted CA that was not valid at the trusted time');
   return fail('CHAIN_UNTRUSTED', 'the signing certificate does not chain to a trusted Fulcio CA');

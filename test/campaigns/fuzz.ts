@@ -147,9 +147,11 @@ function authenticated(bundleText: string): { core: string; entries: string[]; t
     ].join('|');
     // An entry's proof and promise are each optional evidence (v0.1 needs only the promise):
     // a mutant may drop one, but what it keeps must be the original's.
+    // The entry's own log index is authenticated by its SET only (without one, on a sharded
+    // log it differs from the proven index, and the proven one is reported).
     const entries = b.tlogEntries.flatMap((e) => [
-      [hex(e.canonicalizedBody), hex(e.logId), e.logIndex, e.integratedTime].join('|'),
-      ...(e.signedEntryTimestamp ? [`set|${hex(e.signedEntryTimestamp)}`] : []),
+      [hex(e.canonicalizedBody), hex(e.logId), e.integratedTime].join('|'),
+      ...(e.signedEntryTimestamp ? [`set|${hex(e.signedEntryTimestamp)}|${e.logIndex}`] : []),
       ...(e.inclusionProof ? [[
         hex(e.inclusionProof?.rootHash),
         e.inclusionProof?.treeSize,
