@@ -69,9 +69,16 @@ export function complete(item: VerifyManyItem, reply: Extract<WorkerReply, { ok:
     signer = { kind: 'key', keyId: reply.keyId!, hint: mat.kind === 'publicKey' ? mat.hint : '' };
   }
   const result = { signer, timestamps, statement: reply.statement, payloadType: reply.payloadType } as VerificationResult;
+  // The entries as the worker verified them: an entry without a SET reports its proven index.
+  let entries: VerificationResult['tlogEntries'] | undefined;
+  const tlogEntries = () =>
+    (entries ??= bundle().tlogEntries.map((e, i) => {
+      const proven = reply.logIndexes[i];
+      return proven === undefined || proven === e.logIndex ? e : Object.freeze({ ...e, logIndex: proven });
+    }));
   Object.defineProperties(result, {
     bundle: { enumerable: true, get: bundle },
-    tlogEntries: { enumerable: true, get: () => bundle().tlogEntries },
+    tlogEntries: { enumerable: true, get: tlogEntries },
   });
   return result;
 }

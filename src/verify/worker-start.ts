@@ -4,6 +4,7 @@
  * other end). A worker starts with the trusted root the pool's trust material says, derived
  * from its fields (trustedRootJson, src/trust/material.ts), never a copy of JSON kept beside it.
  */
+import type { TlogEntry } from '../bundle/parse.js';
 import type { JsonObject } from '../lib/json.js';
 import type { Artifact, InTotoStatement } from './types.js';
 
@@ -41,6 +42,8 @@ export type WorkerReply =
       keyId: string | undefined;
       /** The signing certificate (DER), when the bundle has one. */
       certificate: Uint8Array | undefined;
+      /** Each log entry's index as verified (the proven index in its shard when there is no SET). */
+      logIndexes: TlogEntry['logIndex'][];
     }
   | { id: number; ok: false; error: { name: string; code: string | undefined; step: string | undefined; message: string } };
 

@@ -48,6 +48,7 @@ async function verifyOne(req: WorkerRequest, policy: KeyPolicy | VerificationPol
       payloadType: r.payloadType,
       keyId: r.signer.kind === 'key' ? r.signer.keyId : undefined,
       certificate: r.signer.kind === 'certificate' ? r.signer.certificate.raw : undefined,
+      logIndexes: r.tlogEntries.map((e) => e.logIndex),
     };
   } catch (e) {
     const err = e as Error;
