@@ -2,17 +2,19 @@
  * An audit of a project's locked dependencies: for every distribution of a lock (see
  * lockfile.ts), its provenance is found (the provenance cache, else the index: PEP 691 page,
  * then PEP 740 provenance), checked against the lock's hash and the index's, and every
- * attestation is verified under its Trusted Publisher's policy, in one batch (`verifyMany`, one
- * call per publisher). Each distribution ends verified (with its publisher), missing (no
+ * attestation is verified under its Trusted Publisher's policy, in one batch on a
+ * {@link VerifierPool} (the calling thread and workers, as `verifyMany`; each item with its own
+ * publisher's policy). Each distribution ends verified (with its publisher), missing (no
  * provenance published), failed (why) or skipped (what the lock cannot say). With pins, a
  * verified distribution whose project's publisher differs from its pin fails.
  */
-import { type SigstoreError, VerificationError } from '../errors.js';
+import { availableParallelism } from 'node:os';
+import { BundleError, type SigstoreError, VerificationError } from '../errors.js';
 import { mapConcurrent } from '../lib/concurrent.js';
 import type { JsonObject } from '../lib/json.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
-import { verifyMany } from '../verify/batch.js';
-import type { VerifyManyItem } from '../verify/pool.js';
+import type { VerificationPolicy } from '../verify/policy.js';
+import { VerifierPool, type VerifyManyItem } from '../verify/pool.js';
 import { attestationToBundle } from './convert.js';
 import { Distribution, parseDistributionFilename } from './distribution.js';
 import type { IndexFile, PackageIndex } from './index-client.js';
@@ -175,7 +177,7 @@ async function lookup(entry: LockEntry, opts: AuditOptions): Promise<Candidate[]
         return {
           result: fail(r, {
             code: 'PYPI_HASH_MISMATCH',
-            message: `hash mismatch: no file of ${entry.project} ${entry.version} on the index has the pinned sha256 ${sha} (${files.length} files of that version listed)`,
+            message: `hash mismatch: no file of ${entry.project} ${entry.version} on the index has the pinned sha256 ${sha} (${files.length} file${files.length === 1 ? '' : 's'} of that version listed)`,
           }),
           cached: false,
         };
@@ -186,6 +188,17 @@ async function lookup(entry: LockEntry, opts: AuditOptions): Promise<Candidate[]
 }
 
 const publisherKey = (p: Publisher) => JSON.stringify(publisherToJson(p));
+
+/** From how many distributions verification uses worker threads. */
+const PARALLEL_MIN = 32;
+
+function threadsFor(n: number, threads: number | undefined): number {
+  return Math.max(1, threads ?? (n >= PARALLEL_MIN ? availableParallelism() : 1));
+}
+
+function startPool(trust: TrustMaterial, threads: number): Promise<VerifierPool> {
+  return VerifierPool.start(trust, { workers: threads - 1, callingThread: true });
+}
 
 /**
  * Audits locked distributions (see the module comment). Never rejects for one distribution's
@@ -200,66 +213,79 @@ const publisherKey = (p: Publisher) => JSON.stringify(publisherToJson(p));
  */
 export async function auditDistributions(entries: LockEntry[], skipped: SkippedEntry[], opts: AuditOptions): Promise<AuditReport> {
   const t0 = performance.now();
+  // Workers boot while the index is asked (a large lock verifies on every core).
+  let poolStarting: Promise<VerifierPool> | undefined = entries.length >= PARALLEL_MIN ? startPool(opts.trust, threadsFor(entries.length, opts.threads)) : undefined;
   let done = 0;
-  const found = await mapConcurrent(entries, opts.concurrency ?? 64, async (e) => {
-    const c = await lookup(e, opts);
-    opts.onProgress?.('fetch', ++done, entries.length);
-    return c;
-  });
+  let found: Candidate[][];
+  try {
+    found = await mapConcurrent(entries, opts.concurrency ?? 64, async (e) => {
+      const c = await lookup(e, opts);
+      opts.onProgress?.('fetch', ++done, entries.length);
+      return c;
+    });
+  } catch (e) {
+    await poolStarting?.then((p) => p.close()).catch(() => {});
+    throw e;
+  }
   const candidates = found.flat();
   const t1 = performance.now();
 
-  // Parse, then one verifyMany per publisher.
-  type Item = { c: Candidate; dist: Distribution; publisher: Publisher };
-  const groups = new Map<string, { publisher: Publisher; items: Item[]; bundles: VerifyManyItem[] }>();
+  // Parse, then verify every attestation in one batch, each under its publisher's policy.
+  type Item = { c: Candidate; dist: Distribution; policy: VerificationPolicy; bundle: VerifyManyItem };
+  const items: Item[] = [];
+  const policies = new Map<string, VerificationPolicy>();
   for (const c of candidates) {
     if (c.result.status !== 'verified' || c.raw === undefined) continue;
     try {
       c.provenance = parseProvenance(c.raw);
       if (!c.provenance.attestationBundles.some((b) => b.attestations.length > 0)) {
-        throw Object.assign(new Error('the provenance has no attestations'), { code: 'PROVENANCE_EMPTY' });
+        throw new BundleError('PROVENANCE_EMPTY', 'the provenance has no attestations');
       }
       const dist = new Distribution(c.result.filename!, c.result.sha256!);
-      const items: [string, Item, VerifyManyItem][] = [];
+      const mine: Item[] = [];
       for (const b of c.provenance.attestationBundles) {
+        const key = publisherKey(b.publisher);
+        let policy = policies.get(key);
+        if (!policy) {
+          policy = publisherPolicy(b.publisher);
+          policies.set(key, policy);
+        }
         for (const a of b.attestations) {
-          const bundle = attestationToBundle(a);
-          items.push([publisherKey(b.publisher), { c, dist, publisher: b.publisher }, { bundle: bundle.json as unknown as JsonObject, artifact: { digest: { algorithm: 'sha256', value: Buffer.from(dist.digest, 'hex') } } }]);
+          const bundle = attestationToBundle(a).json as unknown as JsonObject;
+          mine.push({ c, dist, policy, bundle: { bundle, artifact: { digest: { algorithm: 'sha256', value: Buffer.from(dist.digest, 'hex') } } } });
         }
       }
-      for (const [key, item, v] of items) {
-        let g = groups.get(key);
-        if (!g) {
-          g = { publisher: item.publisher, items: [], bundles: [] };
-          groups.set(key, g);
-        }
-        g.items.push(item);
-        g.bundles.push(v);
-      }
+      items.push(...mine);
       c.result.publishers = [...new Map(c.provenance.attestationBundles.map((b) => [publisherKey(b.publisher), b.publisher])).values()];
       c.result.attestations = [];
     } catch (e) {
       fail(c.result, e);
     }
   }
-  const total = [...groups.values()].reduce((n, g) => n + g.bundles.length, 0);
-  let verified = 0;
-  await Promise.all(
-    [...groups.values()].map(async (g) => {
-      const outcomes = await verifyMany(opts.trust, g.bundles, publisherPolicy(g.publisher), { threads: opts.threads });
-      for (const [i, o] of outcomes.entries()) {
-        const { c, dist } = g.items[i]!;
-        opts.onProgress?.('verify', ++verified, total);
-        if (c.result.status !== 'verified') continue;
-        try {
-          if (!o.ok) throw o.error;
-          c.result.attestations!.push(checkAttestationStatement(o.result, dist).predicateType);
-        } catch (e) {
-          fail(c.result, e);
-        }
-      }
-    }),
-  );
+  const t1b = performance.now();
+  if (items.length > 0) {
+    const pool = await (poolStarting ?? startPool(opts.trust, threadsFor(items.length, opts.threads)));
+    poolStarting = undefined;
+    let verified = 0;
+    try {
+      await Promise.all(
+        items.map(async ({ c, dist, policy, bundle }) => {
+          const o = await pool.verify(bundle.bundle, bundle.artifact, policy);
+          opts.onProgress?.('verify', ++verified, items.length);
+          if (c.result.status !== 'verified') return;
+          try {
+            if (!o.ok) throw o.error;
+            c.result.attestations!.push(checkAttestationStatement(o.result, dist).predicateType);
+          } catch (e) {
+            fail(c.result, e);
+          }
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+  }
+  await poolStarting?.then((p) => p.close());
   const t2 = performance.now();
 
   // Cache what verified; hold publishers to their pins.
@@ -301,5 +327,5 @@ export async function auditDistributions(entries: LockEntry[], skipped: SkippedE
       (s): AuditResult => ({ status: 'skipped', project: s.name, version: undefined, filename: undefined, sha256: undefined, source: s.source, error: { code: 'SKIPPED', message: s.reason } }),
     ),
   ];
-  return { results, pins, timings: { fetchMs: t1 - t0, verifyMs: t2 - t1 }, requests: opts.index.requests };
+  return { results, pins, timings: { fetchMs: t1 - t0, verifyMs: t2 - t1b }, requests: opts.index.requests };
 }
