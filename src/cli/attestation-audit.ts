@@ -132,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
         {
           lock: p.positionals[0],
           index: index.urls.display,
-          summary: { distributions: report.results.length - skipped, projects, verified, missing, failed, skipped, cached, requests: report.requests },
+          summary: { distributions: report.results.length - skipped, projects, verified, missing, failed, skipped, cached, requests: report.requests, timings: report.timings },
           results: report.results,
         },
         null,

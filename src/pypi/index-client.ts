@@ -105,8 +105,9 @@ export function parseProjectPage(body: Buffer, pageUrl: string, project: string)
       continue; // eggs, installers and other files that are not wheels or sdists
     }
     let url: string;
+    const rawUrl = str(fo.url, `${p}.url`, fail);
     try {
-      url = new URL(str(fo.url, `${p}.url`, fail), pageUrl).href;
+      url = new URL(rawUrl, pageUrl).href;
     } catch {
       return fail(`${p}.url is not a URL`);
     }
@@ -116,8 +117,9 @@ export function parseProjectPage(body: Buffer, pageUrl: string, project: string)
     let provenance: string | null | undefined;
     if (fo.provenance === null) provenance = null;
     else if (fo.provenance !== undefined) {
+      const raw = str(fo.provenance, `${p}.provenance`, fail);
       try {
-        provenance = new URL(str(fo.provenance, `${p}.provenance`, fail), pageUrl).href;
+        provenance = new URL(raw, pageUrl).href;
       } catch {
         return fail(`${p}.provenance is not a URL`);
       }
