@@ -2,9 +2,9 @@
  * An audit of a project's locked dependencies: for every distribution of a lock (see
  * lockfile.ts), its provenance is found (the provenance cache, else the index: PEP 691 page,
  * then PEP 740 provenance), checked against the lock's hash and the index's, and every
- * attestation is verified under its Trusted Publisher's policy, in one batch on a
- * {@link VerifierPool} (the calling thread and workers, as `verifyMany`; each item with its own
- * publisher's policy). Each distribution ends verified (with its publisher), missing (no
+ * attestation is verified under its Trusted Publisher's policy, on one {@link VerifierPool}
+ * (the calling thread and worker threads, as `verifyMany`, but with each bundle's own publisher
+ * policy), as soon as its provenance is in. Each distribution ends verified (with its publisher), missing (no
  * provenance published), failed (why) or skipped (what the lock cannot say). With pins, a
  * verified distribution whose project's publisher differs from its pin fails.
  */
@@ -14,7 +14,7 @@ import { mapConcurrent } from '../lib/concurrent.js';
 import type { JsonObject } from '../lib/json.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
 import type { VerificationPolicy } from '../verify/policy.js';
-import { VerifierPool, type VerifyManyItem } from '../verify/pool.js';
+import { VerifierPool } from '../verify/pool.js';
 import { attestationToBundle } from './convert.js';
 import { Distribution, parseDistributionFilename } from './distribution.js';
 import type { IndexFile, PackageIndex } from './index-client.js';
@@ -90,6 +90,10 @@ export interface AuditReport {
   results: AuditResult[];
   /** The pins after this audit: the given ones, plus new projects (and accepted changes). */
   pins: Pins;
+  /**
+   * `fetchMs`: until the last lookup answered (verification runs meanwhile); `verifyMs`: the
+   * verification still running after it, i.e. what verification adds to the wall time.
+   */
   timings: { fetchMs: number; verifyMs: number };
   requests: number;
 }
@@ -189,7 +193,7 @@ async function lookup(entry: LockEntry, opts: AuditOptions): Promise<Candidate[]
 
 const publisherKey = (p: Publisher) => JSON.stringify(publisherToJson(p));
 
-/** From how many distributions verification uses worker threads. */
+/** From how many distributions verification uses worker threads (below, it runs on the calling thread). */
 const PARALLEL_MIN = 32;
 
 function threadsFor(n: number, threads: number | undefined): number {
@@ -213,36 +217,24 @@ function startPool(trust: TrustMaterial, threads: number): Promise<VerifierPool>
  */
 export async function auditDistributions(entries: LockEntry[], skipped: SkippedEntry[], opts: AuditOptions): Promise<AuditReport> {
   const t0 = performance.now();
-  // Workers boot while the index is asked (a large lock verifies on every core).
-  let poolStarting: Promise<VerifierPool> | undefined = entries.length >= PARALLEL_MIN ? startPool(opts.trust, threadsFor(entries.length, opts.threads)) : undefined;
-  let done = 0;
-  let found: Candidate[][];
-  try {
-    found = await mapConcurrent(entries, opts.concurrency ?? 64, async (e) => {
-      const c = await lookup(e, opts);
-      opts.onProgress?.('fetch', ++done, entries.length);
-      return c;
-    });
-  } catch (e) {
-    await poolStarting?.then((p) => p.close()).catch(() => {});
-    throw e;
-  }
-  const candidates = found.flat();
-  const t1 = performance.now();
-
-  // Parse, then verify every attestation in one batch, each under its publisher's policy.
-  type Item = { c: Candidate; dist: Distribution; policy: VerificationPolicy; bundle: VerifyManyItem };
-  const items: Item[] = [];
+  // The workers boot while the index is asked; each distribution's attestations are verified as
+  // soon as its provenance is in, so verification overlaps the lookups of the others.
+  const pool = startPool(opts.trust, threadsFor(entries.length, opts.threads));
+  pool.catch(() => {}); // awaited below
   const policies = new Map<string, VerificationPolicy>();
-  for (const c of candidates) {
-    if (c.result.status !== 'verified' || c.raw === undefined) continue;
+  const verifications: Promise<void>[] = [];
+  let submitted = 0;
+  let verified = 0;
+  const submit = (c: Candidate) => {
+    if (c.result.status !== 'verified' || c.raw === undefined) return;
     try {
       c.provenance = parseProvenance(c.raw);
       if (!c.provenance.attestationBundles.some((b) => b.attestations.length > 0)) {
         throw new BundleError('PROVENANCE_EMPTY', 'the provenance has no attestations');
       }
       const dist = new Distribution(c.result.filename!, c.result.sha256!);
-      const mine: Item[] = [];
+      const artifact = { digest: { algorithm: 'sha256' as const, value: Buffer.from(dist.digest, 'hex') } };
+      const jobs: { policy: VerificationPolicy; bundle: JsonObject }[] = [];
       for (const b of c.provenance.attestationBundles) {
         const key = publisherKey(b.publisher);
         let policy = policies.get(key);
@@ -250,42 +242,46 @@ export async function auditDistributions(entries: LockEntry[], skipped: SkippedE
           policy = publisherPolicy(b.publisher);
           policies.set(key, policy);
         }
-        for (const a of b.attestations) {
-          const bundle = attestationToBundle(a).json as unknown as JsonObject;
-          mine.push({ c, dist, policy, bundle: { bundle, artifact: { digest: { algorithm: 'sha256', value: Buffer.from(dist.digest, 'hex') } } } });
-        }
+        for (const a of b.attestations) jobs.push({ policy, bundle: attestationToBundle(a).json as unknown as JsonObject });
       }
-      items.push(...mine);
       c.result.publishers = [...new Map(c.provenance.attestationBundles.map((b) => [publisherKey(b.publisher), b.publisher])).values()];
       c.result.attestations = [];
+      submitted += jobs.length;
+      for (const job of jobs) {
+        verifications.push(
+          pool.then(async (p) => {
+            const o = await p.verify(job.bundle, artifact, job.policy);
+            opts.onProgress?.('verify', ++verified, submitted);
+            if (c.result.status !== 'verified') return;
+            try {
+              if (!o.ok) throw o.error;
+              c.result.attestations!.push(checkAttestationStatement(o.result, dist).predicateType);
+            } catch (e) {
+              fail(c.result, e);
+            }
+          }),
+        );
+      }
     } catch (e) {
       fail(c.result, e);
     }
+  };
+  let done = 0;
+  let found: Candidate[][];
+  let t1: number;
+  try {
+    found = await mapConcurrent(entries, opts.concurrency ?? 64, async (e) => {
+      const cs = await lookup(e, opts);
+      for (const c of cs) submit(c);
+      opts.onProgress?.('fetch', ++done, entries.length);
+      return cs;
+    });
+    t1 = performance.now();
+    await Promise.all(verifications);
+  } finally {
+    await pool.then((p) => p.close()).catch(() => {});
   }
-  const t1b = performance.now();
-  if (items.length > 0) {
-    const pool = await (poolStarting ?? startPool(opts.trust, threadsFor(items.length, opts.threads)));
-    poolStarting = undefined;
-    let verified = 0;
-    try {
-      await Promise.all(
-        items.map(async ({ c, dist, policy, bundle }) => {
-          const o = await pool.verify(bundle.bundle, bundle.artifact, policy);
-          opts.onProgress?.('verify', ++verified, items.length);
-          if (c.result.status !== 'verified') return;
-          try {
-            if (!o.ok) throw o.error;
-            c.result.attestations!.push(checkAttestationStatement(o.result, dist).predicateType);
-          } catch (e) {
-            fail(c.result, e);
-          }
-        }),
-      );
-    } finally {
-      await pool.close();
-    }
-  }
-  await poolStarting?.then((p) => p.close());
+  const candidates = found.flat();
   const t2 = performance.now();
 
   // Cache what verified; hold publishers to their pins.
@@ -327,5 +323,5 @@ export async function auditDistributions(entries: LockEntry[], skipped: SkippedE
       (s): AuditResult => ({ status: 'skipped', project: s.name, version: undefined, filename: undefined, sha256: undefined, source: s.source, error: { code: 'SKIPPED', message: s.reason } }),
     ),
   ];
-  return { results, pins, timings: { fetchMs: t1 - t0, verifyMs: t2 - t1b }, requests: opts.index.requests };
+  return { results, pins, timings: { fetchMs: t1 - t0, verifyMs: t2 - t1 }, requests: opts.index.requests };
 }

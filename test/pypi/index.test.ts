@@ -212,7 +212,7 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
     assert.equal(by.get('broken')!.status, 'failed');
     assert.equal(by.get('broken')!.error!.code, 'PYPI_INDEX_ERROR');
     assert.equal(by.get('local-thing')!.status, 'skipped');
-    assert.deepEqual({ ...out.summary, requests: 0 }, { distributions: 5, projects: 6, verified: 2, missing: 1, failed: 2, skipped: 1, cached: 0, requests: 0 });
+    assert.deepEqual({ ...out.summary, requests: 0, timings: undefined }, { distributions: 5, projects: 6, verified: 2, missing: 1, failed: 2, skipped: 1, cached: 0, requests: 0, timings: undefined });
     assert.match(r.stderr, /^audited 5 distributions of 6 projects: 2 verified, 1 without provenance, 2 failed, 1 skipped/m);
   });
 
