@@ -138,7 +138,7 @@ async function lookup(entry: LockEntry, opts: AuditOptions): Promise<Candidate[]
     const result: AuditResult = { ...base, status: 'verified', filename: entry.filename ?? file.filename, sha256: sha };
     if (file.sha256 !== undefined && file.sha256 !== sha) {
       return {
-        result: fail(result, { code: 'PYPI_HASH_MISMATCH', message: `hash mismatch: the lock pins sha256 ${sha}, the index lists ${file.sha256} for ${file.filename}` }),
+        result: fail(result, { code: 'PYPI_HASH_MISMATCH', message: `hash mismatch: ${file.filename} is sha256 ${sha} in the lock, but the index lists ${file.sha256}` }),
         cached: false,
       };
     }

@@ -24,6 +24,8 @@ export interface IndexedFile {
 
 export class LoopbackIndex {
   readonly projects = new Map<string, { name: string; files: IndexedFile[] }>();
+  /** Projects whose page is served as HTML only (an index without PEP 691). */
+  readonly htmlOnly = new Set<string>();
   /** Projects whose page answers this status instead. */
   readonly failing = new Map<string, number>();
   /** Every request path, in order. */
@@ -77,7 +79,7 @@ export class LoopbackIndex {
         if (failing) return send(failing, `index failure ${failing}`);
         const proj = this.projects.get(name);
         if (!proj) return send(404, 'not found');
-        if (!String(req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json')) return send(200, '<html></html>', 'text/html');
+        if (this.htmlOnly.has(name) || !String(req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json')) return send(200, '<html></html>', 'text/html');
         const files = proj.files.map((f) => {
           const p = parseDistributionFilename(f.filename);
           const entry: Record<string, unknown> = { filename: f.filename, url: `../../files/${encodeURIComponent(f.filename)}`, hashes: { sha256: f.listedSha256 ?? digest(f) }, yanked: false };

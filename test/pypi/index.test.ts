@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type SigstoreInstance, startInstance } from '../../src/instance/index.js';
@@ -69,6 +69,12 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
     index.add({ filename: 'tampered-1.0.tar.gz', data: randomBytes(64), listedSha256: 'ab'.repeat(32) });
     index.add({ filename: 'broken-1.0.tar.gz', data: randomBytes(64) });
     index.failing.set('broken', 503);
+    // An index without the JSON API for one project; provenance that is not JSON; the provenance
+    // of another distribution served for this one.
+    index.add({ filename: 'html_only-1.0.tar.gz', data: randomBytes(64) });
+    index.htmlOnly.add('html-only');
+    index.add({ filename: 'garbled-1.0.tar.gz', data: randomBytes(64), provenance: Buffer.from('{"version": 1, "attestation_bundles": "no"}') });
+    index.add({ filename: 'swapped-1.0.tar.gz', data: randomBytes(64), provenance: readFixture(`${PA}.provenance`) });
     await index.start();
 
     inst = await startInstance({ dataDir: join(dir, 'instance'), port: 0, identity: workflow('octo-org/octo-pkg', 'v1.0.0') });
@@ -111,6 +117,21 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
         'name = "broken"',
         'version = "1.0"',
         `sdist = ${entry('broken-1.0.tar.gz', index.file('broken-1.0.tar.gz')!.data)}`,
+        '',
+        '[[packages]]',
+        'name = "html-only"',
+        'version = "1.0"',
+        `sdist = ${entry('html_only-1.0.tar.gz', index.file('html_only-1.0.tar.gz')!.data)}`,
+        '',
+        '[[packages]]',
+        'name = "garbled"',
+        'version = "1.0"',
+        `sdist = ${entry('garbled-1.0.tar.gz', index.file('garbled-1.0.tar.gz')!.data)}`,
+        '',
+        '[[packages]]',
+        'name = "swapped"',
+        'version = "1.0"',
+        `sdist = ${entry('swapped-1.0.tar.gz', index.file('swapped-1.0.tar.gz')!.data)}`,
         '',
         '[[packages]]',
         'name = "local-thing"',
@@ -212,8 +233,30 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
     assert.equal(by.get('broken')!.status, 'failed');
     assert.equal(by.get('broken')!.error!.code, 'PYPI_INDEX_ERROR');
     assert.equal(by.get('local-thing')!.status, 'skipped');
-    assert.deepEqual({ ...out.summary, requests: 0, timings: undefined }, { distributions: 5, projects: 6, verified: 2, missing: 1, failed: 2, skipped: 1, cached: 0, requests: 0, timings: undefined });
-    assert.match(r.stderr, /^audited 5 distributions of 6 projects: 2 verified, 1 without provenance, 2 failed, 1 skipped/m);
+    assert.equal(by.get('html-only')!.error!.code, 'PYPI_INDEX_MALFORMED');
+    assert.match(by.get('html-only')!.error!.message, /answered the project page of html-only with "text\/html", not application\/vnd\.pypi\.simple\.v1\+json/);
+    assert.equal(by.get('garbled')!.error!.code, 'PROVENANCE_INVALID');
+    assert.equal(by.get('swapped')!.status, 'failed');
+    assert.match(by.get('swapped')!.error!.message, /digest/);
+    assert.deepEqual({ ...out.summary, requests: 0, timings: undefined }, { distributions: 8, projects: 9, verified: 2, missing: 1, failed: 5, skipped: 1, cached: 0, requests: 0, timings: undefined });
+    assert.match(r.stderr, /^audited 8 distributions of 9 projects: 2 verified, 1 without provenance, 5 failed, 1 skipped/m);
+  });
+
+  it('audits a directory of wheels and sdists (hashed locally)', async () => {
+    const d = join(dir, 'dists');
+    mkdirSync(d);
+    writeFileSync(join(d, PA), readFixture(PA));
+    writeFileSync(join(d, GL), readFixture(GL));
+    writeFileSync(join(d, 'README.txt'), 'not a distribution');
+    const r = await cli(['attestation', 'audit', '--offline', ...idx(), '--no-cache', d]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^verified {2}gitlab_oidc_project-0\.0\.3\.tar\.gz: GitLab facutuesca\/gitlab-oidc-project \(CI config \.gitlab-ci\.yml\)$/m);
+    assert.match(r.stdout, /^audited 2 distributions of 2 projects: 2 verified, 0 without provenance, 0 failed \(0 from the cache, 4 index requests\)$/m);
+    // A local file that is not the index's: the hashes differ.
+    writeFileSync(join(d, GL), Buffer.concat([readFixture(GL), Buffer.from([0])]));
+    const changed = await cli(['attestation', 'audit', '--offline', ...idx(), '--no-cache', d]);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stdout, /^FAILED {4}gitlab_oidc_project-0\.0\.3\.tar\.gz: hash mismatch: gitlab_oidc_project-0\.0\.3\.tar\.gz is sha256 [0-9a-f]{64} in the lock, but the index lists/m);
   });
 
   it('audits a requirements.txt with --hash pins; text report; --require-provenance', async () => {
