@@ -45,7 +45,8 @@ options:
   --index-url URL            the index (default $SIGSTORE_PYPI_INDEX_URL, else ${DEFAULT_INDEX_URL});
                              its simple API is URL/simple/ and its Integrity API URL/integrity/
                              (a URL ending in /simple is taken as the simple API's own)
-  --provenance-file FILE     verify against this provenance file instead of the index's
+  --provenance-file FILE     verify against this provenance file instead of the index's; with a
+                             local DIST instead of pypi:FILENAME, nothing is fetched (as verify-provenance)
 ${TRUST_HELP.replace('do not fetch anything', 'do not fetch trust material (the index is still asked)')}
   --json                     print the structured result as JSON on stdout
   -q, --quiet                print only the OK:/FAIL: line
@@ -73,7 +74,7 @@ export function targetFilename(target: string): { filename: string; url: string 
     filename = decodeURIComponent(u.pathname.split('/').pop() ?? '');
     url = u.href;
   } else {
-    return usage(`${JSON.stringify(target)} is neither pypi:FILENAME nor a distribution URL (to verify a local file, use verify-provenance)`);
+    return usage(`${JSON.stringify(target)} is neither pypi:FILENAME nor a distribution URL (a local file needs --provenance-file)`);
   }
   parseDistributionFilename(filename);
   return { filename, url };
@@ -92,6 +93,11 @@ export async function run(argv: string[]): Promise<number> {
   if (repository !== undefined) parseRepositoryUrl(repository);
   if (p.positionals.length !== 1) usage('verify-pypi takes exactly one pypi:FILENAME (or file URL)');
   const target = p.positionals[0]!;
+  if (!target.startsWith('pypi:') && !/^https?:\/\//.test(target) && str(p, 'provenance-file') !== undefined) {
+    // A local file with a local provenance: verify-provenance, as before (no index involved).
+    const rest = argv.filter((a, i) => !a.startsWith('--index-url') && argv[i - 1] !== '--index-url');
+    return (await import('./attestation-provenance.js')).runVerifyProvenance(rest);
+  }
   const { filename, url } = targetFilename(target);
   const indexUrl = str(p, 'index-url') ?? (process.env.SIGSTORE_PYPI_INDEX_URL || DEFAULT_INDEX_URL);
   const index = new PackageIndex(indexUrl);

@@ -18,7 +18,7 @@ import { serializeProvenance } from '../../src/pypi/provenance.js';
 import { signAttestations } from '../../src/pypi/sign.js';
 import { Signer } from '../../src/sign/signer.js';
 import { parseClientTrustConfig } from '../../src/trust/client-config.js';
-import { cli, readFixture, tempDir } from './helpers.js';
+import { cli, fixture, readFixture, tempDir } from './helpers.js';
 import { LoopbackIndex } from './index-server.js';
 
 const PA = 'pypi_attestations-0.0.19.tar.gz';
@@ -215,7 +215,13 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
     );
     const usage = await cli(['attestation', 'verify-pypi', ...idx(), '--repository', PA_REPO, PA]);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /neither pypi:FILENAME nor a distribution URL/);
+    assert.match(usage.stderr, /neither pypi:FILENAME nor a distribution URL \(a local file needs --provenance-file\)/);
+  });
+
+  it('verifies a local file with a local provenance file, --offline, without asking the index', async () => {
+    const r = await cli(['attestation', 'verify-pypi', '--offline', '--index-url', 'http://127.0.0.1:9', '--repository', PA_REPO, '--provenance-file', fixture(`${PA}.provenance`), fixture(PA)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^OK: \S+pypi_attestations-0\.0\.19\.tar\.gz$/m);
   });
 
   it('audits a pylock.toml: verified (with publisher), no provenance, hash mismatch, index error, skipped', async () => {
