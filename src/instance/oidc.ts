@@ -15,7 +15,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, errors as joseErrors, export
 import { publicKeyOf } from './keys.js';
 import { type Identity, identityClaims, parseIdentity } from './identity.js';
 import { badRequest, HttpError, oauthError } from './util.js';
-import type { SigstoreError } from '../errors.js';
+import { type SigstoreError, UsageError } from '../errors.js';
 
 export const DEFAULT_AUDIENCE = 'sigstore';
 export const DEFAULT_TOKEN_TTL = 300;
@@ -117,6 +117,9 @@ export class OidcProvider {
 
   /** Issues a signed ID token. */
   async mint(opts: MintOptions = {}): Promise<string> {
+    if (opts.issuer !== undefined && opts.issuer !== this.issuer && !SIMULATED_ISSUERS.includes(opts.issuer)) {
+      throw new UsageError('USAGE', `the instance can issue tokens as itself or as ${SIMULATED_ISSUERS.join(', ')}, not as ${opts.issuer}`);
+    }
     const identity: Identity = parseIdentity(opts.identity ?? this.identity);
     const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
     const ttl = opts.ttl ?? DEFAULT_TOKEN_TTL;
@@ -124,7 +127,7 @@ export class OidcProvider {
     const payload: JWTPayload = { ...identityClaims(identity), ...(opts.nonce ? { nonce: opts.nonce } : {}), ...(opts.claims ?? {}) };
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-      .setIssuer(opts.issuer !== undefined && SIMULATED_ISSUERS.includes(opts.issuer) ? opts.issuer : this.issuer)
+      .setIssuer(opts.issuer ?? this.issuer)
       .setAudience(opts.audience ?? DEFAULT_AUDIENCE)
       .setIssuedAt(iat)
       .setNotBefore(iat)

@@ -188,6 +188,13 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
     assert.equal(gl.code, 0, gl.stderr);
   });
 
+  it("the instance issues tokens as a Trusted Publisher's issuer only for the three PyPI knows", async () => {
+    await assert.rejects(inst.token({ issuer: 'https://evil.example' }), { code: 'USAGE', message: /not as https:\/\/evil\.example/ });
+    const claims = (t: string) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { iss: string };
+    assert.equal(claims(await inst.token({ issuer: GITHUB_ISSUER })).iss, GITHUB_ISSUER);
+    assert.equal(claims(await inst.token()).iss, inst.issuer);
+  });
+
   it('verifies instance-signed files with the instance trust config', async () => {
     const r = await cli(['--trust-config', trustConfig, 'attestation', 'verify-pypi', ...idx(), '--repository', 'https://github.com/octo-org/octo-pkg', 'pypi:octo_pkg-1.0.0-py3-none-any.whl']);
     assert.equal(r.code, 0, r.stderr);
