@@ -15,7 +15,7 @@ import { describePublisher } from '../pypi/publisher.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { flag, type Options, parse, str, trustFlags, usage } from './args.js';
-import { TRUST_HELP, TRUST_OPTS } from './attestation-common.js';
+import { TRUST_OPTS } from './attestation-common.js';
 
 const OPTS: Options = {
   ...TRUST_OPTS,
@@ -52,7 +52,10 @@ options:
                          provenance is kept by file hash and verified again on every audit
   --no-cache             neither read nor write the provenance cache
   --concurrency N        HTTP requests to the index in flight at once (default 16)
-${TRUST_HELP.replace('do not fetch anything', 'do not fetch trust material (the index is still asked)')}
+  --offline              use the cached or embedded trust material, without TUF (the index is
+                         still asked)
+  --trusted-root FILE    the trusted root to verify against (default: the Sigstore public-good root;
+                         the global --staging selects staging, --trust-config FILE a private instance)
   --json                 print the results as JSON on stdout (the summary goes to stderr)
   -q, --quiet            print only failures and the summary
   -v, --verbose          stack traces on errors

@@ -12,7 +12,7 @@ import { DEFAULT_INDEX_URL, PackageIndex } from '../pypi/index-client.js';
 import { parseProvenance } from '../pypi/provenance.js';
 import { parseRepositoryUrl, verifyProvenance } from '../pypi/verify.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
-import { failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
+import { failLine, isInputFailure, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
 import { describeProvenance } from './attestation-provenance.js';
 import { readDocumentOr } from './input.js';
 
@@ -47,7 +47,10 @@ options:
                              (a URL ending in /simple is taken as the simple API's own)
   --provenance-file FILE     verify against this provenance file instead of the index's; with a
                              local DIST instead of pypi:FILENAME, nothing is fetched (as verify-provenance)
-${TRUST_HELP.replace('do not fetch anything', 'do not fetch trust material (the index is still asked)')}
+  --offline                  use the cached or embedded trust material, without TUF (the index is
+                             still asked)
+  --trusted-root FILE        the trusted root to verify against (default: the Sigstore public-good root;
+                             the global --staging selects staging, --trust-config FILE a private instance)
   --json                     print the structured result as JSON on stdout
   -q, --quiet                print only the OK:/FAIL: line
   -v, --verbose              more detail on failures (stack traces)
