@@ -4,7 +4,7 @@
 // each side and the ratio (of medians, measured in the same run). Not a test: no thresholds
 // fail it; it reports which targets are met.
 //
-//   node scripts/bench.mjs [--runs N] [--large-size BYTES] [--skip-large] [--only 1,2,...] [--json FILE] [--no-build]
+//   node scripts/bench.mjs [--runs N] [--large-size BYTES] [--skip-large] [--only 1,2,...,pypi] [--json FILE] [--no-build]
 //
 // Inputs: the conformance bundles (test/fixtures/conformance, public-good production root);
 // 100 files signed in one `sigstore sign` against the local Sigstore instance (started here with
@@ -378,6 +378,37 @@ if (!opt['skip-large'] && want(3)) {
   target(3, 'large artifacts: sign and verify vs sha256sum, peak memory', lines, ok ? 'MET' : 'NOT MET');
   rmSync(big, { force: true });
   rmSync(mid, { force: true });
+}
+
+// ---- target pypi (issue 18): `attestation audit` of a lock file of 1,000 distributions ----
+if (want('pypi')) {
+  log('target pypi: attestation audit of 1000 distributions against the loopback index');
+  const r = spawnSync(NODE, ['--import', 'tsx', 'scripts/bench/pypi-audit.mts', '--work', join(W, 'pypi'), '--count', '1000', '--runs', String(Math.min(RUNS, 3))], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) target('pypi', 'attestation audit, 1000 distributions', [`  failed: exit ${r.status}`], 'NOT MET');
+  else {
+    const { cold, warm } = JSON.parse(r.stdout.trim().split('\n').pop());
+    const s = (runs, k) => stats(runs.map((x) => x[k]));
+    const c = s(cold, 'ms');
+    const w = s(warm, 'ms');
+    const share = stats(cold.map((x) => (100 * x.verifyMs) / x.ms));
+    const lines = [
+      row('cold (empty cache): wall', c),
+      row('  CPU of the audit process (all threads)', s(cold, 'cpuS'), 's'),
+      row('  CPU of the loopback index', s(cold, 'indexCpuS'), 's'),
+      row('  fetching (index lookups, provenance)', s(cold, 'fetchMs')),
+      row('  verifying', s(cold, 'verifyMs')),
+      row('  verification share of the wall time', share, '%'),
+      row('warm (second run, cache filled): wall', w),
+      row('  CPU of the audit process', s(warm, 'cpuS'), 's'),
+      `  requests: cold ${cold.map((x) => x.requests).join('/')}, warm ${warm.map((x) => x.requests).join('/')}; load ${cold.map((x) => x.load).join(' | ')}`,
+      '  (targets: cold <= 20 s with verification <= 15 %; warm <= 2 s)',
+    ];
+    target('pypi', 'attestation audit of a 1000-distribution pylock.toml (local instance, loopback index)', lines, c.median <= 20_000 && share.median <= 15 && w.median <= 2000 ? 'MET' : 'NOT MET');
+  }
 }
 
 // ---- target 5: footprint ----
