@@ -401,7 +401,7 @@ async function runSign(argv: string[]): Promise<number> {
   await Promise.all(dists.map((d) => distributionStatement(d, signOptions)));
 
   // A PEP 740 attestation cannot carry RFC 3161 timestamps: its log entry must date it (Rekor v1).
-  const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' });
+  const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' }, 'dsse');
   const attestations = await signAttestations(signer, dists, signOptions);
   await writeAllAtomic(
     attestations.map((a, i) => ({ path: outputs[i]!, data: serializeAttestation(a) })),

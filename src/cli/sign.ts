@@ -15,6 +15,7 @@ import type { JsonObject } from '../lib/json.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
 import type { KeyType } from '../sign/keys.js';
+import type { SigningKind } from '../sign/preflight.js';
 import type { Signer, SignerOptions } from '../sign/signer.js';
 import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
 import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
@@ -156,8 +157,11 @@ export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustM
   return { trustedRoot, signingConfig: parseSigningConfig(signingConfigJson, active.origin.description) };
 }
 
-/** The Signer options a command line asks for (Rekor version, key type, identity). */
-export async function signerFromArgs(p: Parsed, env: Env = process.env): Promise<{ signer: Signer; describe: () => string }> {
+/**
+ * The Signer a command line asks for (Rekor version, key type, identity), checked without any
+ * request: the services it selects, and that `kind` (artifacts or DSSE) can be signed with them.
+ */
+export async function signerFromArgs(p: Parsed, env: Env = process.env, kind: SigningKind = 'artifact'): Promise<{ signer: Signer; describe: () => string }> {
   const rekor = strOrEnv(p, 'rekor-version', env, 'SIGSTORE_REKOR_VERSION');
   if (rekor !== undefined && rekor !== '1' && rekor !== '2') usage(`--rekor-version must be 1 or 2, not ${JSON.stringify(rekor)}`);
   const keyType = strOrEnv(p, 'key-type', env, 'SIGSTORE_KEY_TYPE');
@@ -198,8 +202,9 @@ export async function signerFromArgs(p: Parsed, env: Env = process.env): Promise
     ...(log ? { log } : {}),
   };
   const signer = new Signer(options);
-  // Service selection is local: a signing config that cannot work fails before any request.
+  // Service selection is local: a signing config or key type that cannot work fails before any request.
   const services = signer.services();
+  signer.preflight(kind);
   const describe = () =>
     `Fulcio ${services.fulcio}; Rekor ${services.rekor.map((r) => `v${r.version} ${r.url}`).join(', ')}${services.tsa.length ? `; TSA ${services.tsa.join(', ')}` : ''}`;
   log?.(`services: ${describe()}`);

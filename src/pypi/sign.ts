@@ -69,6 +69,19 @@ export async function distributionStatement(dist: Distribution, options: Attesta
 }
 
 /**
+ * Refuses, before any request, a signer whose key PyPI cannot verify: PyPI checks PEP 740
+ * attestations signed with ECDSA P-256 and SHA-256 only.
+ */
+function checkPyPIKeyType(signer: Signer): void {
+  if (signer.keyType !== 'p256') {
+    throw new UsageError(
+      'KEY_TYPE_UNSUPPORTED',
+      `PyPI verifies attestations signed with ECDSA P-256 and SHA-256 only, not ${signer.keyType === 'p384' ? 'P-384' : 'Ed25519'} keys; use p256 (the default key type)`,
+    );
+  }
+}
+
+/**
  * Signs PEP 740 attestations for distributions, with one signing certificate, concurrently.
  * Each attestation is checked to verify on its own (it cannot carry RFC 3161 timestamps, so the
  * log entry must date it: a Rekor v1 log).
@@ -83,6 +96,7 @@ export async function distributionStatement(dist: Distribution, options: Attesta
  * ```
  */
 export async function signAttestations(signer: Signer, dists: Distribution[], options: AttestationSignOptions = {}): Promise<Attestation[]> {
+  checkPyPIKeyType(signer);
   const payloads = await Promise.all(dists.map((d) => distributionStatement(d, options)));
   if (payloads.length === 0) return [];
   const bundles = await signer.attestMany(payloads);
