@@ -121,8 +121,12 @@ export async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Trust for signing: the trusted root and the signing config, from files or the instance. */
-export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustMaterial; signingConfig: SigningConfig }> {
+/**
+ * Trust for signing: the trusted root and the signing config, from files or the instance. With
+ * `rekorVersion: 2` the public-good instances (production, staging) sign with their opt-in
+ * Rekor v2 signing config (signing_config_rekor_v2.v0.2.json).
+ */
+export async function loadSigningTrust(p: Parsed, o: { rekorVersion?: 1 | 2 } = {}): Promise<{ trustedRoot: TrustMaterial; signingConfig: SigningConfig }> {
   const trustedRootFile = str(p, 'trusted-root');
   const signingConfigFile = str(p, 'signing-config');
   const trustConfig = str(p, 'trust-config');
@@ -148,6 +152,11 @@ export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustM
   const active = await loadTrust({ ...source, purpose: 'sign' });
   trustedRoot = trustedRootFile ? parseTrustedRoot(readTrustFile(trustedRootFile, 'trusted root'), trustedRootFile) : active.trustMaterial;
   if (signingConfigFile) return { trustedRoot, signingConfig: parseSigningConfig(readTrustFile(signingConfigFile, 'signing config'), signingConfigFile) };
+  if (o.rekorVersion === 2 && !instance) {
+    const which = staging ? 'staging' : 'production';
+    const { rekorV2SigningConfig } = await import('../sign/rekor-v2-config.js');
+    return { trustedRoot, signingConfig: parseSigningConfig(rekorV2SigningConfig(which), `the ${which} Rekor v2 signing config (signing_config_rekor_v2.v0.2.json)`) };
+  }
   signingConfigJson = active.signingConfigJson;
   if (!signingConfigJson) {
     const { EMBEDDED } = await import('../trust/embedded.js');
@@ -168,7 +177,7 @@ export async function signerFromArgs(p: Parsed, env: Env = process.env, kind: Si
   if (keyType !== undefined && !['p256', 'p384', 'ed25519'].includes(keyType)) usage(`--key-type must be p256, p384 or ed25519, not ${JSON.stringify(keyType)}`);
   const conformance = flag(p, 'conformance');
   if (conformance && str(p, 'identity-token') === undefined) usage('--identity-token is required');
-  const { trustedRoot, signingConfig } = await loadSigningTrust(p);
+  const { trustedRoot, signingConfig } = await loadSigningTrust(p, rekor ? { rekorVersion: Number(rekor) as 1 | 2 } : {});
 
   // The OIDC issuer of the interactive login: the signing config's, unless given.
   let oidcIssuer: string | undefined;
