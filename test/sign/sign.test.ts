@@ -287,8 +287,10 @@ describe('cross-client (sigstore-js)', () => {
       // DSSE: P-256 (sigstore-js checks DSSE signatures with SHA-256 whatever the curve). Rekor v2
       // DSSE bundles (hashedrekord over the PAE) are in PEER_CANNOT_VERIFY below.
       if (version === 1) {
-        const s = signer(t, { trustConfig: config(version, true) });
-        verifyJs(await s.attest(statement(createHash('sha256').update(CONTENT).digest())));
+        for (const keyType of ['p256', 'ed25519'] as const) {
+          const s = signer(t, { trustConfig: config(version, true), keyType });
+          verifyJs(await s.attest(statement(createHash('sha256').update(CONTENT).digest())));
+        }
       }
     });
   }
