@@ -21,7 +21,7 @@ import { IdentityToken } from '../oidc/token.js';
 import type { ClientTrustConfig } from '../trust/client-config.js';
 import type { SigningConfig } from '../trust/signing-config.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
-import type { Artifact, } from '../verify/types.js';
+import type { Artifact } from '../verify/types.js';
 import { Verifier } from '../verify/verifier.js';
 import type { ClientOptions } from './client.js';
 import { type IssuedCertificate, requestCertificate, type TokenLike } from './fulcio.js';
@@ -31,6 +31,9 @@ import { createEntryV1, dsseV001, hashedRekordV001, type TlogEntryJson } from '.
 import { createEntryV2, hashedRekordV002 } from './rekor-v2.js';
 import { OwnCertificate, subjectArtifact } from './self-check.js';
 import { requestTimestamp } from './tsa.js';
+
+/** The self-check policy, also used for PEP 740 attestations (defined in self-check.ts). */
+export { OwnCertificate };
 
 /**
  * Options of a {@link Signer}. Trust comes from `trustConfig`, or from `trustedRoot` and
@@ -114,8 +117,6 @@ function digestAlgorithm(key: EphemeralKey): HashAlgorithm {
  * });
  * ```
  */
-export { OwnCertificate };
-
 export class Signer {
   /** The trusted root bundles are verified against. */
   readonly trustedRoot: TrustMaterial;
