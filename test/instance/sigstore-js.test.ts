@@ -4,7 +4,9 @@
  * from the instance's OIDC provider, and verifies the bundles against the instance's trusted
  * root: bootstrapped over the instance's TUF repository (Rekor v1 + SET + TSA), and from the
  * trusted root and signing config directly (Rekor v2 + TSA, services picked from the signing
- * config by sigstore-js itself).
+ * config by sigstore-js itself). Every bundle sigstore-js signs is verified by ours too: sign
+ * (Rekor v1, v2), attest (Rekor v1 dsse 0.0.1; intoto 0.0.2 with legacy compatibility). Its
+ * attest to Rekor v2 (a dsseRequestV002) is refused, as rekor-tiles refuses it.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -40,9 +42,10 @@ describe('sigstore-js against the local instance', () => {
   }
 
   /** Our verifier, with the instance's trusted root and its identity. */
-  async function verifiedByOurs(bundle: unknown, subjectSha256: string): Promise<void> {
+  async function verifiedByOurs(bundle: unknown, subject: string | Buffer): Promise<void> {
     const v = new OurVerifier(parseTrustedRoot(inst.trustedRoot));
-    await v.verify(bundle as never, { digest: { algorithm: 'sha256', value: Buffer.from(subjectSha256, 'hex') } }, new Identity({ identity: EMAIL, issuer: inst.issuer }));
+    const artifact = typeof subject === 'string' ? { digest: { algorithm: 'sha256' as const, value: Buffer.from(subject, 'hex') } } : { data: subject };
+    await v.verify(bundle as never, artifact, new Identity({ identity: EMAIL, issuer: inst.issuer }));
   }
 
   const tufOptions = () => ({ tufMirrorURL: inst.tufUrl, tufRootPath: inst.files.tufRoot, tufCachePath: join(tmp.dir, 'tuf-cache') });
@@ -68,6 +71,7 @@ describe('sigstore-js against the local instance', () => {
     const signer = await sigstore.verify(bundle, data, { ...tufOptions(), certificateIdentityEmail: EMAIL, certificateIssuer: inst.issuer });
     assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
     assert.equal(signer.identity?.extensions?.issuer, inst.issuer);
+    await verifiedByOurs(bundle, data);
 
     await assert.rejects(sigstore.verify(bundle, Buffer.from('another file'), tufOptions()), /signature|verif/i);
     await assert.rejects(sigstore.verify(bundle, data, { ...tufOptions(), certificateIdentityEmail: 'mallory@example.com' }), /identity|subject|policy|SAN|match/i);
@@ -140,6 +144,7 @@ describe('sigstore-js against the local instance', () => {
     assert.equal(b1.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length, 1);
     const signer = verifier.verify(toSignedEntity(bundleFromJSON(b1), data), policy);
     assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
+    await verifiedByOurs(b1, data);
     assert.throws(() => verifier.verify(toSignedEntity(bundleFromJSON(b1), Buffer.from('tampered')), policy));
 
     // sigstore-js still sends DSSE to Rekor v2 as a dsseRequestV002, which rekor-tiles (and so
