@@ -43,17 +43,18 @@ export function buildCsr(key: EphemeralKey): Buffer {
 }
 
 /**
- * The identities (SANs) Fulcio can certify for this token, exactly: the verified `email` for an
- * email token; for CI tokens the workflow URI Fulcio builds (GitHub Actions:
+ * The identities (SANs) Fulcio can certify for this token, exactly: the `email` of a token
+ * that has one (unless marked unverified), and nothing else; for CI tokens the workflow URI Fulcio builds (GitHub Actions:
  * `https://github.com/` + `job_workflow_ref`, or the token's server; GitLab: `https://` +
  * `ci_config_ref_uri`; Buildkite: its pipeline URI); otherwise the `sub` claim.
  */
 export function expectedIdentities(token: TokenLike): string[] {
   const c = token.claims;
   const str = (k: string): string | undefined => (typeof c[k] === 'string' && (c[k] as string).length > 0 ? (c[k] as string) : undefined);
-  const out: string[] = [];
+  // An email token is certified for its email only (Fulcio's email issuers).
   const email = str('email');
-  if (email) out.push(email);
+  if (email && c.email_verified !== false) return [email];
+  const out: string[] = [];
   const jobWorkflowRef = str('job_workflow_ref');
   if (jobWorkflowRef) {
     out.push(`https://github.com/${jobWorkflowRef}`);
