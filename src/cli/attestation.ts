@@ -13,7 +13,7 @@ import { Distribution } from '../pypi/distribution.js';
 import { type AttestationSignOptions, distributionStatement, signAttestations } from '../pypi/sign.js';
 import { verifyAttestation } from '../pypi/verify.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
-import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, usage } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcommand, str, strs, usage } from './args.js';
 import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
@@ -315,6 +315,6 @@ export async function run(argv: string[]): Promise<number> {
       writeStderr(HELP);
       return usage('attestation needs a command: sign, verify, verify-provenance, verify-pypi, audit, convert or inspect');
     default:
-      return usage(`unknown attestation command '${sub}' (choose from sign, verify, verify-provenance, verify-pypi, audit, convert, inspect)`);
+      return usage(`unknown attestation command '${shown(sub)}' (choose from sign, verify, verify-provenance, verify-pypi, audit, convert, inspect)`);
   }
 }
