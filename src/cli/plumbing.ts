@@ -9,7 +9,7 @@ import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, updateTrustRoot } from '../trust/load.js';
 import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
-import { leafHash } from '../verify/tlog/merkle.js';
+import { leafHash } from '../lib/merkle.js';
 import { flag, type Parsed, parse, shown, splitSubcommand, str, trustFlags, usage } from './args.js';
 import { readDocumentOr } from './input.js';
 

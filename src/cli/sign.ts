@@ -285,7 +285,7 @@ export async function run(argv: string[]): Promise<number> {
     if (o.signature && ms) files.push({ path: o.signature, data: `${ms.signature}\n` });
     if (o.certificate) {
       const raw = Buffer.from((b.verificationMaterial as { certificate: { rawBytes: string } }).certificate.rawBytes, 'base64');
-      const { pem } = await import('../sign/asn1.js');
+      const { pem } = await import('../lib/der-write.js');
       files.push({ path: o.certificate, data: pem(raw, 'CERTIFICATE') });
     }
   }

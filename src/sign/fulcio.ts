@@ -13,7 +13,7 @@ import type { TrustMaterial } from '../trust/trusted-root.js';
 import { verifyChain } from '../verify/chain.js';
 import { certificateIdentity, fulcioExtensions } from '../verify/extensions.js';
 import { verifySCTs } from '../verify/sct.js';
-import { bits, ctx, oid, pem, seq } from './asn1.js';
+import { bits, ctx, oid, pem, seq } from '../lib/der-write.js';
 import { type ClientOptions, httpSettings } from './client.js';
 import type { EphemeralKey } from './keys.js';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tileIndexPath } from '../../src/instance/rekor-v2.js';
-import { leafHash, nodeHash, rootFromInclusionProof } from '../../src/verify/tlog/merkle.js';
+import { leafHash, nodeHash, rootFromInclusionProof } from '../../src/lib/merkle.js';
 import { SIGSTORE } from '../helpers/cli.js';
 
 export interface LoadReport {

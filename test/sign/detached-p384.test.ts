@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { redirectOutput } from '../../src/lib/stdio.js';
 import { IdentityToken } from '../../src/oidc/token.js';
-import { pem } from '../../src/sign/asn1.js';
+import { pem } from '../../src/lib/der-write.js';
 import { requestCertificate } from '../../src/sign/fulcio.js';
 import type { EphemeralKey } from '../../src/sign/keys.js';
 import { createEntryV1, hashedRekordV001 } from '../../src/sign/rekor-v1.js';

@@ -18,7 +18,7 @@ import { planOutputs, writeAllAtomic, writeAtomic } from '../../src/cli/output.j
 import { NetworkError, UsageError } from '../../src/errors.js';
 import { Der, Tag } from '../../src/lib/der.js';
 import { verifyDigest } from '../../src/lib/signature.js';
-import { int, oid } from '../../src/sign/asn1.js';
+import { int, oid } from '../../src/lib/der-write.js';
 import { buildCsr, identityFromToken } from '../../src/sign/fulcio.js';
 import { EphemeralKey, IN_MEMORY_LIMIT } from '../../src/sign/keys.js';
 import { toTlogEntry } from '../../src/sign/rekor-v1.js';
