@@ -32,7 +32,8 @@ import { Tsa } from '../../src/instance/tsa.js';
 import { parseTrustedRoot, type TrustMaterial } from '../../src/trust/trusted-root.js';
 import { Identity } from '../../src/verify/policy.js';
 
-type Json = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into bundle and trusted root JSON freely
+export type Json = Record<string, any>;
 type Ext = ReturnType<typeof ext>;
 
 export const FORGED_IDENTITY = 'forged@example.com';
@@ -85,8 +86,8 @@ export interface BundleSpec {
   leaf: Partial<LeafSpec>;
   /** The signing key (default: a fresh P-256 key). */
   signingKey: KeyObject;
-  /** Changes the canonicalized body (before it is logged and the SET signed). */
-  body: (b: Json) => void;
+  /** Changes (or, by returning one, replaces) the canonicalized body before it is logged and the SET signed. */
+  body: (b: Json, signed: SignedParts) => Json | undefined;
   /** The exact body bytes (overrides `body`). */
   bodyBytes: Buffer;
   set: boolean;
@@ -107,6 +108,16 @@ export interface BundleSpec {
   entryKind: { kind: string; version: string };
   /** Changes the bundle JSON after everything is signed. */
   json: (b: Json) => void;
+}
+
+/** What a body hook may need to describe the bundle. */
+export interface SignedParts {
+  leaf: Buffer;
+  signature: Buffer;
+  artifact: Buffer;
+  /** DSSE only. */
+  payload: Buffer | undefined;
+  payloadType: string | undefined;
 }
 
 export interface Forged {
@@ -144,7 +155,6 @@ export class ForgedPki {
     this.root = caCertificate({ subject: rootDn, issuer: rootDn, key: this.rootKey, issuerKey: this.rootKey, notBefore: this.start, notAfter: end, pathLen: 1 });
     this.inter = caCertificate({ subject: interDn, issuer: rootDn, key: this.interKey, issuerKey: this.rootKey, notBefore: this.start, notAfter: end, pathLen: 0 });
     const tsaRootDn = { organization: 'forged', commonName: 'forged-tsa-root' };
-    const tsaDn = { organization: 'forged', commonName: 'forged-tsa' };
     this.tsaRoot = caCertificate({ subject: tsaRootDn, issuer: tsaRootDn, key: this.tsaRootKey, issuerKey: this.tsaRootKey, notBefore: this.start, notAfter: end });
     this.tsaLeaf = this.tsaCert({});
     this.ctLogId = sha256(spki(this.ctKey));
@@ -169,7 +179,7 @@ export class ForgedPki {
   }
 
   /** The trusted root JSON; `change` edits it before it is returned. */
-  trustedRootJson(change?: (r: Json & Record<string, Json[]>) => void): Json {
+  trustedRootJson(change?: (r: Json) => void): Json {
     const window = { start: iso(this.start) };
     const log = (url: string, key: KeyObject, id: Buffer) => ({
       baseUrl: url,
@@ -197,12 +207,12 @@ export class ForgedPki {
           validFor: { ...window },
         },
       ],
-    } as unknown as Json & Record<string, Json[]>;
+    } as Json;
     change?.(r);
     return r;
   }
 
-  trust(change?: (r: Json & Record<string, Json[]>) => void): TrustMaterial {
+  trust(change?: (r: Json) => void): TrustMaterial {
     return parseTrustedRoot(JSON.stringify(this.trustedRootJson(change)), 'forged trusted root');
   }
 
@@ -262,6 +272,8 @@ export class ForgedPki {
     let content: Json;
     let signature: Buffer;
     let body: Json;
+    let dssePayload: Buffer | undefined;
+    let dsseType: string | undefined;
     if (kind === 'message') {
       const digest = sha256(artifact);
       signature = nodeSign('sha256', artifact, key);
@@ -286,6 +298,8 @@ export class ForgedPki {
           }),
         );
       const payloadType = o.payloadType ?? IN_TOTO_PAYLOAD_TYPE;
+      dssePayload = payload;
+      dsseType = payloadType;
       signature = nodeSign('sha256', pae(payloadType, payload), key);
       content = { dsseEnvelope: { payload: payload.toString('base64'), payloadType, signatures: [{ sig: signature.toString('base64'), keyid: '' }] } };
       body = {
@@ -301,7 +315,7 @@ export class ForgedPki {
       body.kind = o.entryKind.kind;
       body.apiVersion = o.entryKind.version;
     }
-    o.body?.(body);
+    body = o.body?.(body, { leaf, signature, artifact, payload: dssePayload, payloadType: dsseType }) ?? body;
     const bodyBytes = o.bodyBytes ?? Buffer.from(JSON.stringify(body));
     const integratedTime = Math.floor((o.integratedTime ?? new Date(this.now.getTime() - 60_000)).getTime() / 1000);
     const size = o.treeSize ?? 5;

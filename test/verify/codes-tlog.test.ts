@@ -10,11 +10,10 @@ import { parseBundle } from '../../src/bundle/parse.js';
 import { signNote } from '../../src/instance/note.js';
 import { verifySET } from '../../src/verify/tlog/set.js';
 import { verifyInclusionProof, verifyTlogEntry } from '../../src/verify/tlog/index.js';
-import { ForgedPki, REKOR_ORIGIN } from '../helpers/forge.js';
+import { ForgedPki, type Json, REKOR_ORIGIN } from '../helpers/forge.js';
 import { rejectsAt } from '../helpers/tamper.js';
 import { refusedAt, verifyForged } from '../helpers/verify.js';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: tests reach into bundle JSON
 
 const pki = new ForgedPki();
 const trust = pki.trust();
