@@ -87,7 +87,8 @@ export interface BundleSpec {
   /** The signing key (default: a fresh P-256 key). */
   signingKey: KeyObject;
   /** Changes (or, by returning one, replaces) the canonicalized body before it is logged and the SET signed. */
-  body: (b: Json, signed: SignedParts) => Json | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: hooks that only change the body return nothing
+  body: (b: Json, signed: SignedParts) => Json | void;
   /** The exact body bytes (overrides `body`). */
   bodyBytes: Buffer;
   set: boolean;
