@@ -28,7 +28,9 @@ import {
   tbsDer,
   utf8Ext,
 } from '../../src/instance/pki.js';
-import { Tsa } from '../../src/instance/tsa.js';
+import { encode, Tag } from '../../src/lib/der.js';
+import { Certificate } from '../../src/lib/x509.js';
+import { ctx, int, octets, oid, seq, set } from '../../src/sign/asn1.js';
 import { parseTrustedRoot, type TrustMaterial } from '../../src/trust/trusted-root.js';
 import { Identity } from '../../src/verify/policy.js';
 
@@ -107,6 +109,10 @@ export interface BundleSpec {
   tsaTime: Date;
   /** Rekor entry kind (default hashedrekord 0.0.1 or dsse 0.0.1). */
   entryKind: { kind: string; version: string };
+  /** Replaces the leaf certificate DER before anything names it (the body, SET and proof cover the result). */
+  leafDer: (der: Buffer) => Buffer;
+  /** Builds the RFC 3161 token over the signature (default: the forged TSA's; implies `tsa`). */
+  token: (signature: Buffer, time: Date) => Buffer;
   /** Changes the bundle JSON after everything is signed. */
   json: (b: Json) => void;
 }
@@ -263,12 +269,52 @@ export class ForgedPki {
     return signCertificate(buildTbs({ ...spec, extensions: [...exts, ext(OIDS.sctList, false, value)] }), issuerKey);
   }
 
+  /**
+   * An RFC 3161 TimeStampResp over `signature`, signed by the forged TSA (or `signer`), with every
+   * part changeable before it is signed: the TSTInfo DER, the signed attributes, the certificate.
+   */
+  token(o: {
+    signature: Buffer;
+    time: Date;
+    tstInfo?: (der: Buffer) => Buffer;
+    attributes?: (attrs: { contentType: Buffer; messageDigest: Buffer; signingCertificate: Buffer }) => void;
+    cert?: Buffer;
+    key?: KeyObject;
+    embed?: boolean;
+  }): Buffer {
+    const cert = o.cert ?? this.tsaLeaf;
+    const key = o.key ?? this.tsaKey;
+    const leafTbs = new Certificate(cert).tbs.children;
+    const serial = leafTbs[leafTbs[0]!.tag === 0xa0 ? 1 : 0]!.raw;
+    const issuer = new Certificate(cert).issuerRaw;
+    const genTime = encode(Tag.GENERALIZED_TIME, Buffer.from(`${o.time.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
+    let tst = seq(int(1), oid('1.3.6.1.4.1.57264.2'), seq(seq(oid(OIDS.sha256)), octets(sha256(o.signature))), int(42), genTime, seq(int(1)));
+    if (o.tstInfo) tst = o.tstInfo(tst);
+    const attrs = {
+      contentType: oid('1.2.840.113549.1.9.16.1.4'),
+      messageDigest: octets(sha256(tst)),
+      signingCertificate: seq(seq(seq(octets(sha256(cert))))),
+    };
+    o.attributes?.(attrs);
+    const attribute = (type: string, value: Buffer): Buffer => seq(oid(type), set(value));
+    const list = [
+      attribute('1.2.840.113549.1.9.3', attrs.contentType),
+      attribute('1.2.840.113549.1.9.4', attrs.messageDigest),
+      attribute('1.2.840.113549.1.9.16.2.47', attrs.signingCertificate),
+    ].sort(Buffer.compare);
+    const signatureValue = nodeSign('sha256', set(...list), key);
+    const sha = seq(oid(OIDS.sha256));
+    const signerInfo = seq(int(1), seq(issuer, serial), sha, ctx(0, ...list), seq(oid(OIDS.ecdsaSha256)), octets(signatureValue));
+    const signedData = seq(int(3), set(sha), seq(oid('1.2.840.113549.1.9.16.1.4'), ctx(0, octets(tst))), ...(o.embed === false ? [] : [ctx(0, cert)]), set(signerInfo));
+    return seq(seq(int(0)), seq(oid('1.2.840.113549.1.7.2'), ctx(0, signedData)));
+  }
+
   /** A signed bundle and everything needed to verify it. */
   bundle(o: Partial<BundleSpec> = {}): Forged {
     const kind = o.kind ?? 'message';
     const artifact = o.artifact ?? Buffer.from('forged artifact\n');
     const key = o.signingKey ?? p256();
-    const leaf = this.leaf(key, o.leaf);
+    const leaf = o.leafDer ? o.leafDer(this.leaf(key, o.leaf)) : this.leaf(key, o.leaf);
     const leafPem = pem(leaf);
     let content: Json;
     let signature: Buffer;
@@ -353,9 +399,9 @@ export class ForgedPki {
       entry.inclusionProof = proof;
     }
     const vm: Json = { certificate: { rawBytes: leaf.toString('base64') }, tlogEntries: [entry] };
-    if (o.tsa) {
-      const tsa = new Tsa([this.tsaLeaf, this.tsaRoot], this.tsaKey);
-      const token = tsa.timestamp({ hashOid: OIDS.sha256, digest: sha256(signature), nonce: undefined, certReq: true, policy: undefined }, o.tsaTime ?? new Date(integratedTime * 1000));
+    if (o.tsa || o.token) {
+      const time = o.tsaTime ?? new Date(integratedTime * 1000);
+      const token = o.token ? o.token(signature, time) : this.token({ signature, time });
       vm.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: token.toString('base64') }] };
     }
     const json: Json = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: vm, ...content };
