@@ -499,7 +499,8 @@ export async function runTamperCampaign({
           report.rejected++;
           f[1]++;
           report.byStep[e.step] = (report.byStep[e.step] ?? 0) + 1;
-          const fs = (report.byFieldStep[v.field] ??= {});
+          report.byFieldStep[v.field] ??= {};
+          const fs = report.byFieldStep[v.field]!;
           fs[e.step] = (fs[e.step] ?? 0) + 1;
         } else {
           report.wrongError.push(`${g.name}: ${v.what}: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
