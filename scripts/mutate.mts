@@ -125,7 +125,7 @@ const NEGATE: Record<string, string> = { '===': '!==', '!==': '===', '==': '!=',
 export function mutantsOf(file: string, src: string): Mutant[] {
   const m = mask(src);
   const helpers = [...codeHelpers(m), 'fail', 'bundleFail', 'trustFail'];
-  const refuses = new RegExp(`\\bthrow\\b|\\b(?:${helpers.join('|')})\\(|\\bcode:\\s*'|\\bf\\(\\s*new\\s`);
+  const refuses = new RegExp(`\\bthrow\\b|\\b(?:${helpers.join('|')})\\(|\\bcode:\\s*'`);
   const guard = /^\s*(?:\{\s*)?return\s+(?:undefined|false|'|`|"|\[\s*\]\s*;)/;
   const inVerify = file.startsWith('src/verify/');
   const out: Mutant[] = [];

@@ -136,9 +136,9 @@ export function forgedVariants(exhaustive: boolean): { genuine: Genuine[]; varia
     const eku = pki.tsaCert({ eku: [OIDS.codeSigning] });
     const expired = pki.tsaCert({ notBefore: minutes(-60 * 24), notAfter: minutes(-30) });
     tsaVariants.push(
-      ['content type id-data, re-signed', { attributes: (a) => { a.contentType = encode(Tag.OID, Buffer.from('2a864886f70d010701', 'hex')); } }],
-      ['message digest of another TSTInfo, re-signed', { attributes: (a) => { a.messageDigest = encode(Tag.OCTET_STRING, Buffer.alloc(32, 1)); } }],
-      ['signing-certificate hash of another certificate, re-signed', { attributes: (a) => { a.signingCertificate = encode(Tag.SEQUENCE, [encode(Tag.SEQUENCE, [encode(Tag.SEQUENCE, [encode(Tag.OCTET_STRING, Buffer.alloc(32, 2))])])]); } }],
+      ['content type id-data, re-signed', { attributes: (a) => { a.contentType = [encode(Tag.OID, Buffer.from('2a864886f70d010701', 'hex'))]; } }],
+      ['message digest of another TSTInfo, re-signed', { attributes: (a) => { a.messageDigest = [encode(Tag.OCTET_STRING, Buffer.alloc(32, 1))]; } }],
+      ['signing-certificate hash of another certificate, re-signed', { attributes: (a) => { a.signingCertificate = [encode(Tag.SEQUENCE, [encode(Tag.SEQUENCE, [encode(Tag.SEQUENCE, [encode(Tag.OCTET_STRING, Buffer.alloc(32, 2))])])])]; } }],
       ['a signer with the codeSigning EKU', { cert: eku }],
       ['a signer expired at the time', { cert: expired }],
       ['TSTInfo version 2, re-signed', { tstInfo: (t) => { const o = Buffer.from(t); o[o.indexOf(Buffer.from([2, 1, 1]))! + 2] = 2; return o; } }],

@@ -11,7 +11,7 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../src/bundle/dsse.js';
-import { type Sct, sctListExtensionValue } from '../../src/instance/ctlog.js';
+import type { Sct } from '../../src/instance/ctlog.js';
 import { MerkleTree } from '../../src/instance/merkle.js';
 import { signNote } from '../../src/instance/note.js';
 import {
@@ -62,6 +62,32 @@ const u = (n: number | bigint, bytes: number): Buffer => {
 };
 
 /** What a leaf certificate looks like; every field has a valid default. */
+/** An SCT as the forge encodes it (RFC 6962 3.2); algorithms as TLS codes. */
+export interface ForgedSct extends Sct {
+  version?: number;
+  hashAlgorithm?: number;
+  signatureAlgorithm?: number;
+}
+
+/** The SCT list extension value: OCTET STRING { u16 list length, (u16 length, SCT)* }. */
+export function sctList(scts: ForgedSct[]): Buffer {
+  const items = scts.map((t) => {
+    const b = Buffer.concat([
+      Buffer.from([t.version ?? 0]),
+      t.logId,
+      u(t.timestamp, 8),
+      u(t.extensions.length, 2),
+      t.extensions,
+      Buffer.from([t.hashAlgorithm ?? 4, t.signatureAlgorithm ?? 3]),
+      u(t.signature.length, 2),
+      t.signature,
+    ]);
+    return Buffer.concat([u(b.length, 2), b]);
+  });
+  const list = Buffer.concat(items);
+  return encode(Tag.OCTET_STRING, Buffer.concat([u(list.length, 2), list]));
+}
+
 export interface LeafSpec {
   notBefore: Date;
   notAfter: Date;
@@ -69,8 +95,10 @@ export interface LeafSpec {
   extensions: (defaults: Ext[]) => Ext[];
   /** No SCT list extension at all. */
   noSct: boolean;
-  /** Changes the SCT before it is encoded (after it is signed, unless `sctResign`). */
-  sct: (s: Sct & { version?: number }) => void;
+  /** Changes the SCT after it is signed, before it is encoded. */
+  sct: (s: ForgedSct) => void;
+  /** Replaces the SCT list extension value (DER OCTET STRING). */
+  sctValue: (v: Buffer) => Buffer;
   /** The SCT's time (default: the leaf's notBefore). */
   sctTime: Date;
   /** The issuing key and name (default: the forged intermediate). */
@@ -258,14 +286,10 @@ export class ForgedPki {
       preTbs,
       u(0, 2),
     ]);
-    const sct: Sct & { version?: number } = { logId: this.ctLogId, timestamp, extensions: Buffer.alloc(0), signature: nodeSign('sha256', signed, this.ctKey) };
+    const sct: ForgedSct = { logId: this.ctLogId, timestamp, extensions: Buffer.alloc(0), signature: nodeSign('sha256', signed, this.ctKey) };
     o.sct?.(sct);
-    let value = sctListExtensionValue([sct]);
-    if (sct.version !== undefined) {
-      // The version byte follows the OCTET STRING header (2), list length (2) and SCT length (2).
-      value = Buffer.from(value);
-      value[6] = sct.version;
-    }
+    let value = sctList([sct]);
+    if (o.sctValue) value = o.sctValue(value);
     return signCertificate(buildTbs({ ...spec, extensions: [...exts, ext(OIDS.sctList, false, value)] }), issuerKey);
   }
 
@@ -277,7 +301,10 @@ export class ForgedPki {
     signature: Buffer;
     time: Date;
     tstInfo?: (der: Buffer) => Buffer;
-    attributes?: (attrs: { contentType: Buffer; messageDigest: Buffer; signingCertificate: Buffer }) => void;
+    /** Each signed attribute's values (DER), or null to leave it out. */
+    attributes?: (attrs: { contentType: Buffer[] | null; messageDigest: Buffer[] | null; signingCertificate: Buffer[] | null }) => void;
+    /** The SignerInfo signature AlgorithmIdentifier (DER). */
+    signatureAlgorithm?: Buffer;
     cert?: Buffer;
     key?: KeyObject;
     embed?: boolean;
@@ -290,21 +317,21 @@ export class ForgedPki {
     const genTime = encode(Tag.GENERALIZED_TIME, Buffer.from(`${o.time.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
     let tst = seq(int(1), oid('1.3.6.1.4.1.57264.2'), seq(seq(oid(OIDS.sha256)), octets(sha256(o.signature))), int(42), genTime, seq(int(1)));
     if (o.tstInfo) tst = o.tstInfo(tst);
-    const attrs = {
-      contentType: oid('1.2.840.113549.1.9.16.1.4'),
-      messageDigest: octets(sha256(tst)),
-      signingCertificate: seq(seq(seq(octets(sha256(cert))))),
+    const attrs: { contentType: Buffer[] | null; messageDigest: Buffer[] | null; signingCertificate: Buffer[] | null } = {
+      contentType: [oid('1.2.840.113549.1.9.16.1.4')],
+      messageDigest: [octets(sha256(tst))],
+      signingCertificate: [seq(seq(seq(octets(sha256(cert)))))],
     };
     o.attributes?.(attrs);
-    const attribute = (type: string, value: Buffer): Buffer => seq(oid(type), set(value));
+    const attribute = (type: string, values: Buffer[] | null): Buffer[] => (values ? [seq(oid(type), set(...values))] : []);
     const list = [
-      attribute('1.2.840.113549.1.9.3', attrs.contentType),
-      attribute('1.2.840.113549.1.9.4', attrs.messageDigest),
-      attribute('1.2.840.113549.1.9.16.2.47', attrs.signingCertificate),
+      ...attribute('1.2.840.113549.1.9.3', attrs.contentType),
+      ...attribute('1.2.840.113549.1.9.4', attrs.messageDigest),
+      ...attribute('1.2.840.113549.1.9.16.2.47', attrs.signingCertificate),
     ].sort(Buffer.compare);
     const signatureValue = nodeSign('sha256', set(...list), key);
     const sha = seq(oid(OIDS.sha256));
-    const signerInfo = seq(int(1), seq(issuer, serial), sha, ctx(0, ...list), seq(oid(OIDS.ecdsaSha256)), octets(signatureValue));
+    const signerInfo = seq(int(1), seq(issuer, serial), sha, ctx(0, ...list), o.signatureAlgorithm ?? seq(oid(OIDS.ecdsaSha256)), octets(signatureValue));
     const signedData = seq(int(3), set(sha), seq(oid('1.2.840.113549.1.9.16.1.4'), ctx(0, octets(tst))), ...(o.embed === false ? [] : [ctx(0, cert)]), set(signerInfo));
     return seq(seq(int(0)), seq(oid('1.2.840.113549.1.7.2'), ctx(0, signedData)));
   }

@@ -121,6 +121,48 @@ describe('signature step: message signatures', () => {
   });
 });
 
+describe('signature step: keys and files', () => {
+  /** A managed-key bundle over a file, without a message digest (the hash is the key's default). */
+  async function fileBundle(key: ReturnType<typeof generateKeyPairSync>, hash: 'sha256' | 'sha384' | null) {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const artifact = Buffer.from('forged artifact on disk\n');
+    const path = join(mkdtempSync(join(tmpdir(), 'sigstore-ts-codes-')), 'artifact');
+    writeFileSync(path, artifact);
+    const sig = nodeSign(hash, artifact, key.privateKey);
+    const spkiPem = key.publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    const alg = hash ?? 'sha256';
+    const b = pki.bundle({
+      artifact,
+      body: (body) => {
+        body.spec.signature.content = b64(sig);
+        body.spec.signature.publicKey.content = b64(spkiPem);
+        body.spec.data.hash = { algorithm: alg, value: createHash(alg).update(artifact).digest('hex') };
+      },
+      json: (j) => {
+        j.messageSignature = { signature: b64(sig) };
+        delete j.verificationMaterial.certificate;
+        j.verificationMaterial.publicKey = { hint: 'forged' };
+      },
+    });
+    return { b, path };
+  }
+
+  it('a P-384 key signs over SHA-384 by default; a file is verified in one streaming pass', async () => {
+    const k = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const { b, path } = await fileBundle(k, 'sha384');
+    await verifyForged(trust, b, { policy: { key: k.publicKey }, artifact: { path } });
+    await verifyForged(trust, b, { policy: { key: k.publicKey }, artifact: { data: b.artifact } });
+  });
+
+  it('an Ed25519 key verifies a file (read whole: Ed25519 cannot stream)', async () => {
+    const k = generateKeyPairSync('ed25519');
+    const { b, path } = await fileBundle(k, null);
+    await verifyForged(trust, b, { policy: { key: k.publicKey }, artifact: { path } });
+  });
+});
+
 describe('signature step: DSSE', () => {
   const statement = (o: Json): Buffer => Buffer.from(JSON.stringify(o));
   const subject = (a: Buffer) => [{ name: 'artifact', digest: { sha256: sha256(a).toString('hex') } }];
