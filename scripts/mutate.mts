@@ -192,12 +192,17 @@ const MAP: [RegExp, string[]][] = [
   [/^src\/lib\/(der|x509|cms)\.ts$/, ['test/verify/timestamp.test.ts', 'test/verify/sct.test.ts', 'test/verify/codes-chain.test.ts', 'test/bundle/parse.test.ts']],
 ];
 
-/** The test files for a source file: its mapped set, and every test named after it. */
+/**
+ * The test files for a source file: its mapped set, every test named after it, and every test
+ * under test/verify, test/bundle or test/lib that imports it directly.
+ */
 export function testsFor(file: string, all: string[]): string[] {
   const mapped = MAP.find(([re]) => re.test(file))?.[1] ?? VERIFY_TESTS;
   const stem = basename(file, '.ts');
   const named = all.filter((t) => t.endsWith('.test.ts') && new RegExp(`(^|[/-])${stem}([.-]|\\.test)`).test(t.slice(5)));
-  return [...new Set([...mapped, ...named])].filter((t) => existsSync(join(ROOT, t)));
+  const module = `/${file.replace(/^src\//, 'src/').replace(/\.ts$/, '.js')}'`;
+  const importing = all.filter((t) => /^test\/(verify|bundle|lib)\/.*\.test\.ts$/.test(t) && !t.endsWith('conformance.test.ts') && readFileSync(join(ROOT, t), 'utf8').includes(module));
+  return [...new Set([...mapped, ...named, ...importing])].filter((t) => existsSync(join(ROOT, t)));
 }
 
 // ---------------------------------------------------------------- running

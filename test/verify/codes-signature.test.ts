@@ -217,6 +217,23 @@ describe('time step', () => {
     await refusedAt(verifyForged(trust, b), 'time', 'NO_TRUSTED_TIME');
   });
 
+  it('NO_TRUSTED_TIME: a second entry without a SET, beside one with a SET, and no timestamp', async () => {
+    const first = pki.bundle({ logIndex: 3 });
+    const e1 = first.json.verificationMaterial.tlogEntries[0];
+    const body = Buffer.from(e1.canonicalizedBody, 'base64');
+    const second = pki.bundle({ set: false, logIndex: 2, bodyBytes: body });
+    const e2 = second.json.verificationMaterial.tlogEntries[0];
+    delete e2.integratedTime;
+    first.json.verificationMaterial.tlogEntries.push(e2);
+    const b = { ...first, text: JSON.stringify(first.json) };
+    await refusedAt(verifyForged(trust, b), 'time', 'NO_TRUSTED_TIME');
+  });
+
+  it('KEY_INVALID: a key that is not one PEM public key block', async () => {
+    const b = keyBundle(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
+    await refusedWith(() => verifyForged(trust, b, { policy: { key: 'not a PEM key' } }), 'KEY_INVALID', /expected one PEM "PUBLIC KEY" block/);
+  });
+
   it('TLOG_MISSING: a bundle without a log entry', async () => {
     const b = pki.bundle({ tsa: true, json: (j) => { j.verificationMaterial.tlogEntries = []; } });
     await refusedAt(verifyForged(trust, b), 'tlog', 'TLOG_MISSING');
