@@ -246,7 +246,8 @@ function runTests(cwd: string, tests: string[], timeoutMs: number): Promise<{ re
     const timer = setTimeout(() => stop('timeout', `no result in ${timeoutMs / 1000} s`), timeoutMs);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const fail = /^\s*not ok \d+ - (.*)$/m.exec(out);
+      // A failing test, not a `# TODO` one (a known defect pinned for another change).
+      const fail = [...out.matchAll(/^\s*not ok \d+ - (.*)$/gm)].find((m) => !/# (TODO|SKIP)\b/.test(m[1]!));
       if (fail) stop('fail', fail[1]!.slice(0, 120));
       if (out.length > 1 << 20) out = out.slice(-4096);
     });

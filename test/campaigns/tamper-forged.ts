@@ -41,7 +41,10 @@ function positions(len: number, exhaustive: boolean): number[] {
 export function resignFlipped(der: Buffer, at: number, key: Parameters<typeof caSign>[0]): Buffer {
   const c = new Certificate(der);
   const tbs = Buffer.from(c.tbsRaw);
-  tbs[at]! ^= 1 << (at % 8);
+  // Each leaf is issued afresh, and its TBS length varies by a byte or two (the SCT signature):
+  // a position past its end flips its last byte instead of nothing.
+  const p = Math.min(at, tbs.length - 1);
+  tbs[p]! ^= 1 << (p % 8);
   const alg = Der.parse(der).child(1).raw;
   return encode(Tag.SEQUENCE, [tbs, alg, encode(Tag.BIT_STRING, [Buffer.from([0]), caSign(key, tbs)])]);
 }
