@@ -19,6 +19,7 @@
  *
  * Usage: node --import tsx scripts/mutate.mts [--file PATHPART]... [--limit N] [--workers N]
  *          [--kind drop|negate] [--tests FILE,...] [--list] [--report FILE] [--timeout S]
+ *          [--survivors-of REPORT]   (only the mutants that survived in an earlier --report)
  * Exits 1 when a mutant survives, 2 on a usage error or when the unmutated tests fail.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -274,6 +275,7 @@ async function main(): Promise<number> {
       list: { type: 'boolean', default: false },
       report: { type: 'string' },
       timeout: { type: 'string', default: '240' },
+      'survivors-of': { type: 'string' },
     },
   });
   const files = TARGETS.flatMap((t) => (statSync(join(ROOT, t)).isDirectory() ? walk(t) : [t]))
@@ -286,6 +288,12 @@ async function main(): Promise<number> {
   const allTests = walk('test');
   let mutants = files.flatMap((f) => mutantsOf(f, readFileSync(join(ROOT, f), 'utf8')));
   if (values.kind) mutants = mutants.filter((m) => m.kind === values.kind);
+  if (values['survivors-of']) {
+    const previous = JSON.parse(readFileSync(values['survivors-of'], 'utf8')) as { outcomes: Outcome[] };
+    const key = (m: Omit<Mutant, 'source'>) => `${m.file}|${m.kind}|${m.description}`;
+    const survived = new Set(previous.outcomes.filter((o) => o.status === 'survived').map((o) => key(o.mutant)));
+    mutants = mutants.filter((m) => survived.has(key(m)));
+  }
   if (values.limit) mutants = mutants.slice(0, Number(values.limit));
   const testsOf = (f: string): string[] => (values.tests ? values.tests.split(',') : testsFor(f, allTests));
   if (values.list) {
