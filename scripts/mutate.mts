@@ -324,12 +324,20 @@ async function main(): Promise<number> {
     // Baseline: every test set passes on the unmutated copy, else no mutant result means anything.
     const sets = [...new Set(mutants.map((m) => testsOf(m.file).join(',')))];
     console.log(`${mutants.length} mutants in ${files.length} files, ${nWorkers} workers; baseline of ${sets.length} test sets`);
-    for (const s of sets) {
-      const r = await runTests(copies[0]!, s.split(','), timeoutMs);
-      if (r.result !== 'pass') {
-        console.error(`the unmutated tests fail (${s}): ${r.detail}`);
-        return 2;
-      }
+    let nextSet = 0;
+    const failures: string[] = [];
+    await Promise.all(
+      copies.map(async (dir) => {
+        while (nextSet < sets.length && failures.length === 0) {
+          const set = sets[nextSet++]!;
+          const r = await runTests(dir, set.split(','), timeoutMs);
+          if (r.result !== 'pass') failures.push(`the unmutated tests fail (${set}): ${r.detail}`);
+        }
+      }),
+    );
+    if (failures.length > 0) {
+      console.error(failures[0]);
+      return 2;
     }
 
     const outcomes: Outcome[] = [];
