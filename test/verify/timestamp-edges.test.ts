@@ -30,7 +30,7 @@ describe('timestamp: signed attributes', () => {
   });
 
   it('TIMESTAMP_MALFORMED: no content-type attribute', () => {
-    rejects(token({ attributes: (a) => { a.contentType = null; } }), 'TIMESTAMP_MALFORMED', /exactly one content-type/);
+    rejects(token({ attributes: (a) => { a.contentType = null; } }), 'TIMESTAMP_MALFORMED', /: it needs exactly one content-type signed attribute value$/);
   });
 
   it('TIMESTAMP_MALFORMED: a content-type attribute that is not an OID', () => {
