@@ -19,7 +19,8 @@ type Json = Record<string, unknown>;
 function logIdentity(e: unknown): string | undefined {
   if (!e || typeof e !== 'object') return undefined;
   const o = e as Record<string, Record<string, unknown> | undefined>;
-  return JSON.stringify([o.publicKey?.rawBytes, o.logId?.keyId, o.checkpointKeyId?.keyId ?? null]);
+  // The checkpoint key ID defaults to the log ID when absent: the same key material either way.
+  return JSON.stringify([o.publicKey?.rawBytes, o.logId?.keyId, o.checkpointKeyId?.keyId ?? o.logId?.keyId]);
 }
 
 /** A chain certificate's key material: its name and key (a trust anchor is exactly that, RFC 5280 6.1.1). */
