@@ -24,6 +24,12 @@ export interface HttpRequest {
   maxBackoffMs?: number;
   /** Largest accepted response body (default 16 MiB). */
   maxBytes?: number;
+  /**
+   * An absolute deadline (epoch ms) for the whole request, retries and backoff included: no
+   * attempt outlives it and no retry starts after it (a repository that hangs or keeps
+   * answering 503 costs at most this long).
+   */
+  deadline?: number;
 }
 
 export interface HttpResponse {
@@ -258,9 +264,13 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   let delay = Math.min(req.backoffMs ?? 250, maxDelay);
   const service = req.service ?? url.host;
   let last = '';
+  const left = () => (req.deadline === undefined ? Number.POSITIVE_INFINITY : req.deadline - Date.now());
+  const outOfTime = (i: number) =>
+    new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} did not answer within the time allowed${i > 1 ? ` (${i - 1} attempts: ${last})` : ''}`);
   for (let i = 1; i <= attempts; i++) {
+    if (left() < 1) throw outOfTime(i);
     try {
-      const res = await attempt(req, url, timeoutMs, maxBytes);
+      const res = await attempt(req, url, Math.max(1, Math.min(timeoutMs, left())), maxBytes);
       res.attempts = i;
       if (!TRANSIENT_STATUS.has(res.status) || i === attempts) return res;
       last = `HTTP ${res.status}`;
@@ -275,7 +285,9 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       last = e.message;
       if (i === attempts) break;
     }
-    await sleep(Math.min(delay * (0.75 + Math.random() * 0.5), maxDelay));
+    const pause = Math.min(delay * (0.75 + Math.random() * 0.5), maxDelay);
+    if (pause >= left()) throw outOfTime(i + 1);
+    await sleep(pause);
     delay = Math.min(delay * 2, maxDelay);
   }
   throw new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} failed after ${attempts} attempts: ${last}`);

@@ -8,6 +8,7 @@
 import type { SigningConfig as SigningConfigJson } from '@sigstore/protobuf-specs';
 import { TrustError } from '../errors.js';
 import { arr, type Fail, type JsonObject, obj, optObj, optStr, parseJson, str, time } from '../lib/json.js';
+import { protoJsonNames } from './json-names.js';
 import type { ValidFor } from './trusted-root.js';
 
 /**
@@ -115,8 +116,8 @@ function parseSelector(v: unknown, path: string, fail: Fail, required: boolean):
 
 /**
  * Parses a signing config v0.2 from JSON text or an already-parsed object. Every field is
- * checked: URLs, API versions, validity windows, selectors. Throws {@link TrustError} naming the
- * field that is wrong.
+ * checked: URLs, API versions, validity windows, selectors. Field names may use either protobuf
+ * JSON spelling (`caUrls` or `ca_urls`). Throws {@link TrustError} naming the field that is wrong.
  *
  * @example
  * ```ts
@@ -131,7 +132,8 @@ export function parseSigningConfig(input: string | Buffer | JsonObject, source =
     throw new TrustError('SIGNING_CONFIG_INVALID', `signing config ${source}: ${m}`);
   };
   const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input.toString(), 'the signing config', fail) : input;
-  const o = obj(json, 'the signing config', fail);
+  // Either protobuf JSON spelling of every field (rekorTlogUrls or rekor_tlog_urls, ...).
+  const o = obj(protoJsonNames(json, fail), 'the signing config', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (mediaType !== SIGNING_CONFIG_MEDIA_TYPE) fail(`unsupported mediaType ${JSON.stringify(mediaType)} (expected ${SIGNING_CONFIG_MEDIA_TYPE})`);
   const list = (name: string) => arr(o[name], name, fail).map((s, i) => parseService(s, `${name}[${i}]`, fail));

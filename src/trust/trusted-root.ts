@@ -8,6 +8,7 @@ import { TrustError } from '../errors.js';
 import { arr, b64, type Fail, type JsonObject, obj, optB64, optObj, optStr, parseJson, str, time } from '../lib/json.js';
 import { Der, DerError, Tag } from '../lib/der.js';
 import { Certificate, checkSpkiShape, spkiToKey } from '../lib/x509.js';
+import { protoJsonNames } from './json-names.js';
 
 /** A validity window; `end` undefined means open-ended. */
 export interface ValidFor {
@@ -55,6 +56,29 @@ export interface TrustMaterial {
   json: TrustedRoot;
   /** Where it came from, for messages (a path, "embedded production", ...). */
   source: string;
+  /**
+   * Where it was loaded from and how fresh it is, when {@link loadTrust} loaded it (absent for
+   * a bare {@link parseTrustedRoot}).
+   */
+  freshness?: TrustFreshness;
+}
+
+/**
+ * Where trust material came from and whether it is current.
+ *
+ * @example
+ * ```ts
+ * const { freshness } = await loadTrustMaterial({ offline: true });
+ * if (freshness?.stale) console.error(`trust material expired on ${freshness.expires?.toISOString()}`);
+ * ```
+ */
+export interface TrustFreshness {
+  /** `file` (--trusted-root), `trust-config`, `tuf` (the TUF cache or a refresh) or `embedded` (shipped with sigstore-ts). */
+  origin: 'file' | 'trust-config' | 'tuf' | 'embedded';
+  /** Whether it is past its TUF expiry (explicit files never are). */
+  stale: boolean;
+  /** When its TUF metadata expires (undefined for explicit files). */
+  expires: Date | undefined;
 }
 
 export const TRUSTED_ROOT_MEDIA_TYPES = [
@@ -163,7 +187,8 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
 
 /**
  * Parses a TrustedRoot (v0.1 or v0.2 media type) from JSON text or an already-parsed object.
- * Malformed input is refused with a {@link TrustError} naming the field.
+ * Field names may use either protobuf JSON spelling (`baseUrl` or `base_url`); `json` holds the
+ * lowerCamelCase form. Malformed input is refused with a {@link TrustError} naming the field.
  *
  * @example
  * ```ts
@@ -173,10 +198,11 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
  * console.log(root.tlogs.length, 'transparency logs');
  * ```
  */
-export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json'): TrustMaterial {
+export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json', freshness?: TrustFreshness): TrustMaterial {
   const fail = trustFail(source);
   const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail) : input;
-  const o = obj(json, 'the trusted root', fail);
+  // Either protobuf JSON spelling of every field (mediaType or media_type, ...).
+  const o = obj(protoJsonNames(json, fail), 'the trusted root', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (!TRUSTED_ROOT_MEDIA_TYPES.includes(mediaType)) fail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
   return {
@@ -191,6 +217,7 @@ export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_r
     ),
     json: o as unknown as TrustedRoot,
     source,
+    ...(freshness ? { freshness } : {}),
   };
 }
 
