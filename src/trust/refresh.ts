@@ -48,7 +48,8 @@ export async function refreshBounded(
 ): Promise<RefreshResult> {
   const dir = paths.metadataDir;
   const failed = failures.get(dir);
-  if (failed && Date.now() < failed.until) throw failed.error;
+  // (An explicit update, without a budget, always tries.)
+  if (failed && opts.budget !== undefined && Date.now() < failed.until) throw failed.error;
   let p = inflight.get(dir);
   if (!p) {
     p = run(inst, paths, opts);
