@@ -7,6 +7,7 @@
  */
 import type { SigningConfig as SigningConfigJson } from '@sigstore/protobuf-specs';
 import { TrustError } from '../errors.js';
+import { isLoopbackHost } from '../lib/http.js';
 import { arr, type Fail, type JsonObject, obj, optObj, optStr, parseJson, str, time } from '../lib/json.js';
 import { protoJsonNames } from './json-names.js';
 import type { ValidFor } from './trusted-root.js';
@@ -83,6 +84,9 @@ function parseService(v: unknown, path: string, fail: Fail): Service {
     return fail(`${path}.url ${JSON.stringify(url)} is not a URL`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') fail(`${path}.url ${JSON.stringify(url)} is not an http(s) URL`);
+  // Plain http would let anyone on the path see and change what is signed and logged: only this machine may be reached so.
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) fail(`${path}.url ${JSON.stringify(url)} uses plain http on a host that is not this machine (only loopback hosts may: 127.0.0.1, ::1, localhost)`);
+  if (parsed.username || parsed.password) fail(`${path}.url ${JSON.stringify(url)} has credentials in it`);
   const version = o.majorApiVersion;
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
     fail(`${path}.majorApiVersion is missing or not a non-negative integer`);
