@@ -42,4 +42,8 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// There is no network here: command-line tests take their public-good trust material from the
+// embedded copy, offline, as a user without network says with SIGSTORE_OFFLINE=1 (--offline).
+// Tests of TUF refreshes and freshness (test/trust) run the CLI in an environment without it.
+process.env.SIGSTORE_OFFLINE = '1';
 run(node, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]);

@@ -93,7 +93,8 @@ export async function fetchWithTimeout(url: string | URL, init: RequestInit, tim
     const message = (e as Error).message;
     if (/no complete answer within/.test(message)) throw Object.assign(new Error(message), { name: 'TimeoutError' });
     const code = /\b(E[A-Z]{3,}|ERR_[A-Z_]+|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\b/.exec(message)?.[1];
-    throw new Error(message, { cause: code ? { code, message } : { message } });
+    // As fetch reports a transport failure: a TypeError whose cause says why.
+    throw new TypeError('fetch failed', { cause: code ? { code, message } : { message } });
   }
   if (res.status < 200 || res.status > 599) throw new Error(`unexpected HTTP status ${res.status}`, { cause: { message: `HTTP ${res.status}` } });
   const h = new Headers();
