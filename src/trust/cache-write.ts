@@ -32,7 +32,7 @@ export function writeAtomic(path: string, data: Buffer | string, mode = 0o644): 
 
 /** What a refresh produced, to be committed to the cache. */
 export interface CacheUpdate {
-  /** Metadata files (root.json, targets.json, snapshot.json, timestamp.json) as verified. */
+  /** Metadata files (root.json, targets.json, snapshot.json, timestamp.json, and N.root.json for the roots since the shipped one) as verified. */
   metadata: Map<string, Buffer>;
   /** Targets (name -> bytes), verified against `metadata`'s targets.json. */
   targets: Map<string, Buffer>;
@@ -93,9 +93,8 @@ export function commitCache(paths: CachePaths, update: CacheUpdate, { force = fa
       if (!readOpt(path)?.equals(data)) writeAtomic(path, data);
     }
     const files: Record<string, string> = {};
-    for (const f of METADATA_FILES) {
-      const data = update.metadata.get(f);
-      if (data) files[f] = data.toString('base64');
+    for (const [f, data] of update.metadata) {
+      if ((METADATA_FILES as readonly string[]).includes(f) || /^\d+\.root\.json$/.test(f)) files[f] = data.toString('base64');
     }
     writeAtomic(join(paths.metadataDir, METADATA_FILE), `${JSON.stringify({ files }, null, 1)}\n`);
     const keep = new Set<string>();

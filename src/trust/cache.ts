@@ -199,9 +199,9 @@ export function readMetadataFiles(paths: CachePaths): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const doc = jsonOpt(readOpt(join(paths.metadataDir, METADATA_FILE)));
   const files = isObject(doc?.files) ? doc.files : {};
-  for (const f of METADATA_FILES) {
-    const v = files[f];
-    if (typeof v === 'string') out.set(f, Buffer.from(v, 'base64'));
+  for (const [f, v] of Object.entries(files)) {
+    // The four metadata files, and the roots between the shipped root and root.json (N.root.json).
+    if (typeof v === 'string' && ((METADATA_FILES as readonly string[]).includes(f) || /^[1-9]\d{0,8}\.root\.json$/.test(f))) out.set(f, Buffer.from(v, 'base64'));
   }
   return out;
 }
@@ -217,7 +217,7 @@ export function verifyMetadata(
   targets: (name: string, ref: TargetRef | undefined) => Buffer | undefined,
   opts: { code: string; what: string; anchor?: Buffer },
 ): TufSnapshot & { chain: VerifiedChain } {
-  const chain = verifyChain(chainFiles(metadata), opts);
+  const chain = verifyChain(chainFiles(metadata), { ...opts, intermediates: metadata });
   const refs = targetsOf(chain.targets);
   const get = (name: string, required: boolean): Buffer | undefined => {
     const ref = refs.get(name);
@@ -263,7 +263,7 @@ export function readCache(paths: CachePaths, anchor?: Buffer): CacheState {
   }
 }
 
-/** The cached TUF root when it verifies (self-signed, not older than `anchor`), else undefined. */
+/** The cached TUF root when it verifies (self-signed, descending from `anchor`), else undefined. */
 export function verifiedRoot(paths: CachePaths, anchor?: Buffer): Buffer | undefined {
   const root = readMetadataFiles(paths).get('root.json');
   if (!root) return undefined;
@@ -274,6 +274,7 @@ export function verifiedRoot(paths: CachePaths, anchor?: Buffer): Buffer | undef
         throw new TrustError('TRUST_CACHE_INVALID', m);
       },
       anchor,
+      readMetadataFiles(paths),
     );
     return root;
   } catch {

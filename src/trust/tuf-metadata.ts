@@ -200,16 +200,29 @@ function checkMeta(data: Buffer, ref: { version: number; length?: number; sha256
 
 /**
  * Verifies root (self-signed by a threshold of its root keys) and, when `anchor` is given (the
- * embedded or pinned root), that it is not older than the anchor and, at the same version,
- * that it is the anchor. Returns the parsed root.
+ * root shipped with sigstore-ts), that it descends from the anchor: the same root at the same
+ * version; at a higher version, every root in between (`N.root.json` in `intermediates`) signed
+ * by a threshold of the previous root's root keys and of its own (TUF spec 5.3.4-5.3.5).
+ * Returns the parsed root.
  */
-export function verifyRoot(data: Buffer | undefined, fail: Fail, anchor?: Buffer): RoleInfo {
+export function verifyRoot(data: Buffer | undefined, fail: Fail, anchor?: Buffer, intermediates?: ReadonlyMap<string, Buffer>): RoleInfo {
   const { info, signatures } = readRole(data, 'root', fail);
   checkThreshold(info, signatures, info.signed, 'root', fail);
   if (anchor) {
     const a = readRole(anchor, 'root', fail).info;
     if (info.version < a.version) fail(`root.json v${info.version} is older than the trusted root v${a.version} shipped with sigstore-ts (rollback)`);
     if (info.version === a.version && canonicalJson(info.signed) !== canonicalJson(a.signed)) fail(`root.json v${info.version} differs from the trusted root v${a.version} of the same version`);
+    let previous = a;
+    for (let v = a.version + 1; v <= info.version; v++) {
+      const bytes = v === info.version ? data : intermediates?.get(`${v}.root.json`);
+      if (!bytes) return fail(`root.json v${info.version} cannot be traced to the trusted root v${a.version} shipped with sigstore-ts: ${v}.root.json is missing`);
+      const step = readRole(bytes, 'root', fail);
+      if (step.info.version !== v) fail(`${v}.root.json has version ${step.info.version}`);
+      checkThreshold(step.info, step.signatures, previous.signed, 'root', (m) => fail(`${m} (of root v${previous.version}: a root rotation it did not sign)`));
+      checkThreshold(step.info, step.signatures, step.info.signed, 'root', fail);
+      previous = step.info;
+    }
+    if (canonicalJson(previous.signed) !== canonicalJson(info.signed)) fail(`root.json v${info.version} is not the root its chain leads to`);
   }
   return info;
 }
@@ -219,9 +232,9 @@ export function verifyRoot(data: Buffer | undefined, fail: Fail, anchor?: Buffer
  * (the caller decides what stale material may be used for): the earliest expiry is returned.
  * Throws a {@link TrustError} with `code` and a message naming the file and the check.
  */
-export function verifyChain(files: ChainFiles, opts: { code: string; what: string; anchor?: Buffer }): VerifiedChain {
+export function verifyChain(files: ChainFiles, opts: { code: string; what: string; anchor?: Buffer; intermediates?: ReadonlyMap<string, Buffer> }): VerifiedChain {
   const fail = failWith(opts.code, opts.what);
-  const root = verifyRoot(files.root, fail, opts.anchor);
+  const root = verifyRoot(files.root, fail, opts.anchor, opts.intermediates);
   const ts = readRole(files.timestamp, 'timestamp', fail);
   checkThreshold(ts.info, ts.signatures, root.signed, 'timestamp', fail);
   const snap = readRole(files.snapshot, 'snapshot', fail);

@@ -64,6 +64,8 @@ type DownloadHTTPErrorClass = new (message: string, statusCode: number) => Error
  */
 class HttpFetcher implements Fetcher {
   failure: SigstoreError | undefined;
+  /** Every `N.root.json` the repository served (tuf-js verifies each before it moves on). */
+  readonly roots = new Map<string, Buffer>();
   private n = 0;
   constructor(
     private readonly workDir: string,
@@ -102,6 +104,8 @@ class HttpFetcher implements Fetcher {
       if (!rootProbe) this.fail(new NetworkError('TUF_HTTP_ERROR', `TUF repository answered HTTP ${res.status} for ${url}`, { status: res.status }));
       throw new this.DownloadHTTPError(`HTTP ${res.status} for ${url}`, res.status);
     }
+    const root = /\/(\d+\.root\.json)$/.exec(new URL(url).pathname);
+    if (root) this.roots.set(root[1]!, res.body);
     return res.body;
   }
 
@@ -193,7 +197,7 @@ export async function refreshTuf(instance: TufInstance, paths: CachePaths, opts:
       if (fetcher.failure && !(e instanceof TrustError)) throw fetcher.failure;
       throw describeTufError(e, repo);
     }
-    return result(work, repo, targets, opts.bootstrapRoot);
+    return result(work, repo, targets, opts.bootstrapRoot, new Map([...(opts.trusted ?? []), ...fetcher.roots]));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -229,9 +233,18 @@ function seed(work: string, instance: TufInstance, opts: RefreshOptions): void {
   for (const [f, data] of trusted) writeFileSync(join(work, f), data);
 }
 
-function result(work: string, repo: string, targets: Map<string, Buffer>, anchor: Buffer | undefined): RefreshResult {
+function result(work: string, repo: string, targets: Map<string, Buffer>, anchor: Buffer | undefined, seen: Map<string, Buffer>): RefreshResult {
   const metadata = new Map<string, Buffer>();
   for (const f of METADATA_FILES) metadata.set(f, readFileSync(join(work, f)));
+  // The roots between the shipped root and the new one, so every later read can trace it back.
+  const from = signedInfo(anchor)?.version;
+  const to = signedInfo(metadata.get('root.json'))?.version;
+  if (from !== undefined && to !== undefined) {
+    for (let v = from + 1; v < to; v++) {
+      const r = seen.get(`${v}.root.json`);
+      if (r) metadata.set(`${v}.root.json`, r);
+    }
+  }
   // A second, independent check of what tuf-js accepted, and the earliest expiry of the four roles.
   const { chain: _chain, ...snap } = verifyMetadata(metadata, (name) => targets.get(name), {
     code: 'TUF_UPDATE_FAILED',

@@ -215,6 +215,39 @@ describe('tampered cache files are refused on read, naming the check', () => {
   });
 });
 
+describe('a cached root newer than the shipped one must descend from it', () => {
+  it('is traced through every root in between, each signed by the previous root keys', () => {
+    const f = fixture(join(tmp.dir, 'chain'));
+    f.publish({ 'trusted_root.json': trustedRoot });
+    const shipped = f.repo.metadata('root', 1);
+    f.repo.rotateKeys(['root']);
+    f.repo.rotateKeys(['root']);
+    const v2 = f.repo.metadata('root', 2);
+    const paths = cachePaths('https://chain', join(tmp.dir, 'chain-cache'));
+    const update = f.update();
+    commitCache(paths, update);
+    const missing = readCache(paths, shipped);
+    assert.equal(missing.state, 'invalid');
+    assert.match(missing.state === 'invalid' ? missing.reason : '', /root\.json v3 cannot be traced to the trusted root v1 shipped with sigstore-ts: 2\.root\.json is missing/);
+    update.metadata.set('2.root.json', v2);
+    commitCache(paths, update, { force: true });
+    const ok = readCache(paths, shipped);
+    assert.equal(ok.state, 'ok', ok.state === 'invalid' ? ok.reason : '');
+    assert.equal(ok.state === 'ok' && ok.rootVersion, 3);
+    // A root v3 (and the rest) from other keys, self-signed: the v2 root keys did not sign it.
+    const g = fixture(join(tmp.dir, 'chain-forged'));
+    g.publish({ 'trusted_root.json': trustedRoot });
+    g.repo.rotateKeys(['root']);
+    g.repo.rotateKeys(['root']);
+    const forged = g.update();
+    forged.metadata.set('2.root.json', v2);
+    commitCache(paths, forged, { force: true });
+    const bad = readCache(paths, shipped);
+    assert.equal(bad.state, 'invalid');
+    assert.match(bad.state === 'invalid' ? bad.reason : '', /root\.json v3 is signed by 0 of the 1 root keys it needs \(of root v2: a root rotation it did not sign\)/);
+  });
+});
+
 describe('concurrent commits', () => {
   it('two processes committing at once never leave a mixed cache (every read verifies; the newest wins)', async () => {
     const f = fixture(join(tmp.dir, 'fc'));
