@@ -269,7 +269,7 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   let last = '';
   const left = () => (req.deadline === undefined ? Number.POSITIVE_INFINITY : req.deadline - Date.now());
   const outOfTime = (i: number) =>
-    new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} did not answer within the time allowed${i > 1 ? ` (${i - 1} attempts: ${last})` : ''}`);
+    new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} did not answer within the time allowed${i > 1 ? ` (${i - 1} attempt${i === 2 ? '' : 's'}: ${last})` : ''}`);
   for (let i = 1; i <= attempts; i++) {
     if (left() < 1) throw outOfTime(i);
     try {
