@@ -46,13 +46,15 @@ export function trustedRootFromConfig(path: string): TrustMaterial {
 
 /** The active trust of a `--trusted-root` file. */
 export function fromTrustedRootFile(path: string): ActiveTrust {
-  const raw = parseJson(readTrustFile(path, 'trusted root'), 'the trusted root', (m) => {
+  const fail = (m: string): never => {
     throw new TrustError('TRUSTED_ROOT_INVALID', `trusted root ${path}: ${m}`);
-  });
-  const trustMaterial = parseTrustedRoot(raw as JsonObject, path);
+  };
+  // (field names in their lowerCamelCase spelling, whichever protobuf JSON spelling the file used)
+  const json = protoJsonNames(parseJson(readTrustFile(path, 'trusted root'), 'the trusted root', fail), fail) as JsonObject;
+  const trustMaterial = parseTrustedRoot(json, path, { origin: 'file', stale: false, expires: undefined });
   return {
     trustMaterial,
-    trustedRootJson: trustMaterial.json as unknown as JsonObject,
+    trustedRootJson: json,
     signingConfigJson: undefined,
     origin: { kind: 'file', path, refreshed: false, stale: false, description: `trusted root file ${path}` },
   };
@@ -62,7 +64,7 @@ export function fromTrustedRootFile(path: string): ActiveTrust {
 export function fromTrustConfigFile(path: string): ActiveTrust {
   const cfg = readTrustConfig(path);
   return {
-    trustMaterial: parseTrustedRoot(cfg.trustedRoot, `${path} (trustedRoot)`),
+    trustMaterial: parseTrustedRoot(cfg.trustedRoot, `${path} (trustedRoot)`, { origin: 'trust-config', stale: false, expires: undefined }),
     trustedRootJson: cfg.trustedRoot,
     signingConfigJson: cfg.signingConfig,
     origin: { kind: 'trust-config', path, refreshed: false, stale: false, description: `client trust config ${path}` },

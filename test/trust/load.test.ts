@@ -85,7 +85,7 @@ describe('explicit trust files', () => {
     assert.ok('signing_config' in snaked && 'base_url' in JSON.parse(JSON.stringify(snaked)).trusted_root.tlogs[0]);
     const active = await loadTrust({ trustConfig: writeJson('tc-snake.json', snaked) });
     assert.deepEqual(active.signingConfigJson, EMBEDDED.staging.signingConfig);
-    assert.deepEqual(active.trustMaterial.json, EMBEDDED.staging.trustedRoot);
+    assert.deepEqual(active.trustedRootJson, EMBEDDED.staging.trustedRoot);
     const camel = await loadTrust({ trustConfig: writeJson('tc-camel.json', doc) });
     assert.deepEqual(active.trustMaterial.tlogs.map((t) => t.logId), camel.trustMaterial.tlogs.map((t) => t.logId));
     const tr = await loadTrust({ trustedRoot: writeJson('tr-snake.json', snaked.trusted_root) });
