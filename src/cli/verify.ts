@@ -60,7 +60,7 @@ const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify wit
                           a detached PEM certificate, with --signature ($SIGSTORE_CERTIFICATE)
   --signature FILE, --sig FILE
                           a detached base64 signature, with --certificate ($SIGSTORE_SIGNATURE)
-  --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
+  --offline               never use the network: trust material from the cache, else the embedded copy (also SIGSTORE_OFFLINE=1)
   --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root)
   --json                  print the structured verification results as JSON on stdout
   -q, --quiet             print only OK:/FAIL: lines, not what was verified

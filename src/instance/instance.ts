@@ -53,6 +53,13 @@ export interface InstanceOptions {
   identity?: string;
   /** Receives one line per request and diagnostics. */
   log?: (line: string) => void;
+  /**
+   * Publish Rekor v2 in the signing config at `<url><path>` (e.g. `/global-rekor`): a signing
+   * URL that differs from the log's `baseUrl` in the trusted root, as staging signs at
+   * `global.rekor.sigstage.dev` a log its trusted root names `log2026-1.us-east4...`. Clients
+   * must find the log by its key, never by URL. Default: the log's `baseUrl`.
+   */
+  rekorV2SigningPath?: string;
 }
 
 interface PeriodState {
@@ -140,6 +147,9 @@ export class SigstoreInstance {
   readonly issuer: string;
   /** TUF repository URL (`<url>/tuf`): the mirror to bootstrap trust from. */
   readonly tufUrl: string;
+  /** Where the signing config sends Rekor v2 entries (the log's `baseUrl`, unless `rekorV2SigningPath` was given). */
+  readonly rekorV2SigningUrl: string;
+  private readonly rekorV2SigningPath: string | undefined;
   /** RFC 3161 endpoint (`<url>/api/v1/timestamp`). */
   readonly tsaUrl: string;
   /** CT log URL (`<url>/ct`). */
@@ -162,10 +172,12 @@ export class SigstoreInstance {
     private readonly state: State,
     private readonly keys: KeyStore,
     private readonly listening: Listening,
-    parts: { tuf: TufRepo; oidc: OidcProvider; fulcio: Fulcio; ctlog: CtLog; rekorV1: RekorV1; rekorV2: RekorV2; tsa: Tsa; dataDir: string },
+    parts: { tuf: TufRepo; oidc: OidcProvider; fulcio: Fulcio; ctlog: CtLog; rekorV1: RekorV1; rekorV2: RekorV2; tsa: Tsa; dataDir: string; rekorV2SigningPath?: string },
   ) {
     this.port = listening.port;
     this.url = `http://${HOST}:${this.port}`;
+    this.rekorV2SigningPath = parts.rekorV2SigningPath?.replace(/\/+$/, '') || undefined;
+    this.rekorV2SigningUrl = `${this.url}${this.rekorV2SigningPath ?? ''}`;
     this.issuer = `${this.url}/oauth2`;
     this.tufUrl = `${this.url}/tuf`;
     this.tsaUrl = `${this.url}/api/v1/timestamp`;
@@ -241,7 +253,7 @@ export class SigstoreInstance {
       rekorV1: this.periods(this.state.rekorV1),
       rekorV2: this.periods(this.state.rekorV2),
     });
-    const signingConfig = buildSigningConfig({ url: this.url, issuer: this.issuer, start, rekorV2Url: this.url });
+    const signingConfig = buildSigningConfig({ url: this.url, issuer: this.issuer, start, rekorV2Url: this.rekorV2SigningUrl });
     this.trust = { trustedRoot, signingConfig };
     this.tuf.publish(
       {
@@ -364,8 +376,10 @@ export class SigstoreInstance {
     r.add('GET', '/api/v1/log/publicKey', () => text(this.rekorV1.publicKeyPem, 'application/x-pem-file'));
     r.add('GET', '/api/v1/log/proof', (req) => json(this.rekorV1.consistency(req.query)));
     // Rekor v2
-    r.add('POST', '/api/v2/log/entries', async (req) => json(await this.rekorV2.create(req.json()), 201));
-    r.add('GET', '/api/v2/checkpoint', () => text(this.rekorV2.checkpoint()));
+    for (const prefix of ['', ...(this.rekorV2SigningPath ? [this.rekorV2SigningPath] : [])]) {
+      r.add('POST', `${prefix}/api/v2/log/entries`, async (req) => json(await this.rekorV2.create(req.json()), 201));
+      r.add('GET', `${prefix}/api/v2/checkpoint`, () => text(this.rekorV2.checkpoint()));
+    }
     r.add('GET', /^\/api\/v2\/tile\/entries\/(.+)$/, (_req, [n]) => bytes(this.rekorV2.entryBundle(n!), 'application/octet-stream'));
     r.add('GET', /^\/api\/v2\/tile\/(\d+)\/(.+)$/, (_req, [l, n]) => bytes(this.rekorV2.tile(Number(l), n!), 'application/octet-stream'));
     // TSA
@@ -531,7 +545,17 @@ export async function startInstance(opts: InstanceOptions): Promise<SigstoreInst
     });
     const tsa = new Tsa([Buffer.from(state.tsa.leaf, 'base64'), Buffer.from(state.tsa.root, 'base64')], keys.get('tsa-leaf', 'p384'));
     const tuf = TufRepo.open(paths.tuf, keys);
-    const inst = new SigstoreInstance(state, keys, listening, { tuf, oidc, fulcio, ctlog, rekorV1, rekorV2, tsa, dataDir: opts.dataDir });
+    const inst = new SigstoreInstance(state, keys, listening, {
+      tuf,
+      oidc,
+      fulcio,
+      ctlog,
+      rekorV1,
+      rekorV2,
+      tsa,
+      dataDir: opts.dataDir,
+      ...(opts.rekorV2SigningPath ? { rekorV2SigningPath: opts.rekorV2SigningPath } : {}),
+    });
     inst.saveState();
     inst.refreshTrust();
     router = inst.routes();

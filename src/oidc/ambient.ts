@@ -194,7 +194,8 @@ export async function detectGcp(options: AmbientOptions = {}): Promise<string | 
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     let resp: Response;
     try {
-      resp = await fetchWithTimeout(url, { headers: { 'metadata-flavor': 'Google' } }, c.timeoutMs);
+      // The metadata server is on the VM's own network: never through a proxy.
+      resp = await fetchWithTimeout(url, { headers: { 'metadata-flavor': 'Google' } }, c.timeoutMs, { direct: true });
     } catch (e) {
       return fail('AMBIENT_CREDENTIAL_ERROR', `${what} request to the metadata server failed (${fetchFailure(e, c.timeoutMs)})`);
     }

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { NetworkError } from '../errors.js';
 import { IdentityError } from './errors.js';
 import { type IdentityClaim, IdentityToken } from './token.js';
-import { fetchFailure, isLoopbackUrl, REQUEST_TIMEOUT_MS, redact } from './util.js';
+import { fetchFailure, fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, redact } from './util.js';
 
 /**
  * The out-of-band redirect URI: the issuer shows the code for the user to paste.
@@ -103,7 +103,13 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
   if (issuerUrl.protocol !== 'https:' && !(issuerUrl.protocol === 'http:' && loopback)) {
     throw new IdentityError('OIDC_ISSUER_INVALID', `the OIDC issuer ${issuerUrl.href} must use https (plain http only on this machine)`);
   }
-  const http = { [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:', signal: () => AbortSignal.timeout(requestTimeoutMs) };
+  // Discovery and the token request go through the project's HTTP client (proxies, extra CAs).
+  const http = {
+    [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:',
+    [oauth.customFetch]: (url: string, o: { body?: unknown; headers: Record<string, string>; method: string; signal?: AbortSignal }) =>
+      fetchWithTimeout(url, o as RequestInit, requestTimeoutMs),
+    signal: () => AbortSignal.timeout(requestTimeoutMs),
+  };
 
   // Discovery.
   log(`OIDC: discovering ${issuerUrl.href}`);
