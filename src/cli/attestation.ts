@@ -21,7 +21,7 @@ import { Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
-import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
+import { runInspect } from './inspect.js';
 
 const HELP = `usage: sigstore attestation [-h] COMMAND ...
 
@@ -425,15 +425,8 @@ export async function run(argv: string[]): Promise<number> {
       return runConvert(rest);
     case 'sign':
       return runSign(rest);
-    case 'inspect': {
-      const p = parse(rest, { json: { type: 'boolean' } });
-      if (flag(p, 'help')) {
-        writeStdout(INSPECT_HELP('sigstore attestation inspect'));
-        return 0;
-      }
-      if (p.positionals.length === 0) usage('at least one FILE is required');
-      return inspectFiles(p.positionals, flag(p, 'json'));
-    }
+    case 'inspect':
+      return runInspect(rest, 'sigstore attestation inspect');
     case undefined:
       if (argv.includes('-h') || argv.includes('--help')) {
         writeStdout(HELP);
