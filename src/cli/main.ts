@@ -57,8 +57,15 @@ function verbosity(argv: string[]): number {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const verbose = verbosity(argv);
+  let verbose = verbosity(argv);
   try {
+    const idx0 = commandIndex(argv);
+    // SIGSTORE_STAGING and SIGSTORE_LOGLEVEL (src/cli/env-globals.ts) become global flags.
+    if (idx0 >= 0 && (process.env.SIGSTORE_STAGING !== undefined || process.env.SIGSTORE_LOGLEVEL !== undefined)) {
+      const extra = (await import('./env-globals.js')).envGlobals(argv);
+      argv = [...extra, ...argv];
+      verbose = verbosity(argv);
+    }
     const idx = commandIndex(argv);
     const globals = idx < 0 ? argv : argv.slice(0, idx);
     if (globals.includes('-V') || globals.includes('--version')) {
