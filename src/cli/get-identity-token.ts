@@ -52,8 +52,9 @@ export const IDENTITY_HELP = `OpenID Connect options:
                         Cloud, Buildkite, GitLab CI, CircleCI, tried in that order)
                         (default: $SIGSTORE_OIDC_DISABLE_AMBIENT_PROVIDERS)
   --oidc-issuer URL     the OpenID Connect issuer of the interactive login (default: $SIGSTORE_OIDC_ISSUER,
-                        else the one in the selected instance's signing config: --trust-config,
-                        --instance, --staging; https://oauth2.sigstore.dev/auth without them)
+                        else the issuer in the signing config of the selected instance (the
+                        one --trust-config, --instance or --staging selects; without them,
+                        public-good Sigstore's https://oauth2.sigstore.dev/auth)
   --oauth-force-oob     force an out-of-band OAuth flow and do not automatically start the default
                         web browser (default: $SIGSTORE_OAUTH_FORCE_OOB)
 Boolean variables take 1/0, true/false, yes/no or on/off; any other value is a usage error.

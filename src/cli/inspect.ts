@@ -26,13 +26,14 @@ positional arguments:
                 provenance file (*.provenance); the format is recognised from the content
 
 options:
-  --json        print one JSON object per FILE on stdout, one per line (JSON Lines, each with
-                "verified": false), as described by schemas/output.v1.schema.json in the package
-  --dump-bytes  also print the raw signed bytes: the signature (base64) and the signed payload
-                (the in-toto statement) or digest, as the file carries them (in JSON: "rawBytes")
-  -v, --verbose more detail on errors (stack traces)
-  -h, --help    show this help message and exit
-  (no environment variables)
+  --json           print one JSON object per FILE on stdout, one per line (JSON Lines, each with
+                   "verified": false), as described by schemas/output.v1.schema.json in the package
+  --dump-bytes     also print the raw signed bytes: the signature (base64) and the signed payload
+                   (the in-toto statement) or digest, as the file carries them (in JSON: "rawBytes")
+  -v, --verbose    more detail on errors (stack traces)
+  -h, --help       show this help message and exit
+
+No environment variables are read.
 `;
 
 /** Runs the inspection for `files`, printing to stdout; returns the exit code. */

@@ -39,9 +39,17 @@ options:
   -v, --verbose         run with additional debug logging; supply multiple times to increase verbosity
   -V, --version         show program's version number and exit
   --staging             use sigstore's staging instance, instead of the default production instance
+                        ($SIGSTORE_STAGING)
   --instance URL        use a given Sigstore instance (its TUF repository URL), pinned with trust-instance
   --trust-config FILE   the client trust configuration (trusted root and signing config) to use
   --trust-cache DIR     where TUF metadata and trust material are cached (default: XDG directories)
+
+environment:
+  SIGSTORE_STAGING      1/0, true/false, yes/no, on/off: like --staging (a flag on the command line
+                        that selects an instance wins); any other value is a usage error
+  SIGSTORE_LOGLEVEL     DEBUG is -v; INFO (the default), WARNING, ERROR and CRITICAL keep the
+                        default output; any other value is a usage error
+Each command's --help lists its own variables (sigstore-python's names).
 `;
 
 /** Whether `-v` was given anywhere: decides whether errors show a stack trace. */
