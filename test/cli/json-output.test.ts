@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -134,6 +134,31 @@ describe('--json: one schema, JSON Lines', () => {
       assert.equal(o.type, 'signing');
     }
     assert.deepEqual(validate(signFailureToJson('a.txt', new UsageError('USAGE', 'nope')), SCHEMA), []);
+  });
+
+  it('on a terminal: the status line goes to stderr, the JSON lines stay whole', { skip: existsSync('/usr/bin/script') ? false : '/usr/bin/script (util-linux) is missing' }, () => {
+    const files = ['t1.txt', 't2.txt', 't3.txt'].map((n, i) => {
+      const f = join(dir, n);
+      copyFileSync(A_TXT, f);
+      copyFileSync(bundleOf(i === 2 ? 'bundle-from-wrong-instance_fail' : 'happy-path-v0.3'), `${f}.sigstore.json`);
+      return f;
+    });
+    const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const out = join(dir, 'results.jsonl');
+    const cmd = [process.execPath, SIGSTORE, ...ID, '--json', ...files].map(quote).join(' ');
+    const term = (c: string) => spawnSync('/usr/bin/script', ['-qec', c, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
+    // stdout redirected to a file, stderr on the terminal: the file holds only the JSON Lines.
+    const redirected = term(`${cmd} > ${quote(out)}`);
+    assert.equal(redirected.status, 1);
+    assert.match(redirected.stdout, /\r\x1b\[K\[\d\/3\] verifying /, 'the status line is on the terminal');
+    const text = readFileSync(out, 'utf8');
+    assert.doesNotMatch(text, /\x1b|\r/);
+    assert.deepEqual(lines(text).map((o) => o.verified), [true, true, false]);
+    // Both on the terminal: every JSON line starts a line of its own and parses.
+    const both = term(cmd);
+    const json = both.stdout.split(/\r?\n/).filter((l) => l.includes('"schemaVersion"'));
+    assert.equal(json.length, 3, both.stdout);
+    for (const l of json) assert.doesNotThrow(() => JSON.parse(l), l);
   });
 
   it('| head -1: the first line, then a quiet end with the command’s own exit code', () => {
