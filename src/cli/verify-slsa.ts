@@ -53,6 +53,9 @@ options:
   -q, --quiet                     print only OK:/FAIL: lines
   -v, --verbose                   more detail on failures (stack traces)
   -h, --help                      show this help message and exit
+
+No environment variables of its own; \`sigstore --help\` lists the global ones (SIGSTORE_STAGING,
+SIGSTORE_LOGLEVEL).
 `;
 
 const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
