@@ -167,13 +167,16 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
       redirectUri = listener.redirectUri;
       const url = authorizationUrl(redirectUri);
       listener.authorizationUrl = url;
-      output.write(`Waiting for browser interaction...\nIf no browser opens, go to the following link in a browser on this machine:\n\n\t${url}\n\n`);
+      output.write('Waiting for browser interaction...\n');
       const open = options.openBrowser ?? ((u: string) => openInBrowser(u, options.env ?? process.env));
       const opened = await deadline.race(
         (async () => open(url))().catch(() => false),
         'opening the browser',
       );
-      if (!opened) {
+      // One link, and one that works: the loopback link only while its listener runs, else the
+      // paste-the-code link below.
+      if (opened) output.write(`If no browser opens, go to the following link in a browser on this machine:\n\n\t${url}\n\n`);
+      else {
         log('OIDC: no browser could be opened; falling back to pasting the code');
         await listener.close();
         listener = undefined;
