@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/:
-// - index.js, cli.js, conformance.js: bundled ESM entry points with lazily loaded chunks (the
-//   library, and the full CLI);
+// - index.js, pypi.js, inspect.js, instance.js (the library's entry points), cli.js and
+//   conformance.js (the full CLI): bundled ESM with lazily loaded chunks;
 // - sigstore.cjs: the one-shot CLI as one CommonJS file (what bin/sigstore runs). It holds the
 //   dispatcher and the `verify` command with everything it needs and nothing else: CommonJS
 //   skips the ESM loader and one file skips resolving a dozen chunks, which is most of a
@@ -31,7 +31,7 @@ const quietImportMeta = { 'empty-import-meta': 'silent' };
 
 const esm = build({
   ...common,
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts', conformance: 'src/cli/conformance.ts', 'verify-worker': 'src/verify/worker.ts' },
+  entryPoints: { index: 'src/index.ts', pypi: 'src/pypi/index.ts', inspect: 'src/inspect/index.ts', instance: 'src/instance/index.ts', cli: 'src/cli/bin.ts', conformance: 'src/cli/conformance.ts', 'verify-worker': 'src/verify/worker.ts' },
   outdir: tmp,
   splitting: true,
   format: 'esm',

@@ -1,5 +1,11 @@
 /**
  * sigstore-ts: sign and verify software artifacts with Sigstore.
+ *
+ * Entry points: `sigstore-ts` (this one: signing, verification, policies, trust material,
+ * identity tokens, bundles, SLSA provenance), `sigstore-ts/pypi` (Python distributions: PEP 740
+ * attestations, provenance, the package index, audits), `sigstore-ts/inspect` (what a bundle or
+ * attestation claims, without verifying it) and `sigstore-ts/instance` (a local Sigstore
+ * instance for tests).
  * @packageDocumentation
  */
 export { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError } from './errors.js';
@@ -21,34 +27,15 @@ export type { VerificationPolicy } from './verify/policy.js';
 export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, UnsafeDsseVerificationResult, VerificationResult, VerifiedTimestamp } from './verify/types.js';
 export { loadRekorV2SigningConfigJson, loadSigningConfigJson, loadTrust, loadTrustMaterial, trustInstance, updateTrustRoot } from './trust/load.js';
 export type { ActiveTrust, TrustOrigin, TrustSource } from './trust/load.js';
-export { normalizeTufUrl, resolveInstance, trustSourceFromFlags } from './trust/instances.js';
-export type { TrustFlags, TufInstance } from './trust/instances.js';
+export { resolveInstance } from './trust/instances.js';
+export type { TufInstance } from './trust/instances.js';
 export { getIdentityToken, IdentityToken, IdentityError, AmbientCredentialError, detectAmbientCredential, interactiveIdentityToken } from './oidc/index.js';
 export type { GetIdentityTokenOptions, IdentityTokenOptions, AmbientOptions, AmbientCredential, AmbientProvider, InteractiveOptions } from './oidc/index.js';
-export { Distribution, parseDistributionFilename, normalizeProjectName } from './pypi/distribution.js';
-export type { DistributionFilename } from './pypi/distribution.js';
-export { parseAttestation, serializeAttestation, PYPI_PUBLISH_V1 } from './pypi/attestation.js';
-export type { Attestation } from './pypi/attestation.js';
-export { attestationToBundle, bundleToAttestation } from './pypi/convert.js';
-export type { BundleToAttestationOptions } from './pypi/convert.js';
-export { parseProvenance, serializeProvenance } from './pypi/provenance.js';
-export type { AttestationBundle, Provenance } from './pypi/provenance.js';
-export { publisherPolicy } from './pypi/publisher.js';
-export type { GitHubPublisher, GitLabPublisher, GooglePublisher, Publisher } from './pypi/publisher.js';
-export { verifyAttestation, verifyProvenance } from './pypi/verify.js';
-export type { AttestationVerificationResult, ProvenanceExpectation, ProvenanceVerificationResult } from './pypi/verify.js';
-export { signAttestation, signAttestations } from './pypi/sign.js';
-export type { AttestationSignOptions } from './pypi/sign.js';
-export { inspectDocument, NOT_VERIFIED_NOTICE } from './inspect/model.js';
-export type { BundleInspection, Inspection, ProvenanceInspection } from './inspect/model.js';
-export { renderInspection } from './inspect/render.js';
 export { Signer } from './sign/signer.js';
 export type { SignerOptions } from './sign/signer.js';
 export { KEY_TYPES } from './sign/keys.js';
 export type { KeyType } from './sign/keys.js';
 export type { ClientOptions } from './sign/client.js';
-export { selectService, selectServices } from './sign/select.js';
-export type { SelectOptions } from './sign/select.js';
 export { parseSigningConfig, SIGNING_CONFIG_MEDIA_TYPE } from './trust/signing-config.js';
 export type { Service, ServiceSelector, SigningConfig } from './trust/signing-config.js';
 export { embeddedClientTrustConfig, parseClientTrustConfig } from './trust/client-config.js';

@@ -11,7 +11,7 @@ import { isObject, type JsonObject } from '../lib/json.js';
  *
  * @example
  * ```ts
- * const statement = { _type: IN_TOTO_STATEMENT_V1, subject, predicateType, predicate };
+ * const st = { _type: IN_TOTO_STATEMENT_V1, subject: subjects, predicateType: 'https://example.com/p/v1', predicate };
  * ```
  */
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';

@@ -121,7 +121,7 @@ function normalizeEntry(e: JsonObject): JsonObject {
  *
  * @example
  * ```ts
- * await writeAtomic('a.txt.sigstore.json', bundleToText(bundle));
+ * writeFileSync('a.txt.sigstore.json', bundleToText(serializeBundle(parts)));
  * ```
  */
 export function bundleToText(bundle: BundleJson): string {

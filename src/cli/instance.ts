@@ -77,7 +77,7 @@ async function serve(argv: string[], io: Io): Promise<number> {
     if (!/^\d+$/.test(portText) || port > 65535) usage(`--port: ${JSON.stringify(portText)} is not a port number (0-65535)`);
   }
   const identity = str(p, 'identity');
-  const { parseIdentity, startInstance } = await import('../instance/index.js');
+  const [{ parseIdentity }, { startInstance }] = await Promise.all([import('../instance/identity.js'), import('../instance/instance.js')]);
   if (identity !== undefined) parseIdentity(identity);
   const verbose = flag(p, 'verbose');
   // Listen for Ctrl-C / SIGTERM from the start: a signal during start-up stops the instance as
@@ -144,7 +144,7 @@ async function token(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const dir = dataDir(p);
-  const { instancePaths, parseIdentity } = await import('../instance/index.js');
+  const [{ parseIdentity }, { instancePaths }] = await Promise.all([import('../instance/identity.js'), import('../instance/instance.js')]);
   const identity = str(p, 'identity');
   if (identity !== undefined) parseIdentity(identity);
   const ttl = str(p, 'ttl');

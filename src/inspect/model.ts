@@ -218,7 +218,7 @@ function isParsed(b: BundleInput): b is ParsedBundle {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { inspectBundle, renderInspection } from 'sigstore-ts';
+ * import { inspectBundle, renderInspection } from 'sigstore-ts/inspect';
  * process.stdout.write(renderInspection(inspectBundle(readFileSync('a.txt.sigstore.json'))));
  * ```
  */
@@ -232,7 +232,7 @@ export function inspectBundle(input: BundleInput): BundleInspection {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { inspectAttestation, parseAttestation } from 'sigstore-ts';
+ * import { inspectAttestation, parseAttestation } from 'sigstore-ts/inspect';
  * const i = inspectAttestation(parseAttestation(readFileSync('pkg-1.0.tar.gz.publish.attestation')));
  * console.log(i.content.kind === 'dsseEnvelope' ? i.content.statement?.predicateType : undefined);
  * ```
@@ -249,7 +249,7 @@ export function inspectAttestation(a: Attestation): BundleInspection {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { inspectDocument, renderInspection } from 'sigstore-ts';
+ * import { inspectDocument, renderInspection } from 'sigstore-ts/inspect';
  * process.stdout.write(renderInspection(inspectDocument(readFileSync('pkg-1.0.tar.gz.publish.attestation'))));
  * ```
  */

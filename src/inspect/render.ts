@@ -139,7 +139,7 @@ function hint(b: BundleInspection, file: string): string {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { inspectDocument, renderInspection } from 'sigstore-ts';
+ * import { inspectDocument, renderInspection } from 'sigstore-ts/inspect';
  * const file = 'pkg-1.0.tar.gz.publish.attestation';
  * process.stdout.write(renderInspection(inspectDocument(readFileSync(file)), file));
  * ```

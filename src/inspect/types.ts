@@ -9,7 +9,7 @@ import type { JsonObject } from '../lib/json.js';
  *
  * @example
  * ```ts
- * import { NOT_VERIFIED_NOTICE } from 'sigstore-ts';
+ * import { NOT_VERIFIED_NOTICE } from 'sigstore-ts/inspect';
  * console.error(NOT_VERIFIED_NOTICE);
  * ```
  */
@@ -103,7 +103,7 @@ export type InspectedTimestamp =
  *
  * @example
  * ```ts
- * import { inspectBundle } from 'sigstore-ts';
+ * import { inspectBundle } from 'sigstore-ts/inspect';
  * const i: BundleInspection = inspectBundle(readFileSync('a.txt.sigstore.json'));
  * console.log(i.signer.kind === 'certificate' ? i.signer.subjectAltNames : i.signer.hint);
  * ```

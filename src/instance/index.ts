@@ -20,7 +20,7 @@
  *
  * @example
  * ```ts
- * import { startInstance } from './src/instance/index.js';
+ * import { startInstance } from 'sigstore-ts/instance';
  * const inst = await startInstance({ dataDir: '/tmp/sigstore-local', port: 0, identity: 'me@example.com' });
  * const token = await inst.token();             // a fresh ID token for me@example.com
  * console.log(inst.url, inst.trustConfig);      // base URL, ClientTrustConfig
@@ -28,11 +28,6 @@
  * await inst.stop();
  * ```
  */
-export { type InstanceOptions, instancePaths, SigstoreInstance, startInstance } from './instance.js';
-export { DEFAULT_IDENTITY, type Identity, identityClaims, parseIdentity } from './identity.js';
-export { DEFAULT_AUDIENCE, DEFAULT_TOKEN_TTL, type MintOptions, OidcProvider } from './oidc.js';
-export { type TufRole, TufRepo, DEFAULT_EXPIRY_DAYS } from './tuf.js';
-export { leafHash, MerkleTree, nodeHash } from './merkle.js';
-export { CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE, TRUSTED_ROOT_MEDIA_TYPE } from './trust.js';
-export { parseNote } from './note.js';
-export { HttpError } from './util.js';
+export { type InstanceOptions, SigstoreInstance, startInstance } from './instance.js';
+export { type MintOptions, OidcProvider } from './oidc.js';
+export { type TufRole, TufRepo } from './tuf.js';

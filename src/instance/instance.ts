@@ -21,7 +21,16 @@ export { instancePaths } from './state.js';
 
 export const HOST = '127.0.0.1';
 
-/** Options of {@link startInstance}. */
+/**
+ * Options of {@link startInstance}.
+ *
+ * @example
+ * ```ts
+ * import { type InstanceOptions, startInstance } from 'sigstore-ts/instance';
+ * const options: InstanceOptions = { dataDir: '/tmp/sigstore-local', port: 0, identity: 'me@example.com' };
+ * const inst = await startInstance(options);
+ * ```
+ */
 export interface InstanceOptions {
   /** Where keys, logs and the TUF repository live; created if missing. */
   dataDir: string;
@@ -48,9 +57,9 @@ export interface InstanceOptions {
  *
  * @example
  * ```ts
- * const inst = await startInstance({ dataDir, port: 0 });
- * const bundle = await sigstore.sign(data, { fulcioURL: inst.url, rekorURL: inst.url, tsaServerURL: inst.url, identityToken: await inst.token() });
- * await sigstore.verify(bundle, data, { tufMirrorURL: inst.tufUrl, tufRootPath: inst.files.tufRoot, tufCachePath });
+ * const inst = await startInstance({ dataDir: '/tmp/sigstore-local', port: 0 });
+ * const token = await inst.token();                        // an identity token from its OIDC provider
+ * console.log(inst.url, inst.trustConfig);                 // sign with --trust-config D/trust_config.json
  * inst.rotateRekorKey();                                   // Rekor v1 key rotation, TUF republished
  * inst.republish({ timestamp: new Date(Date.now() - 1) }); // expired timestamp.json
  * inst.tuf.override('timestamp.json', inst.tuf.metadata('timestamp', 1)); // serve a rolled-back version

@@ -21,6 +21,17 @@ export const DEFAULT_AUDIENCE = 'sigstore';
 export const DEFAULT_TOKEN_TTL = 300;
 const CODE_TTL_MS = 120_000;
 
+/**
+ * What an identity token minted by the instance's OIDC provider says.
+ *
+ * @example
+ * ```ts
+ * import { type MintOptions, startInstance } from 'sigstore-ts/instance';
+ * const inst = await startInstance({ dataDir: '/tmp/sigstore-local', port: 0 });
+ * const options: MintOptions = { identity: 'ci@example.com', audience: 'sigstore' };
+ * const token = await inst.token(options);
+ * ```
+ */
 export interface MintOptions {
   /** Email or URI; the provider's configured identity by default. */
   identity?: string;
@@ -69,6 +80,17 @@ function allowedRedirect(uri: string): boolean {
   }
 }
 
+/**
+ * The instance's OpenID Connect provider (`SigstoreInstance.oidc`): discovery, keys, a login
+ * page and a token endpoint, and tokens minted directly for tests.
+ *
+ * @example
+ * ```ts
+ * import { startInstance } from 'sigstore-ts/instance';
+ * const inst = await startInstance({ dataDir: '/tmp/sigstore-local', port: 0 });
+ * const jwks = await inst.oidc.jwks();
+ * ```
+ */
 export class OidcProvider {
   private jwk: JWK | undefined;
   private readonly codes = new Map<string, AuthCode>();

@@ -19,6 +19,15 @@ import { Key, MetaFile, Metadata, type MetadataKind, Root, Signature, Snapshot, 
 import { ed25519Raw, type KeyStore } from './keys.js';
 import { writeFileDurable } from './util.js';
 
+/**
+ * A top-level TUF role of the instance's repository.
+ *
+ * @example
+ * ```ts
+ * import type { TufRole } from 'sigstore-ts/instance';
+ * const expiring: TufRole[] = ['timestamp', 'snapshot'];
+ * ```
+ */
 export type TufRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 export const TUF_ROLES: TufRole[] = ['root', 'targets', 'snapshot', 'timestamp'];
 const SPEC_VERSION = '1.0.31';
@@ -49,6 +58,17 @@ function tufKey(key: KeyObject): Key {
   return new Key({ keyID, keyType: 'ed25519', scheme: 'ed25519', keyVal: pub.keyval });
 }
 
+/**
+ * The instance's TUF repository (`SigstoreInstance.tuf`), with hooks for tests: serve an older or
+ * altered metadata file in place of the current one, rotate keys, change expiry.
+ *
+ * @example
+ * ```ts
+ * import { startInstance } from 'sigstore-ts/instance';
+ * const inst = await startInstance({ dataDir: '/tmp/sigstore-local', port: 0 });
+ * inst.tuf.override('timestamp.json', inst.tuf.metadata('timestamp', 1)); // a rolled-back timestamp
+ * ```
+ */
 export class TufRepo {
   private readonly metaDir: string;
   private readonly targetsDir: string;

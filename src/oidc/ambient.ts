@@ -30,7 +30,7 @@ export type AmbientProvider = 'github' | 'gcp' | 'gitlab' | 'buildkite' | 'circl
  *
  * @example
  * ```ts
- * const options: AmbientOptions = { audience: 'sigstore', env: { GITHUB_ACTIONS: 'true', ... } };
+ * const options: AmbientOptions = { audience: 'sigstore', env: { ...process.env, GITHUB_ACTIONS: 'true' } };
  * ```
  */
 export interface AmbientOptions {
@@ -58,7 +58,7 @@ export interface AmbientOptions {
  * @example
  * ```ts
  * const found: AmbientCredential | undefined = await detectAmbientCredential();
- * if (found) console.error(`using ambient credentials from ${AMBIENT_PROVIDER_NAMES[found.provider]}`);
+ * if (found) console.error(`using ambient credentials from ${found.provider}`);
  * ```
  */
 export interface AmbientCredential {
@@ -422,7 +422,7 @@ export const AMBIENT_PROVIDERS: readonly { provider: AmbientProvider; detect: (o
  * @example
  * ```ts
  * const found = await detectAmbientCredential({ audience: 'sigstore' });
- * if (found) token = new IdentityToken(found.token, { source: `from ${AMBIENT_PROVIDER_NAMES[found.provider]}` });
+ * const ambient = found ? new IdentityToken(found.token, { source: `from ${found.provider}` }) : undefined;
  * ```
  */
 export async function detectAmbientCredential(options: AmbientOptions = {}): Promise<AmbientCredential | undefined> {

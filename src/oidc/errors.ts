@@ -11,8 +11,8 @@ import { SigstoreError } from '../errors.js';
  *
  * @example
  * ```ts
- * import { IdentityError, IdentityToken } from './oidc/index.js';
- * try { IdentityToken.parse('not-a-jwt'); }
+ * import { IdentityError, IdentityToken } from 'sigstore-ts';
+ * try { new IdentityToken('not-a-jwt'); }
  * catch (e) { if (e instanceof IdentityError) console.error(`${e.code}: ${e.message}`); }
  * ```
  */
@@ -24,7 +24,7 @@ export class IdentityError extends SigstoreError {}
  *
  * @example
  * ```ts
- * import { AmbientCredentialError, detectAmbientCredential } from './oidc/index.js';
+ * import { AmbientCredentialError, detectAmbientCredential } from 'sigstore-ts';
  * try { await detectAmbientCredential(); }
  * catch (e) { if (e instanceof AmbientCredentialError) console.error(`${e.provider}: ${e.message}`); }
  * ```

@@ -108,10 +108,10 @@ export interface GetIdentityTokenOptions {
  *
  * @example
  * ```ts
- * import { getIdentityToken } from './oidc/index.js';
+ * import { getIdentityToken } from 'sigstore-ts';
  * const token = await getIdentityToken({ disableAmbientProviders: false });
  * console.error(`signing as ${token.identity}`);
- * await requestCertificate(token.rawToken);
+ * console.error(`token expires ${token.expiresAt.toISOString()}`);
  * ```
  */
 export async function getIdentityToken(options: GetIdentityTokenOptions = {}): Promise<IdentityToken> {
@@ -133,7 +133,7 @@ export async function getIdentityToken(options: GetIdentityTokenOptions = {}): P
   if (!options.disableAmbientProviders) {
     const found = await detectAmbientCredential({ ...options.ambient, audience, env, log });
     if (found) {
-      log(`OIDC: using ambient credentials from ${AMBIENT_PROVIDER_NAMES[found.provider]}`);
+      log(`OIDC: using ambient credentials from ${found.provider}`);
       return check(found.token, `from ${AMBIENT_PROVIDER_NAMES[found.provider]}`);
     }
     log('OIDC: no ambient credentials detected');

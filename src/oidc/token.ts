@@ -77,7 +77,7 @@ const RAW = new WeakMap<IdentityToken, string>();
  *
  * @example
  * ```ts
- * import { IdentityToken } from './oidc/index.js';
+ * import { IdentityToken } from 'sigstore-ts';
  * const token = new IdentityToken(process.env.SIGSTORE_IDENTITY_TOKEN ?? '', { source: 'from SIGSTORE_IDENTITY_TOKEN' });
  * console.error(`signing as ${token.identity} (issuer ${token.issuer})`);
  * ```

@@ -15,7 +15,7 @@ import type { InTotoStatement } from '../verify/types.js';
  *
  * @example
  * ```ts
- * import { PYPI_PUBLISH_V1 } from 'sigstore-ts';
+ * import { PYPI_PUBLISH_V1 } from 'sigstore-ts/pypi';
  * if (statement.predicateType === PYPI_PUBLISH_V1) console.log('a PyPI publish attestation');
  * ```
  */
@@ -30,7 +30,7 @@ export { SLSA_PROVENANCE_V1 };
  *
  * @example
  * ```ts
- * import { ATTESTATION_TYPES } from 'sigstore-ts';
+ * import { ATTESTATION_TYPES } from 'sigstore-ts/pypi';
  * ATTESTATION_TYPES.includes('https://slsa.dev/provenance/v1'); // true
  * ```
  */
@@ -42,7 +42,7 @@ export const ATTESTATION_TYPES: readonly string[] = [PYPI_PUBLISH_V1, SLSA_PROVE
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { parseAttestation } from 'sigstore-ts';
+ * import { parseAttestation } from 'sigstore-ts/pypi';
  * const a: Attestation = parseAttestation(readFileSync('pkg-1.0.tar.gz.publish.attestation', 'utf8'));
  * console.log(a.verificationMaterial.transparencyEntries.length);
  * ```
@@ -106,7 +106,7 @@ export function attestationFromJson(v: unknown, path = '', failWith: Fail = fail
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { parseAttestation } from 'sigstore-ts';
+ * import { parseAttestation } from 'sigstore-ts/pypi';
  * const attestation = parseAttestation(readFileSync('pkg-1.0-py3-none-any.whl.publish.attestation'));
  * ```
  */
@@ -120,7 +120,7 @@ export function parseAttestation(input: string | Buffer | JsonObject): Attestati
  *
  * @example
  * ```ts
- * import { attestationToJson } from 'sigstore-ts';
+ * import { attestationToJson } from 'sigstore-ts/pypi';
  * const json = attestationToJson(attestation);
  * console.log(json.version); // 1
  * ```
@@ -146,7 +146,7 @@ export function attestationToJson(a: Attestation): JsonObject {
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { serializeAttestation } from 'sigstore-ts';
+ * import { serializeAttestation } from 'sigstore-ts/pypi';
  * writeFileSync('pkg-1.0.tar.gz.publish.attestation', serializeAttestation(attestation));
  * ```
  */
@@ -160,7 +160,7 @@ export function serializeAttestation(a: Attestation): string {
  *
  * @example
  * ```ts
- * import { attestationStatement } from 'sigstore-ts';
+ * import { attestationStatement } from 'sigstore-ts/pypi';
  * const st = attestationStatement(attestation);
  * console.log(st.predicateType, st.subject[0]?.name);
  * ```

@@ -59,6 +59,7 @@ export interface AuditResult {
  *
  * @example
  * ```ts
+ * import { loadTrustMaterial } from 'sigstore-ts';
  * const options: AuditOptions = { index: new PackageIndex(), trust: await loadTrustMaterial() };
  * ```
  */
@@ -210,7 +211,8 @@ function startPool(trust: TrustMaterial, threads: number): Promise<VerifierPool>
  *
  * @example
  * ```ts
- * import { PackageIndex, auditDistributions, loadTrustMaterial, readLock } from 'sigstore-ts';
+ * import { loadTrustMaterial } from 'sigstore-ts';
+ * import { PackageIndex, auditDistributions, readLock } from 'sigstore-ts/pypi';
  * const lock = await readLock('pylock.toml');
  * const report = await auditDistributions(lock.entries, lock.skipped, { index: new PackageIndex(), trust: await loadTrustMaterial() });
  * ```

@@ -27,7 +27,7 @@ function conversionError(message: string, cause?: unknown): never {
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { attestationToBundle } from 'sigstore-ts';
+ * import { attestationToBundle } from 'sigstore-ts/pypi';
  * const bundle = attestationToBundle(attestation);
  * writeFileSync('pkg-1.0.tar.gz.sigstore.json', JSON.stringify(bundle.json));
  * ```
@@ -92,7 +92,7 @@ export interface BundleToAttestationOptions {
  * @example
  * ```ts
  * import { readFileSync, writeFileSync } from 'node:fs';
- * import { bundleToAttestation, serializeAttestation } from 'sigstore-ts';
+ * import { bundleToAttestation, serializeAttestation } from 'sigstore-ts/pypi';
  * const attestation = bundleToAttestation(readFileSync('pkg-1.0.tar.gz.sigstore.json', 'utf8'));
  * writeFileSync('pkg-1.0.tar.gz.publish.attestation', serializeAttestation(attestation));
  * ```

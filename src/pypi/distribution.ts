@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
  *
  * @example
  * ```ts
- * import { parseDistributionFilename } from 'sigstore-ts';
+ * import { parseDistributionFilename } from 'sigstore-ts/pypi';
  * const f: DistributionFilename = parseDistributionFilename('Foo.Bar-1.0beta1-py3-none-any.whl');
  * console.log(f.project, f.version, f.normalized); // foo-bar 1.0b1 foo_bar-1.0b1-py3-none-any.whl
  * ```
@@ -67,7 +67,7 @@ function int(s: string): string {
  *
  * @example
  * ```ts
- * import { normalizeVersion } from 'sigstore-ts';
+ * import { normalizeVersion } from 'sigstore-ts/pypi';
  * normalizeVersion('01.0-BETA.1'); // '1.0b1'
  * normalizeVersion('1.0.post'); // '1.0.post0'
  * normalizeVersion('charmander'); // undefined
@@ -108,7 +108,7 @@ const PROJECT_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
  *
  * @example
  * ```ts
- * import { normalizeProjectName } from 'sigstore-ts';
+ * import { normalizeProjectName } from 'sigstore-ts/pypi';
  * normalizeProjectName('Foo__Bar.baz'); // 'foo-bar-baz'
  * ```
  */
@@ -189,7 +189,7 @@ function parseSdist(filename: string, extension: '.tar.gz' | '.zip'): Distributi
  *
  * @example
  * ```ts
- * import { parseDistributionFilename } from 'sigstore-ts';
+ * import { parseDistributionFilename } from 'sigstore-ts/pypi';
  * const whl = parseDistributionFilename('rfc8785-0.1.2-py3-none-any.whl');
  * const sdist = parseDistributionFilename('pypi_attestations-0.0.19.tar.gz');
  * console.log(whl.kind, whl.project, sdist.kind, sdist.version); // wheel rfc8785 sdist 0.0.19
@@ -209,7 +209,7 @@ export function parseDistributionFilename(filename: string): DistributionFilenam
  *
  * @example
  * ```ts
- * import { sameDistributionFilename } from 'sigstore-ts';
+ * import { sameDistributionFilename } from 'sigstore-ts/pypi';
  * sameDistributionFilename('Foo-1.0-py3.py2-none-any.whl', 'foo-1.0-py2.py3-none-any.whl'); // true
  * ```
  */
@@ -224,7 +224,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  *
  * @example
  * ```ts
- * import { Distribution } from 'sigstore-ts';
+ * import { Distribution } from 'sigstore-ts/pypi';
  * const dist = await Distribution.fromFile('dist/pkg-1.0.tar.gz');
  * console.log(dist.name, dist.digest);
  * const same = new Distribution('pkg-1.0.tar.gz', dist.digest);

@@ -13,7 +13,15 @@ import { expectOk, request } from '../lib/http.js';
 import { type Fail, obj, parseJson, str } from '../lib/json.js';
 import { type DistributionFilename, normalizeProjectName, parseDistributionFilename } from './distribution.js';
 
-/** The default index, as `pypi-attestations` uses it. */
+/**
+ * The default index, as `pypi-attestations` uses it.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_INDEX_URL, PackageIndex } from 'sigstore-ts/pypi';
+ * const index = new PackageIndex(process.env.SIGSTORE_PYPI_INDEX_URL ?? DEFAULT_INDEX_URL);
+ * ```
+ */
 export const DEFAULT_INDEX_URL = 'https://pypi.org';
 export const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
 export const INTEGRITY_JSON = 'application/vnd.pypi.integrity.v1+json';
@@ -23,7 +31,15 @@ const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 /** Largest provenance object accepted (a few attestations of ~10 KB each). */
 const MAX_PROVENANCE_BYTES = 4 * 1024 * 1024;
 
-/** One file of a project as the simple API lists it. */
+/**
+ * One file of a project as the simple API lists it.
+ *
+ * @example
+ * ```ts
+ * import type { IndexFile } from 'sigstore-ts/pypi';
+ * const sha256 = (f: IndexFile): string | undefined => f.sha256;
+ * ```
+ */
 export interface IndexFile {
   filename: string;
   parsed: DistributionFilename;
@@ -39,7 +55,15 @@ export interface IndexFile {
   yanked: boolean;
 }
 
-/** A project page of the simple API. */
+/**
+ * A project page of the simple API.
+ *
+ * @example
+ * ```ts
+ * import type { ProjectPage } from 'sigstore-ts/pypi';
+ * const names = (page: ProjectPage) => page.files.map((f) => f.filename);
+ * ```
+ */
 export interface ProjectPage {
   name: string;
   url: string;
@@ -170,7 +194,7 @@ export interface PackageIndexOptions {
  *
  * @example
  * ```ts
- * import { PackageIndex } from 'sigstore-ts';
+ * import { PackageIndex } from 'sigstore-ts/pypi';
  * const index = new PackageIndex('https://pypi.org');
  * const file = await index.file('pypi_attestations-0.0.19.tar.gz');
  * const provenance = await index.provenance(file); // the bytes PyPI serves, or undefined

@@ -51,7 +51,7 @@ export interface SkippedEntry {
  *
  * @example
  * ```ts
- * const lock: Lock = readLock('pylock.toml');
+ * const lock: Lock = await readLock('pylock.toml');
  * console.log(lock.entries.length, lock.skipped.length);
  * ```
  */

@@ -107,7 +107,17 @@ export function parsePins(text: string, what: string): Pins {
   return { version: 1, projects: out };
 }
 
-/** The pin file's text: projects sorted by name, one line each, so changes review as one-line diffs. */
+/**
+ * The pin file's text: projects sorted by name, one line each, so changes review as one-line diffs.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs';
+ * import { parsePins, serializePins } from 'sigstore-ts/pypi';
+ * const pins = parsePins(readFileSync('pins.json', 'utf8'), 'pins.json');
+ * writeFileSync('pins.json', serializePins(pins));
+ * ```
+ */
 export function serializePins(pins: Pins): string {
   const names = Object.keys(pins.projects).sort();
   const line = (p: PublisherPin) =>

@@ -37,7 +37,7 @@ export interface CachedProvenance {
  *
  * @example
  * ```ts
- * import { ProvenanceCache } from 'sigstore-ts';
+ * import { ProvenanceCache } from 'sigstore-ts/pypi';
  * const cache = new ProvenanceCache(); // ~/.cache/sigstore-ts/pypi-provenance
  * cache.put(dist.digest, dist.name, provenanceBytes);
  * ```

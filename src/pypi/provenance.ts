@@ -26,7 +26,7 @@ export interface AttestationBundle {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { parseProvenance } from 'sigstore-ts';
+ * import { parseProvenance } from 'sigstore-ts/pypi';
  * const p: Provenance = parseProvenance(readFileSync('pkg-1.0.tar.gz.provenance', 'utf8'));
  * for (const b of p.attestationBundles) console.log(b.publisher.kind, b.attestations.length);
  * ```
@@ -48,7 +48,7 @@ const fail: Fail = (m: string) => {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { parseProvenance } from 'sigstore-ts';
+ * import { parseProvenance } from 'sigstore-ts/pypi';
  * const provenance = parseProvenance(readFileSync('pkg-1.0.tar.gz.provenance'));
  * ```
  */
@@ -88,7 +88,7 @@ function sorted(v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { serializeProvenance } from 'sigstore-ts';
+ * import { serializeProvenance } from 'sigstore-ts/pypi';
  * const text = serializeProvenance({ version: 1, attestationBundles: [{ publisher, attestations: [attestation] }] });
  * ```
  */

@@ -15,7 +15,7 @@ import type { CertificateSigner } from '../verify/types.js';
  *
  * @example
  * ```ts
- * import { GITHUB_ACTIONS_ISSUER } from 'sigstore-ts';
+ * import { GITHUB_ACTIONS_ISSUER } from 'sigstore-ts/pypi';
  * console.log(GITHUB_ACTIONS_ISSUER); // https://token.actions.githubusercontent.com
  * ```
  */
@@ -25,7 +25,7 @@ export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.co
  *
  * @example
  * ```ts
- * import { GITLAB_ISSUER } from 'sigstore-ts';
+ * import { GITLAB_ISSUER } from 'sigstore-ts/pypi';
  * console.log(GITLAB_ISSUER); // https://gitlab.com
  * ```
  */
@@ -35,7 +35,7 @@ export const GITLAB_ISSUER = 'https://gitlab.com';
  *
  * @example
  * ```ts
- * import { GOOGLE_ISSUER } from 'sigstore-ts';
+ * import { GOOGLE_ISSUER } from 'sigstore-ts/pypi';
  * console.log(GOOGLE_ISSUER); // https://accounts.google.com
  * ```
  */
@@ -217,7 +217,8 @@ class GooglePublisherPolicy implements VerificationPolicy {
  *
  * @example
  * ```ts
- * import { loadTrustMaterial, publisherPolicy, Verifier } from 'sigstore-ts';
+ * import { loadTrustMaterial, Verifier } from 'sigstore-ts';
+ * import { publisherPolicy } from 'sigstore-ts/pypi';
  * const policy = publisherPolicy({ kind: 'GitHub', repository: 'org/repo', workflow: 'release.yml' });
  * const result = await new Verifier(await loadTrustMaterial()).verify(bundle, artifact, policy);
  * ```
@@ -238,7 +239,7 @@ export function publisherPolicy(p: Publisher): VerificationPolicy {
  *
  * @example
  * ```ts
- * import { describePublisher } from 'sigstore-ts';
+ * import { describePublisher } from 'sigstore-ts/pypi';
  * describePublisher({ kind: 'Google', email: 'sa@p.iam.gserviceaccount.com' }); // 'Google service account sa@p.iam.gserviceaccount.com'
  * ```
  */

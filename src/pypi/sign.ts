@@ -21,7 +21,7 @@ import { verifyAttestation } from './verify.js';
  * @example
  * ```ts
  * const publish: AttestationSignOptions = {};
- * const slsa: AttestationSignOptions = { predicateType: 'https://slsa.dev/provenance/v1', predicate: provenance };
+ * const slsa: AttestationSignOptions = { predicateType: 'https://slsa.dev/provenance/v1', predicate: slsaPredicate };
  * ```
  */
 export interface AttestationSignOptions {
@@ -38,7 +38,7 @@ export interface AttestationSignOptions {
  *
  * @example
  * ```ts
- * import { Distribution, distributionStatement } from 'sigstore-ts';
+ * import { Distribution, distributionStatement } from 'sigstore-ts/pypi';
  * const payload = distributionStatement(await Distribution.fromFile('dist/pkg-1.0.tar.gz'));
  * console.log(JSON.parse(payload.toString()).subject); // [{ name: 'pkg-1.0.tar.gz', digest: { sha256: '...' } }]
  * ```
@@ -89,7 +89,7 @@ function checkPyPIKeyType(signer: Signer): void {
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { Distribution, Signer, serializeAttestation, signAttestations } from 'sigstore-ts';
+ * import { Distribution, serializeAttestation, signAttestations } from 'sigstore-ts/pypi';
  * const dists = [await Distribution.fromFile('dist/pkg-1.0.tar.gz'), await Distribution.fromFile('dist/pkg-1.0-py3-none-any.whl')];
  * const attestations = await signAttestations(signer, dists);
  * attestations.forEach((a, i) => writeFileSync(`dist/${dists[i]!.name}.publish.attestation`, serializeAttestation(a)));
@@ -116,7 +116,7 @@ export async function signAttestations(signer: Signer, dists: Distribution[], op
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { Distribution, serializeAttestation, signAttestation } from 'sigstore-ts';
+ * import { Distribution, serializeAttestation, signAttestation } from 'sigstore-ts/pypi';
  * const dist = await Distribution.fromFile('dist/pkg-1.0.tar.gz');
  * writeFileSync('dist/pkg-1.0.tar.gz.publish.attestation', serializeAttestation(await signAttestation(signer, dist)));
  * ```

@@ -53,7 +53,8 @@ function subjectFail(code: string, message: string): never {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { Distribution, Identity, Verifier, loadTrustMaterial, parseAttestation, verifyAttestation } from 'sigstore-ts';
+ * import { Identity, Verifier, loadTrustMaterial } from 'sigstore-ts';
+ * import { Distribution, parseAttestation, verifyAttestation } from 'sigstore-ts/pypi';
  * const dist = await Distribution.fromFile('pypi_attestations-0.0.19.tar.gz');
  * const attestation = parseAttestation(readFileSync('pypi_attestations-0.0.19.tar.gz.publish.attestation'));
  * const { predicateType } = await verifyAttestation(new Verifier(await loadTrustMaterial()), attestation, dist,
@@ -138,7 +139,7 @@ export interface ProvenanceExpectation {
  *
  * @example
  * ```ts
- * import { parseRepositoryUrl } from 'sigstore-ts';
+ * import { parseRepositoryUrl } from 'sigstore-ts/pypi';
  * parseRepositoryUrl('https://gitlab.com/group/sub/project'); // { host: 'gitlab.com', path: 'group/sub/project' }
  * ```
  */
@@ -174,7 +175,7 @@ function mismatch(m: string): never {
  *
  * @example
  * ```ts
- * import { checkPublisher } from 'sigstore-ts';
+ * import { checkPublisher } from 'sigstore-ts/pypi';
  * checkPublisher({ kind: 'GitHub', repository: 'org/repo', workflow: 'release.yml' }, { repository: 'https://github.com/org/repo' });
  * ```
  */
@@ -218,7 +219,8 @@ export interface ProvenanceVerificationResult {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { Distribution, Verifier, loadTrustMaterial, parseProvenance, verifyProvenance } from 'sigstore-ts';
+ * import { Verifier, loadTrustMaterial } from 'sigstore-ts';
+ * import { Distribution, parseProvenance, verifyProvenance } from 'sigstore-ts/pypi';
  * const dist = await Distribution.fromFile('pypi_attestations-0.0.19.tar.gz');
  * const provenance = parseProvenance(readFileSync('pypi_attestations-0.0.19.tar.gz.provenance'));
  * await verifyProvenance(new Verifier(await loadTrustMaterial()), provenance, dist,

@@ -58,7 +58,7 @@ export interface SlsaVerifyOptions {
  *
  * @example
  * ```ts
- * console.log(`built by ${result.builderId} from ${result.sourceUri}`);
+ * const show = (r: SlsaVerificationResult) => console.log(`built by ${r.builderId} from ${r.sourceUri}`);
  * ```
  */
 export interface SlsaVerificationResult {

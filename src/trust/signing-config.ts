@@ -17,7 +17,8 @@ import type { ValidFor } from './trusted-root.js';
  *
  * @example
  * ```ts
- * if (json.mediaType === SIGNING_CONFIG_MEDIA_TYPE) parseSigningConfig(json);
+ * const doc = JSON.parse(text) as { mediaType?: string };
+ * if (doc.mediaType === SIGNING_CONFIG_MEDIA_TYPE) parseSigningConfig(text);
  * ```
  */
 export const SIGNING_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';

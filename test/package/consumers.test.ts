@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../helpers/cli.js';
+import { EXAMPLE_CONTEXT, exampleModule, examples, exportedNames } from '../helpers/examples.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The @types/node the project itself builds with (a TypeScript consumer of a Node library has it). */
@@ -80,6 +81,29 @@ describe('consumer projects from the npm pack tarball', { timeout: 300_000 }, ()
       assert.match(node(p, join('out', 'a.js')), /^BUNDLE_\w+ function object function$/m);
     });
   }
+
+  it('every @example of every entry point type-checks against the installed package (tsc --strict)', () => {
+    const files: Record<string, string> = { 'context.d.ts': EXAMPLE_CONTEXT };
+    const all = examples(ROOT);
+    const names = exportedNames(ROOT);
+    all.forEach((e, i) => {
+      files[`ex${String(i).padStart(3, '0')}.ts`] = exampleModule(e, names);
+    });
+    files['tsconfig.json'] = JSON.stringify({
+      compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, types: ['node'], skipLibCheck: true },
+      include: ['*.ts'],
+    });
+    const p = project('examples', { type: 'module' }, files);
+    const r = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: p, encoding: 'utf8' });
+    // Name the example behind each error (the file's first line says which export it documents).
+    const errors = (r.stdout + r.stderr)
+      .split('\n')
+      .filter((l) => /^ex\d+\.ts\(/.test(l))
+      .map((l) => `${readFileSync(join(p, l.slice(0, l.indexOf('('))), 'utf8').split('\n')[0]!.slice(3)}: ${l}`);
+    assert.ok(all.length > 100, 'the examples were found');
+    assert.deepEqual(errors, []);
+    assert.equal(r.status, 0, r.stdout);
+  });
 
   it('npm sees every third-party package: npm ls and npm sbom list them, and dist/ bundles none', () => {
     const p = join(dir, 'esm');
