@@ -187,7 +187,8 @@ export class Certificate {
     for (const tag of [0x81, 0x82]) {
       if (f[i]?.tag !== tag) continue;
       if (version < 2) throw new DerError('unique identifiers require a v2 or v3 certificate', 'X509_VERSION');
-      f[i++]!.bits();
+      const id = f[i++]!; // [n] IMPLICIT BIT STRING
+      new Der(id.raw, Tag.BIT_STRING, id.value).bitString();
     }
     this.extensions = [];
     if (f[i]?.tag === 0xa3) {
