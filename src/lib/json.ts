@@ -11,7 +11,7 @@ export type JsonObject = Record<string, unknown>;
 
 /**
  * Parses untrusted JSON text (or UTF-8 bytes) with the strict reader: duplicate keys, nesting
- * deeper than 100, more than a million values or more than 32 MiB are refused (codes
+ * deeper than 100, more than 100,000 values or more than 32 MiB are refused (codes
  * JSON_DUPLICATE_KEY, JSON_TOO_DEEP, JSON_TOO_MANY_VALUES, JSON_TOO_LARGE), bytes before they
  * are decoded; integers beyond 2^53 keep their exact digits (as decimal strings). Other syntax errors
  * are refused without a specific code.

@@ -175,7 +175,7 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
  */
 export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json'): TrustMaterial {
   const fail = trustFail(source);
-  const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail) : input;
+  const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail, { maxBytes: 4 * 1024 * 1024 }) : input;
   const o = obj(json, 'the trusted root', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (!TRUSTED_ROOT_MEDIA_TYPES.includes(mediaType)) fail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
