@@ -6,8 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { DerError, encode, Tag } from '../../src/lib/der.js';
 import { Certificate, checkKeyBounds, OID, RSA_BOUNDS, spkiToKey } from '../../src/lib/x509.js';
-
-import { basic, cert, ecdsaSha256, ext, FALSE, hex, int, octets, oid, seq, spki, TRUE, utc } from '../helpers/der.js';
+import { basic, cert, ext, FALSE, hex, int, octets, oid, seq, spki, TRUE, utc } from '../helpers/der.js';
 
 const refuses = (der: Buffer, code: string, read: (c: Certificate) => unknown = () => undefined) =>
   assert.throws(() => read(new Certificate(der)), (e) => e instanceof DerError && e.code === code, code);
