@@ -22,6 +22,7 @@ import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str
 import { describeResult, resultToJson } from './format.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
 import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 const HELP = `usage: sigstore attestation [-h] COMMAND ...
 
@@ -340,7 +341,7 @@ async function runConvert(argv: string[]): Promise<number> {
   const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
   let json: unknown;
   try {
-    json = JSON.parse(data.toString('utf8'));
+    json = parseStrictJson(data.toString('utf8'));
   } catch (e) {
     throw new SigstoreError('CONVERT_INPUT_INVALID', `${input} is not JSON (${(e as Error).message})`);
   }
