@@ -6,16 +6,18 @@
 //   dispatcher and the `verify` command with everything it needs and nothing else: CommonJS
 //   skips the ESM loader and one file skips resolving a dozen chunks, which is most of a
 //   verification's start-up cost. Other commands (and verify with --certificate/--signature,
-//   which needs the network) are handed to the full ESM CLI by src/cli/bin.ts. The two code
-//   paths a verification rarely needs live beside it, loaded only then: lazy/tuf.cjs (a TUF
-//   refresh, sharing the error classes of sigstore.cjs) and lazy/noble.cjs (ECDSA over a digest);
-//   lazy/verify-worker.cjs is the worker thread of `verify` over many inputs;
-// - type declarations (skipped with `--no-types`, faster for tests).
-// Dependencies are all bundled: the published package needs none at run time. Their licence
-// texts are kept: dist/THIRD_PARTY_LICENSES.txt, and legal comments in *.LEGAL.txt beside each file.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+//   which needs the network) are handed to the full ESM CLI by src/cli/bin.ts. A TUF refresh,
+//   which a verification rarely needs, lives beside it in lazy/tuf.cjs (sharing the error
+//   classes of sigstore.cjs); lazy/verify-worker.cjs is the worker thread of `verify` over many
+//   inputs;
+// - type declarations (skipped with `--no-types`, faster for tests): ESM ones under dist/types,
+//   and the same as CommonJS declarations (.d.cts) under dist/types-cjs for `require` users.
+// Only the project's own code is bundled: third-party packages stay real `dependencies`, loaded
+// from node_modules (lazily, on the paths that need them), visible to npm audit and SBOM tools.
+// The build fails if anything from node_modules ends up in dist/.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const withTypes = !process.argv.includes('--no-types');
@@ -23,7 +25,7 @@ const withTypes = !process.argv.includes('--no-types');
 const tmp = `dist.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
 
-const common = { metafile: true, bundle: true, platform: 'node', target: 'node20', legalComments: 'linked', logLevel: 'warning' };
+const common = { metafile: true, bundle: true, packages: 'external', platform: 'node', target: 'node20', legalComments: 'linked', logLevel: 'warning' };
 // src/verify/batch.ts reads import.meta.url only in the ESM build (the CommonJS one uses __dirname).
 const quietImportMeta = { 'empty-import-meta': 'silent' };
 
@@ -35,7 +37,7 @@ const esm = build({
   format: 'esm',
   chunkNames: 'chunks/[name]-[hash]',
   define: { __SIGSTORE_SINGLE_FILE__: 'false' },
-  // CommonJS dependencies bundled into ESM need a require().
+  // require() in ESM (src/cli/bin.ts uses it in the single-file build only; harmless here).
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
@@ -56,7 +58,6 @@ const singleFile = {
       loader: 'js',
     }));
     b.onResolve({ filter: /^\.\/tuf\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './lazy/tuf.cjs', external: true } : undefined));
-    b.onResolve({ filter: /^@noble\/curves\/nist\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './lazy/noble.cjs', external: true } : undefined));
   },
 };
 
@@ -79,7 +80,7 @@ const cjs = build({
 
 const lazy = build({
   ...common,
-  entryPoints: { 'lazy/tuf': 'src/trust/tuf.ts', 'lazy/noble': 'node_modules/@noble/curves/nist.js' },
+  entryPoints: { 'lazy/tuf': 'src/trust/tuf.ts' },
   outdir: tmp,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
@@ -112,51 +113,17 @@ const worker = build({
 
 const results = await Promise.all([esm, cjs, lazy, worker]);
 
-// The licence of every bundled package, in one file beside the code (most carry no legal comment
-// for esbuild to keep).
-const packages = new Map();
+// Nothing from node_modules may be bundled: third-party code ships as real dependencies.
+const vendored = new Set();
 for (const r of results) {
   for (const input of Object.keys(r.metafile.inputs)) {
-    const m = input.match(/^(.*?node_modules\/((?:@[^/]+\/)?[^/]+))\//);
-    if (m) packages.set(m[2], m[1]);
+    const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+    if (m) vendored.add(m[1]);
   }
 }
-const notices = [];
-for (const [name, dir] of [...packages].sort((a, b) => a[0].localeCompare(b[0]))) {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-  const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'}`;
-  notices.push(`${'='.repeat(78)}\n${name}@${pkg.version} (${pkg.license ?? 'unknown licence'})\n${'='.repeat(78)}\n${text}\n`);
-}
-writeFileSync(join(tmp, 'THIRD_PARTY_LICENSES.txt'), `Packages bundled into sigstore-ts's dist/ and their licences.\n\n${notices.join('\n')}`);
-// A V8 code cache for the single-file CLI (bin/sigstore uses it when the running Node accepts
-// it): made after one verification, so it also holds the functions a verification compiles.
-const CACHE_MAKER = `
-const { readFileSync, writeFileSync } = require('node:fs');
-const Module = require('node:module');
-const { dirname } = require('node:path');
-const vm = require('node:vm');
-// argv: the file built, its name in stack traces, the verify argv. V8 keeps the name a code cache
-// was made under, whatever the file is called when it is used: a neutral one, not this build's path.
-const file = process.argv[1];
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: process.argv[2] });
-process.argv = [process.argv[0], file, ...process.argv.slice(3)];
-process.on('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
-const m = new Module(file, module);
-m.filename = file;
-script.runInThisContext()(m.exports, Module.createRequire(file), m, file, dirname(file));
-`;
-const C = 'test/fixtures/conformance';
-const made = spawnSync(
-  process.execPath,
-  ['-e', CACHE_MAKER, resolve(tmp, 'sigstore.cjs'), 'sigstore-ts/dist/sigstore.cjs', 'verify', 'identity', '--bundle', `${C}/happy-path-v0.3/bundle.sigstore.json`, '--cert-identity',
-    'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main',
-    '--cert-oidc-issuer', 'https://token.actions.githubusercontent.com', '--trusted-root', 'trust/production/trusted_root.json', '-q', `${C}/a.txt`],
-  { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
-);
-if (made.status !== 0) {
-  rmSync(join(tmp, 'sigstore.cjs.cache'), { force: true });
-  console.warn(`warning: no code cache for dist/sigstore.cjs (the verification run failed: ${made.stderr.trim().split('\n').pop()})`);
+if (vendored.size > 0) {
+  console.error(`build: third-party code bundled into dist/ (${[...vendored].join(', ')}); declare it in dependencies and keep it external`);
+  process.exit(1);
 }
 
 const old = `dist.old-${process.pid}`;
@@ -169,4 +136,26 @@ renameSync(tmp, 'dist');
 rmSync(old, { recursive: true, force: true });
 if (withTypes) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  writeCjsTypes('dist/types', 'dist/types-cjs');
+}
+
+/**
+ * The declarations again as CommonJS ones, for `require('sigstore-ts')` under TypeScript's
+ * node16/nodenext resolution: each .d.ts copied to .d.cts with its relative `.js` specifiers
+ * pointed at `.cjs` (the runtime is the same ESM code, loaded by Node's require(esm)).
+ */
+function writeCjsTypes(from, to) {
+  rmSync(to, { recursive: true, force: true });
+  const walk = (dir) => {
+    for (const name of readdirSync(join(from, dir), { withFileTypes: true })) {
+      const rel = join(dir, name.name);
+      if (name.isDirectory()) walk(rel);
+      else if (name.name.endsWith('.d.ts')) {
+        const text = readFileSync(join(from, rel), 'utf8').replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1$2.cjs$3');
+        mkdirSync(join(to, dir), { recursive: true });
+        writeFileSync(join(to, rel.replace(/\.d\.ts$/, '.d.cts')), text);
+      }
+    }
+  };
+  walk('.');
 }

@@ -4,10 +4,12 @@
  */
 export { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError } from './errors.js';
 export type { VerificationStep } from './errors.js';
-export { parseBundle } from './bundle/parse.js';
+export { isParsedBundle, parseBundle } from './bundle/parse.js';
 export type { ParsedBundle } from './bundle/parse.js';
 export { parseTrustedRoot } from './trust/trusted-root.js';
 export type { TrustMaterial } from './trust/trusted-root.js';
+export { buildTrustMaterial, trustedRootJson } from './trust/material.js';
+export type { TrustMaterialParts } from './trust/material.js';
 export { Verifier } from './verify/verifier.js';
 export type { BundleInput, KeyPolicy, VerifierOptions } from './verify/verifier.js';
 export { verifyMany } from './verify/batch.js';
@@ -16,7 +18,7 @@ export { VerifierPool } from './verify/pool.js';
 export type { VerifierPoolOptions } from './verify/pool.js';
 export { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity } from './verify/policy.js';
 export type { VerificationPolicy } from './verify/policy.js';
-export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, VerificationResult, VerifiedTimestamp } from './verify/types.js';
+export type { Artifact, CertificateSigner, FulcioExtensions, InTotoStatement, KeySigner, UnsafeDsseVerificationResult, VerificationResult, VerifiedTimestamp } from './verify/types.js';
 export { loadSigningConfigJson, loadTrust, loadTrustMaterial, trustInstance, updateTrustRoot } from './trust/load.js';
 export type { ActiveTrust, TrustOrigin, TrustSource } from './trust/load.js';
 export { normalizeTufUrl, resolveInstance, trustSourceFromFlags } from './trust/instances.js';
@@ -57,3 +59,5 @@ export { buildStatement, IN_TOTO_STATEMENT_V1, parseStatementForSigning, SLSA_PR
 export type { Statement, Subject } from './bundle/intoto.js';
 export { createEnvelope, IN_TOTO_PAYLOAD_TYPE, pae } from './bundle/dsse.js';
 export type { DsseEnvelope } from './bundle/dsse.js';
+export { parseProvenanceBundle, verifySlsaProvenance } from './slsa/verify.js';
+export type { SlsaExpectation, SlsaVerificationResult, SlsaVerifyOptions } from './slsa/verify.js';

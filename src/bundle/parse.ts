@@ -19,6 +19,7 @@ import {
 import type { HashAlgorithm } from '../lib/signature.js';
 import { Certificate } from '../lib/x509.js';
 import { remember } from '../lib/remember.js';
+import { deepFreezeJson, freezeCertificate } from '../lib/freeze.js';
 
 export const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 export const BUNDLE_V02 = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
@@ -115,8 +116,8 @@ function bounded(list: unknown[], max: number, path: string): unknown[] {
 
 /**
  * Certificates parsed lately, by their base64 text: bundles signed in one session share their
- * leaf (and v0.1/v0.2 bundles their chain), and a Certificate is immutable once parsed. Only
- * certificates that parsed are kept, so a refusal is always made afresh.
+ * leaf (and v0.1/v0.2 bundles their chain), and each is frozen once parsed, so no bundle can
+ * change another's. Only certificates that parsed are kept, so a refusal is always made afresh.
  */
 const recentCerts = new Map<string, Certificate>();
 const RECENT_CERTS = 64;
@@ -128,7 +129,7 @@ function parseCert(v: unknown, path: string): Certificate {
     try {
       const cert = new Certificate(der);
       void cert.publicKey; // parse the key now, so a bad one is refused here
-      return cert;
+      return freezeCertificate(cert);
     } catch (e) {
       return bundleFail(`${path} is not a valid X.509 certificate (${(e as Error).message})`);
     }
@@ -250,8 +251,9 @@ function parseContent(o: JsonObject): BundleContent {
 }
 
 /**
- * Parses a Sigstore bundle from JSON text (or an already-parsed object) and validates its
- * structure for its version. Throws {@link BundleError} with a one-line reason.
+ * Parses a Sigstore bundle from JSON text (or an already-parsed object, which is copied) and
+ * validates its structure for its version. Throws {@link BundleError} with a one-line reason.
+ * The result is deep-frozen, and only such results are taken as parsed bundles by the verifier.
  *
  * @example
  * ```ts
@@ -262,7 +264,7 @@ function parseContent(o: JsonObject): BundleContent {
  * ```
  */
 export function parseBundle(input: string | Buffer | JsonObject): ParsedBundle {
-  const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input, 'the bundle', bundleFail) : input;
+  const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input, 'the bundle', bundleFail) : ownCopy(input);
   const o = obj(json, 'the bundle', bundleFail);
   const mediaType = str(o.mediaType, 'mediaType', bundleFail);
   const version = VERSIONS[mediaType];
@@ -289,5 +291,36 @@ export function parseBundle(input: string | Buffer | JsonObject): ParsedBundle {
         ),
       )
     : [];
-  return { mediaType, version, material, tlogEntries, timestamps, content: parseContent(o), json: o as unknown as Bundle };
+  const parsed: ParsedBundle = { mediaType, version, material, tlogEntries, timestamps, content: parseContent(o), json: o as unknown as Bundle };
+  deepFreezeJson(parsed);
+  parsedBundles.add(parsed);
+  return parsed;
+}
+
+/**
+ * Every {@link ParsedBundle} {@link parseBundle} returned (each deep-frozen): verification takes a
+ * parsed bundle only from here, never an object that merely has the right keys.
+ */
+const parsedBundles = new WeakSet<object>();
+
+/**
+ * Whether `b` is a bundle {@link parseBundle} returned.
+ *
+ * @example
+ * ```ts
+ * isParsedBundle(parseBundle(text)); // true
+ * isParsedBundle({ ...parseBundle(text) }); // false: a copy was not parsed
+ * ```
+ */
+export function isParsedBundle(b: unknown): b is ParsedBundle {
+  return typeof b === 'object' && b !== null && parsedBundles.has(b);
+}
+
+/** A private copy of a caller's JSON object: the parse and its `json` must not change when the caller's object does. */
+function ownCopy(input: JsonObject): unknown {
+  try {
+    return structuredClone(input);
+  } catch (e) {
+    return bundleFail(`the bundle object is not JSON data (${(e as Error).message})`);
+  }
 }

@@ -5,22 +5,18 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SigstoreError, UsageError, VerificationError } from '../errors.js';
+import { SigstoreError, type VerificationError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
-import { Distribution, parseDistributionFilename } from '../pypi/distribution.js';
-import { parseProvenance } from '../pypi/provenance.js';
-import { describePublisher } from '../pypi/publisher.js';
+import { Distribution } from '../pypi/distribution.js';
 import { type AttestationSignOptions, distributionStatement, signAttestations } from '../pypi/sign.js';
-import { type AttestationVerificationResult, parseRepositoryUrl, verifyAttestation, verifyProvenance } from '../pypi/verify.js';
-import { trustSourceFromFlags } from '../trust/instances.js';
-import { loadTrustMaterial } from '../trust/load.js';
+import { verifyAttestation } from '../pypi/verify.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
-import { Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, trustFlags, usage } from './args.js';
-import { describeResult, resultToJson } from './format.js';
-import { readDocumentOr, requireRegularFile } from './input.js';
+import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, usage } from './args.js';
+import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
+import { describeResult } from './format.js';
+import { readDocumentOr } from './input.js';
 import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
@@ -32,20 +28,13 @@ commands:
   sign                sign distributions, writing DIST.publish.attestation next to each
   verify              verify distributions against their attestations and a signer identity
   verify-provenance   verify a distribution against a PyPI provenance file and its Trusted Publisher
+  verify-pypi         verify a distribution on a package index (pypi:FILE) against its provenance and Trusted Publisher
+  audit               verify the provenance of every distribution of a lock file (pylock.toml, requirements.txt) or directory
   convert             convert a PEP 740 attestation to a Sigstore bundle, or a bundle to an attestation
   inspect             show what an attestation, bundle or provenance contains (does NOT verify)
 
 Run \`sigstore attestation COMMAND --help\` for a command's options.
 `;
-
-const TRUST_OPTS: Options = {
-  offline: { type: 'boolean' },
-  'trusted-root': { type: 'string' },
-};
-
-const TRUST_HELP = `  --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
-  --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root;
-                          the global --staging selects the staging root)`;
 
 const VERIFY_OPTS: Options = {
   ...TRUST_OPTS,
@@ -81,38 +70,6 @@ ${TRUST_HELP}
 
 Each attestation prints \`OK: DIST (FILE)\` or \`FAIL: DIST (FILE) [step]: reason\` on stderr.
 Exit status: 0 all verified, 1 a failure, 2 a usage error.
-`;
-
-const PROVENANCE_OPTS: Options = {
-  ...TRUST_OPTS,
-  'provenance-file': { type: 'string' },
-  repository: { type: 'string' },
-  'service-account': { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-};
-
-const HELP_PROVENANCE = `usage: sigstore attestation verify-provenance [options] --provenance-file FILE (--repository URL | --service-account EMAIL) DIST
-
-verify a Python distribution against a PyPI provenance file (as PyPI's integrity API serves it):
-every attestation bundle's Trusted Publisher must be the expected one, and each of its attestations
-must verify for DIST with a signing certificate whose claims match that publisher:
-  GitHub   issuer GitHub Actions; Source Repository URI https://github.com/OWNER/REPO; Build Config
-           URI https://github.com/OWNER/REPO/.github/workflows/WORKFLOW@(ref or commit)
-  GitLab   issuer https://gitlab.com; Source Repository URI https://gitlab.com/PATH; Build Config
-           URI https://gitlab.com/PATH//CI_CONFIG_FILE@(ref or commit)
-  Google   the service account email as the identity, issuer https://accounts.google.com
-
-options:
-  --provenance-file FILE     the provenance file (required)
-  --repository URL           the repository that must have published DIST: https://github.com/OWNER/REPO
-                             or https://gitlab.com/NAMESPACE/PROJECT
-  --service-account EMAIL    the Google Cloud service account that must have published DIST
-${TRUST_HELP}
-  --json                     print the structured result as JSON on stdout
-  -q, --quiet                print only the OK:/FAIL: line
-  -v, --verbose              more detail on failures (stack traces)
-  -h, --help                 show this help message and exit
 `;
 
 const CONVERT_OPTS: Options = {
@@ -162,16 +119,6 @@ options:
   -h, --help                 show this help message and exit
 `;
 
-function checkDistPath(path: string): void {
-  parseDistributionFilename(basename(path));
-  requireRegularFile(path, 'distribution');
-}
-
-async function verifierFor(p: Parsed): Promise<Verifier> {
-  const source = trustSourceFromFlags(trustFlags(p));
-  return new Verifier(await loadTrustMaterial(source));
-}
-
 function identityPolicy(p: Parsed): VerificationPolicy {
   exclusive(p, ['issuer', 'issuer-regexp']);
   const ids = strs(p, 'identity');
@@ -188,26 +135,6 @@ function identityPolicy(p: Parsed): VerificationPolicy {
 
 function loadAttestation(path: string): Attestation {
   return parseAttestation(readDocumentOr(path, 'INPUT_UNREADABLE', 'attestation'));
-}
-
-function failLine(label: string, e: Error): string {
-  const step = e instanceof VerificationError ? ` [${e.step}]` : '';
-  return `FAIL: ${label}${step}: ${e.message}\n`;
-}
-
-/** Errors that belong to one input (reported as FAIL) rather than to the whole run. */
-function isInputFailure(e: unknown): e is SigstoreError {
-  if (!(e instanceof SigstoreError)) return false;
-  return !(e instanceof UsageError) || e instanceof VerificationError;
-}
-
-function verifiedJson(label: string, attestationPath: string, r: AttestationVerificationResult): Record<string, unknown> {
-  return {
-    ...resultToJson(label, attestationPath, r.result),
-    attestation: attestationPath,
-    distribution: { name: r.distribution.name, sha256: r.distribution.digest },
-    predicateType: r.predicateType,
-  };
 }
 
 async function runVerify(argv: string[]): Promise<number> {
@@ -261,67 +188,6 @@ async function runVerify(argv: string[]): Promise<number> {
   }
   if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
-}
-
-async function runVerifyProvenance(argv: string[]): Promise<number> {
-  const p = parse(argv, PROVENANCE_OPTS);
-  if (flag(p, 'help')) {
-    writeStdout(HELP_PROVENANCE);
-    return 0;
-  }
-  const provenanceFile = str(p, 'provenance-file');
-  if (provenanceFile === undefined) usage('the following arguments are required: --provenance-file (fetching provenance from PyPI is not supported)');
-  const repository = str(p, 'repository');
-  const serviceAccount = str(p, 'service-account');
-  exclusive(p, ['repository', 'service-account']);
-  if (repository === undefined && serviceAccount === undefined) usage('the following arguments are required: --repository (or --service-account for Google Cloud publishers)');
-  if (p.positionals.length !== 1) usage('verify-provenance takes exactly one DIST');
-  const distPath = p.positionals[0]!;
-  checkDistPath(distPath);
-  const expected = repository !== undefined ? { repository } : { serviceAccount: serviceAccount! };
-  // A bad URL is a usage error, found before any work.
-  if (repository !== undefined) parseRepositoryUrl(repository);
-  const verifier = await verifierFor(p);
-  const json = flag(p, 'json');
-  try {
-    const dist = await Distribution.fromFile(distPath);
-    const provenance = parseProvenance(readDocumentOr(provenanceFile!, 'INPUT_UNREADABLE', 'provenance file'));
-    const r = await verifyProvenance(verifier, provenance, dist, expected);
-    const lines: string[] = [];
-    for (const b of r.bundles) {
-      lines.push(`  publisher: ${describePublisher(b.publisher)}`);
-      for (const a of b.attestations) {
-        lines.push(`  attestation: predicate ${a.predicateType}`);
-        lines.push(...describeResult(a.result).trimEnd().split('\n').map((l) => `  ${l}`));
-      }
-    }
-    writeStderr(`OK: ${distPath}\n${flag(p, 'quiet') ? '' : `${lines.join('\n')}\n`}`);
-    if (json) {
-      writeStdout(
-        `${JSON.stringify(
-          {
-            input: distPath,
-            provenance: provenanceFile,
-            verified: true,
-            distribution: { name: dist.name, sha256: dist.digest },
-            bundles: r.bundles.map((b) => ({ publisher: b.publisher, attestations: b.attestations.map((a) => verifiedJson(distPath, provenanceFile!, a)) })),
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    }
-    return 0;
-  } catch (e) {
-    if (!isInputFailure(e)) throw e;
-    writeStderr(failLine(distPath, e));
-    if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
-    if (json) {
-      const v = e as Partial<VerificationError>;
-      writeStdout(`${JSON.stringify({ input: distPath, provenance: provenanceFile, verified: false, error: { step: v.step, code: e.code, message: e.message } }, null, 2)}\n`);
-    }
-    return 1;
-  }
 }
 
 async function runConvert(argv: string[]): Promise<number> {
@@ -419,9 +285,15 @@ export async function run(argv: string[]): Promise<number> {
   const { sub, rest } = splitSubcommand(argv);
   switch (sub) {
     case 'verify':
+      // pypi-attestations' spelling: `verify pypi --repository URL pypi:FILE`.
+      if (splitSubcommand(rest).sub === 'pypi') return (await import('./attestation-pypi.js')).run(splitSubcommand(rest).rest);
       return runVerify(rest);
     case 'verify-provenance':
-      return runVerifyProvenance(rest);
+      return (await import('./attestation-provenance.js')).runVerifyProvenance(rest);
+    case 'verify-pypi':
+      return (await import('./attestation-pypi.js')).run(rest);
+    case 'audit':
+      return (await import('./attestation-audit.js')).run(rest);
     case 'convert':
       return runConvert(rest);
     case 'sign':
@@ -441,8 +313,8 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       writeStderr(HELP);
-      return usage('attestation needs a command: sign, verify, verify-provenance, convert or inspect');
+      return usage('attestation needs a command: sign, verify, verify-provenance, verify-pypi, audit, convert or inspect');
     default:
-      return usage(`unknown attestation command '${sub}' (choose from sign, verify, verify-provenance, convert, inspect)`);
+      return usage(`unknown attestation command '${sub}' (choose from sign, verify, verify-provenance, verify-pypi, audit, convert, inspect)`);
   }
 }

@@ -2,7 +2,7 @@
  * `sigstore verify identity|github`: verify inputs against bundles, offline, with an identity
  * policy (sigstore-python compatible flags), or a managed key (`--key`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ParsedBundle } from '../bundle/parse.js';
 import { parseBundle } from '../bundle/parse.js';
 import { UsageError, VerificationError } from '../errors.js';
@@ -13,11 +13,12 @@ import { loadTrust, loadTrustMaterial } from '../trust/load.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
 import type { VerifyManyItem } from '../verify/pool.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
-import type { Artifact, VerificationResult } from '../verify/types.js';
+import type { VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
-import { readDocumentOr, requireRegularFile } from './input.js';
+import { startProgress } from './progress.js';
+import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -33,27 +34,32 @@ const COMMON: Options = {
   quiet: { type: 'boolean', short: 'q' },
   'cert-identity': { type: 'string', multiple: true },
   'cert-identity-regexp': { type: 'string', multiple: true },
+  'any-cert-identity': { type: 'string', multiple: true },
 };
 
 const IDENTITY_OPTS: Options = {
   ...COMMON,
-  'cert-oidc-issuer': { type: 'string' },
-  'cert-oidc-issuer-regexp': { type: 'string' },
+  'cert-oidc-issuer': { type: 'string', multiple: true },
+  'cert-oidc-issuer-regexp': { type: 'string', multiple: true },
   key: { type: 'string' },
   'unsafe-any-identity': { type: 'boolean' },
 };
 
 const GITHUB_OPTS: Options = {
   ...COMMON,
-  trigger: { type: 'string' },
-  sha: { type: 'string' },
-  name: { type: 'string' },
-  repository: { type: 'string' },
-  ref: { type: 'string' },
+  trigger: { type: 'string', multiple: true },
+  sha: { type: 'string', multiple: true },
+  name: { type: 'string', multiple: true },
+  repository: { type: 'string', multiple: true },
+  ref: { type: 'string', multiple: true },
 };
 
 const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify with (default: FILE.sigstore.json, then FILE.sigstore);
-                          only with a single input
+                          only with a single input ($SIGSTORE_BUNDLE)
+  --certificate FILE, --cert FILE
+                          a detached PEM certificate, with --signature ($SIGSTORE_CERTIFICATE)
+  --signature FILE, --sig FILE
+                          a detached base64 signature, with --certificate ($SIGSTORE_SIGNATURE)
   --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
   --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root)
   --json                  print the structured verification results as JSON on stdout
@@ -67,9 +73,11 @@ verify that each input was signed by IDENTITY, as attested by the OIDC issuer UR
 An input is a file path or a digest sha256:<64 hex digits>.
 
 options:
-  --cert-identity IDENTITY        the identity to check for in the certificate's SAN; repeatable ("any of")
-  --cert-identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable
-  --cert-oidc-issuer URL          the OIDC issuer URL to check for in the certificate
+  --cert-identity IDENTITY        the identity to check for in the certificate's SAN ($SIGSTORE_CERT_IDENTITY)
+  --any-cert-identity IDENTITY    accept any of several identities: give it once per identity
+                                  (instead of --cert-identity, which may be given only once)
+  --cert-identity-regexp REGEX    a fully anchored regular expression for the identity
+  --cert-oidc-issuer URL          the OIDC issuer URL to check for in the certificate ($SIGSTORE_CERT_OIDC_ISSUER)
   --cert-oidc-issuer-regexp REGEX a fully anchored regular expression for the issuer
   --key FILE                      verify a managed-key bundle with this PEM public key (instead of an identity)
   --unsafe-any-identity           UNSAFE: accept any signer (every other check still runs)
@@ -81,59 +89,62 @@ const HELP_GITHUB = `usage: sigstore verify github [options] (--cert-identity ID
 verify that each input was signed by a GitHub Actions workflow (issuer ${GITHUB_ISSUER}).
 
 options:
-  --cert-identity IDENTITY        the workflow identity (its URI) to check for; repeatable ("any of")
-  --cert-identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable
-  --trigger EVENT                 the event that triggered the workflow (e.g. push)
-  --sha SHA                       the commit SHA the workflow ran on
-  --name NAME                     the workflow's name
-  --repository REPO               the repository the workflow ran in (owner/name)
-  --ref REF                       the git ref the workflow ran on (e.g. refs/tags/v1.0.0)
+  --cert-identity IDENTITY        the workflow identity (its URI) to check for ($SIGSTORE_CERT_IDENTITY)
+  --any-cert-identity IDENTITY    accept any of several workflow identities: give it once per identity
+  --cert-identity-regexp REGEX    a fully anchored regular expression for the identity
+  --trigger EVENT                 the event that triggered the workflow, e.g. push
+                                  ($SIGSTORE_VERIFY_GITHUB_WORKFLOW_TRIGGER)
+  --sha SHA                       the commit SHA the workflow ran on ($SIGSTORE_VERIFY_GITHUB_WORKFLOW_SHA)
+  --name NAME                     the workflow's name ($SIGSTORE_VERIFY_GITHUB_WORKFLOW_NAME)
+  --repository REPO               the repository the workflow ran in, owner/name
+                                  ($SIGSTORE_VERIFY_GITHUB_WORKFLOW_REPOSITORY)
+  --ref REF                       the git ref the workflow ran on, e.g. refs/tags/v1.0.0
+                                  ($SIGSTORE_VERIFY_GITHUB_WORKFLOW_REF)
+A flag wins over its environment variable; an empty variable counts as unset.
 ${COMMON_HELP}
 `;
 
-/** One input to verify: the artifact and where its bundle is. */
-interface Input {
-  label: string;
-  artifact: Artifact;
-  bundlePath: string;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * A flag that takes one value, else its environment variable (flag over variable; an empty
+ * variable counts as unset). Given more than once it is a usage error: keeping the last, as
+ * argparse does, would silently drop what the user asked for.
+ */
+function one(p: Parsed, name: string, env: Env, variable?: string): string | undefined {
+  const given = strs(p, name);
+  if (given.length > 1) usage(`--${name} was given ${given.length} times; it takes one value`);
+  if (given.length === 1) return given[0];
+  const e = variable === undefined ? undefined : env[variable];
+  return e === undefined || e === '' ? undefined : e;
 }
 
-const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
-
-/** Resolves FILE_OR_DIGEST arguments and their bundles, refusing bad inputs before any work. */
-function resolveInputs(positionals: string[], bundleFlag: string | undefined): Input[] {
-  if (positionals.length === 0) usage('at least one FILE_OR_DIGEST is required');
-  if (bundleFlag && positionals.length > 1) usage('--bundle can only be used with a single input');
-  const dup = positionals.find((p, i) => positionals.indexOf(p) !== i);
-  if (dup !== undefined) usage(`input ${dup} is given more than once`);
-  return positionals.map((p) => {
-    const m = p.match(DIGEST_RE);
-    let artifact: Artifact;
-    if (m && !existsSync(p)) {
-      if (!bundleFlag) usage(`a digest input (${p}) needs --bundle`);
-      artifact = { digest: { algorithm: 'sha256', value: Buffer.from(m[1]!, 'hex') } };
-    } else {
-      requireRegularFile(p, 'input');
-      artifact = { path: p };
-    }
-    let bundlePath = bundleFlag;
-    if (!bundlePath) {
-      bundlePath = [`${p}.sigstore.json`, `${p}.sigstore`].find((c) => existsSync(c));
-      if (!bundlePath) usage(`no bundle found for ${p} (looked for ${p}.sigstore.json and ${p}.sigstore); give one with --bundle`);
-    }
-    return { label: p, artifact, bundlePath: bundlePath! };
-  });
-}
-
-function identityPolicy(p: Parsed): VerificationPolicy | KeyPolicy {
-  const key = str(p, 'key');
+/**
+ * The identities a policy accepts: exactly one of `--cert-identity` (once), `--any-cert-identity`
+ * (once per identity: an explicit "any of") or `--cert-identity-regexp` (once), else
+ * `$SIGSTORE_CERT_IDENTITY`. A repeated `--cert-identity` is refused, never widened to "any of".
+ */
+function identities(p: Parsed, env: Env): { ids: string[]; regexp: string | undefined } {
   const ids = strs(p, 'cert-identity');
-  const idRes = strs(p, 'cert-identity-regexp');
-  const issuer = str(p, 'cert-oidc-issuer');
-  const issuerRe = str(p, 'cert-oidc-issuer-regexp');
+  if (ids.length > 1) {
+    usage(`--cert-identity was given ${ids.length} times; it takes one identity. To accept any of several identities, give each with --any-cert-identity`);
+  }
+  const anyOf = strs(p, 'any-cert-identity');
+  exclusive(p, ['cert-identity', 'any-cert-identity', 'cert-identity-regexp']);
+  const regexp = one(p, 'cert-identity-regexp', env);
+  if (ids.length || anyOf.length || regexp !== undefined) return { ids: [...ids, ...anyOf], regexp };
+  const fromEnv = one(p, 'cert-identity', env, 'SIGSTORE_CERT_IDENTITY');
+  return { ids: fromEnv === undefined ? [] : [fromEnv], regexp: undefined };
+}
+
+function identityPolicy(p: Parsed, env: Env): VerificationPolicy | KeyPolicy {
+  const key = str(p, 'key');
   exclusive(p, ['cert-oidc-issuer', 'cert-oidc-issuer-regexp']);
+  const issuerRe = one(p, 'cert-oidc-issuer-regexp', env);
+  const issuerFlag = one(p, 'cert-oidc-issuer', env);
   if (key) {
-    if (ids.length || idRes.length || issuer || issuerRe) usage('--key cannot be combined with identity flags');
+    const idFlags = ['cert-identity', 'any-cert-identity', 'cert-identity-regexp'].some((n) => strs(p, n).length > 0);
+    if (idFlags || issuerFlag || issuerRe) usage('--key cannot be combined with identity flags');
     let pem: string;
     try {
       pem = readFileSync(key, 'utf8');
@@ -143,53 +154,56 @@ function identityPolicy(p: Parsed): VerificationPolicy | KeyPolicy {
     return { key: pem };
   }
   if (flag(p, 'unsafe-any-identity')) {
-    if (ids.length || idRes.length) usage('--unsafe-any-identity cannot be combined with --cert-identity');
+    if (strs(p, 'cert-identity').length || strs(p, 'any-cert-identity').length || strs(p, 'cert-identity-regexp').length) {
+      usage('--unsafe-any-identity cannot be combined with --cert-identity');
+    }
     return unsafeAcceptAnyIdentity();
   }
-  if (ids.length === 0 && idRes.length === 0) usage('the following arguments are required: --cert-identity (or --cert-identity-regexp)');
-  if (!issuer && !issuerRe) usage('the following arguments are required: --cert-oidc-issuer (or --cert-oidc-issuer-regexp)');
+  const { ids, regexp } = identities(p, env);
+  const issuer = issuerRe === undefined ? (issuerFlag ?? one(p, 'cert-oidc-issuer', env, 'SIGSTORE_CERT_OIDC_ISSUER')) : undefined;
+  if (ids.length === 0 && regexp === undefined) usage('the following arguments are required: --cert-identity (or --cert-identity-regexp, $SIGSTORE_CERT_IDENTITY)');
+  if (!issuer && !issuerRe) usage('the following arguments are required: --cert-oidc-issuer (or --cert-oidc-issuer-regexp, $SIGSTORE_CERT_OIDC_ISSUER)');
   const alts = [
     ...ids.map((identity) => new Identity({ identity, issuer, issuerRegexp: issuerRe })),
-    ...idRes.map((identityRegexp) => new Identity({ identityRegexp, issuer, issuerRegexp: issuerRe })),
+    ...(regexp === undefined ? [] : [new Identity({ identityRegexp: regexp, issuer, issuerRegexp: issuerRe })]),
   ];
   return alts.length === 1 ? alts[0]! : new AnyOf(alts);
 }
 
-function githubPolicy(p: Parsed): VerificationPolicy {
-  const ids = strs(p, 'cert-identity');
-  const idRes = strs(p, 'cert-identity-regexp');
-  const repository = str(p, 'repository');
-  if (ids.length === 0 && idRes.length === 0 && !repository) usage('verify github needs --cert-identity (or --cert-identity-regexp) or --repository, or both');
+/** The `verify github` claims and their sigstore-python environment variables. */
+const GITHUB_FIELDS: [string, ConstructorParameters<typeof ExtensionPolicy>[0], string][] = [
+  ['trigger', 'githubWorkflowTrigger', 'SIGSTORE_VERIFY_GITHUB_WORKFLOW_TRIGGER'],
+  ['sha', 'githubWorkflowSha', 'SIGSTORE_VERIFY_GITHUB_WORKFLOW_SHA'],
+  ['name', 'githubWorkflowName', 'SIGSTORE_VERIFY_GITHUB_WORKFLOW_NAME'],
+  ['repository', 'githubWorkflowRepository', 'SIGSTORE_VERIFY_GITHUB_WORKFLOW_REPOSITORY'],
+  ['ref', 'githubWorkflowRef', 'SIGSTORE_VERIFY_GITHUB_WORKFLOW_REF'],
+];
+
+function githubPolicy(p: Parsed, env: Env): VerificationPolicy {
+  const { ids, regexp } = identities(p, env);
+  const claims = GITHUB_FIELDS.map(([flagName, field, variable]) => [field, one(p, flagName, env, variable)] as const);
+  const repository = claims.find(([field]) => field === 'githubWorkflowRepository')![1];
+  if (ids.length === 0 && regexp === undefined && !repository) {
+    usage('verify github needs --cert-identity (or --cert-identity-regexp) or --repository, or both');
+  }
   const parts: VerificationPolicy[] = [new ExtensionPolicy('issuer', { value: GITHUB_ISSUER })];
   const alts = [
     ...ids.map((identity) => new Identity({ identity, issuer: GITHUB_ISSUER })),
-    ...idRes.map((identityRegexp) => new Identity({ identityRegexp, issuer: GITHUB_ISSUER })),
+    ...(regexp === undefined ? [] : [new Identity({ identityRegexp: regexp, issuer: GITHUB_ISSUER })]),
   ];
   if (alts.length === 1) parts.push(alts[0]!);
   else if (alts.length > 1) parts.push(new AnyOf(alts));
-  const fields: [string, ConstructorParameters<typeof ExtensionPolicy>[0]][] = [
-    ['trigger', 'githubWorkflowTrigger'],
-    ['sha', 'githubWorkflowSha'],
-    ['name', 'githubWorkflowName'],
-    ['repository', 'githubWorkflowRepository'],
-    ['ref', 'githubWorkflowRef'],
-  ];
-  for (const [flagName, field] of fields) {
-    const v = str(p, flagName);
-    if (v !== undefined) parts.push(new ExtensionPolicy(field, { value: v }));
-  }
+  for (const [field, v] of claims) if (v !== undefined) parts.push(new ExtensionPolicy(field, { value: v }));
   return new AllOf(parts);
 }
-
 
 function loadBundle(path: string): ParsedBundle {
   return parseBundle(readBundleText(path));
 }
 
-/** Reads a bundle file's text, refusing what cannot be a bundle (UsageError BUNDLE_UNREADABLE). */
-function readBundleText(path: string): string {
-  return readDocumentOr(path, 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
-}
+/** Errors that mean a certificate, log or authority is not in the trusted root in use. */
+const UNTRUSTED = new Set(['CHAIN_UNTRUSTED', 'TLOG_UNTRUSTED', 'SCT_UNTRUSTED_LOG', 'TIMESTAMP_UNTRUSTED_TSA']);
+const INSTANCE_HINT = '; are you using the correct Sigstore instance? (--staging, --instance, --trust-config)';
 
 /** From this many inputs on, bundles are verified by workers too (one thread per core). */
 const PARALLEL_MIN_INPUTS = 64;
@@ -237,32 +251,38 @@ async function verifyAll(inputs: Input[], trust: TrustMaterial, policy: Verifica
 export async function run(argv: string[]): Promise<number> {
   const sub = argv[0]?.startsWith('-') ? undefined : argv[0];
   const rest = sub === undefined ? argv : argv.slice(1);
+  if (sub === 'slsa') return (await import('./verify-slsa.js')).run(rest);
   if (sub !== 'identity' && sub !== 'github') {
     if (argv.includes('-h') || argv.includes('--help')) {
-      writeStdout('usage: sigstore verify {identity,github} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n');
+      writeStdout(
+        'usage: sigstore verify {identity,github,slsa} ...\n\n  identity   verify against a known identity and identity provider\n  github     verify against GitHub Actions-specific claims\n  slsa       verify SLSA provenance from slsa-github-generator\n',
+      );
       return 0;
     }
-    usage(sub ? `unknown verify mode '${sub}' (choose from identity, github)` : 'verify needs a mode: identity or github');
+    usage(sub ? `unknown verify mode '${sub}' (choose from identity, github, slsa)` : 'verify needs a mode: identity, github or slsa');
   }
   const p = parse(rest, sub === 'identity' ? IDENTITY_OPTS : GITHUB_OPTS);
   if (flag(p, 'help')) {
     writeStdout(sub === 'identity' ? HELP_IDENTITY : HELP_GITHUB);
     return 0;
   }
+  const env: Env = process.env;
   const trustSource = trustSourceFromFlags(trustFlags(p));
   // Detached --certificate/--signature (no bundle): the entry is looked up in the Rekor v1 log.
-  const certPath = str(p, 'certificate') ?? str(p, 'cert');
-  const sigPath = str(p, 'signature') ?? str(p, 'sig');
-  if (certPath || sigPath) {
+  exclusive(p, ['certificate', 'cert']);
+  exclusive(p, ['signature', 'sig']);
+  const certPath = str(p, 'certificate') ?? str(p, 'cert') ?? one(p, 'certificate', env, 'SIGSTORE_CERTIFICATE');
+  const sigPath = str(p, 'signature') ?? str(p, 'sig') ?? one(p, 'signature', env, 'SIGSTORE_SIGNATURE');
+  const bundleFlag = one(p, 'bundle', env, 'SIGSTORE_BUNDLE');
+  const detachedFlags = certPath || sigPath ? { certPath, sigPath } : undefined;
+  if (detachedFlags) {
     if (flag(p, 'offline')) usage('--certificate/--signature verification needs the transparency log: it cannot be used with --offline');
-    if (!certPath || !sigPath) usage('--certificate and --signature must be given together');
-    if (str(p, 'bundle')) usage('--bundle cannot be combined with --certificate/--signature');
-    if (p.positionals.length > 1) usage('--certificate and --signature can only be used with a single input');
+    if (bundleFlag) usage('--bundle cannot be combined with --certificate/--signature');
     if (str(p, 'key')) usage('--key cannot be combined with --certificate/--signature');
   }
-  const policy = sub === 'identity' ? identityPolicy(p) : githubPolicy(p);
-  const inputs = resolveInputs(p.positionals, str(p, 'bundle') ?? certPath);
-  const active = certPath ? await loadTrust(trustSource) : undefined;
+  const policy = sub === 'identity' ? identityPolicy(p, env) : githubPolicy(p, env);
+  const inputs = resolveInputs(p.positionals, bundleFlag, detachedFlags);
+  const active = detachedFlags ? await loadTrust(trustSource) : undefined;
   const trust = active?.trustMaterial ?? (await loadTrustMaterial(trustSource));
   const verifier = new Verifier(trust);
   const verbose = flag(p, 'verbose');
@@ -270,9 +290,12 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = flag(p, 'quiet');
   const out: unknown[] = [];
   let failed = 0;
-  const threads = certPath ? 1 : await threadsFor(inputs.length);
+  const threads = detachedFlags ? 1 : await threadsFor(inputs.length);
+  const progress = await startProgress(inputs.length, 'verifying', !quiet);
+  if (threads > 1) progress.update(0, `${inputs.length} inputs on ${threads} threads`);
   const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
   for (const [i, input] of inputs.entries()) {
+    progress.update(i, input.label);
     let result: VerificationResult | undefined;
     let error: Error | undefined;
     try {
@@ -280,9 +303,10 @@ export async function run(argv: string[]): Promise<number> {
       if (done) {
         if ('error' in done) throw done.error;
         result = done.result;
-      } else if (certPath && sigPath && active) {
+      } else if (input.detached && active) {
         const { verifyDetached } = await import('../sign/detached.js');
-        result = await verifyDetached({ certPath, sigPath, artifact: input.artifact, active, verifier, policy: policy as VerificationPolicy });
+        const { certPath: c, sigPath: s } = input.detached;
+        result = await verifyDetached({ certPath: c, sigPath: s, artifact: input.artifact, active, verifier, policy: policy as VerificationPolicy });
       } else {
         result = await verifier.verify(loadBundle(input.bundlePath), input.artifact, policy);
       }
@@ -291,19 +315,24 @@ export async function run(argv: string[]): Promise<number> {
       error = e as Error;
     }
     if (result) {
-      writeStderr(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
+      progress.print(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
       if (json) out.push(resultToJson(input.label, input.bundlePath, result));
+      // As sigstore-python: a DSSE bundle's verified in-toto statement goes to stdout after OK.
+      else if (result.statement && result.bundle.content.kind === 'dsseEnvelope') writeStdout(`${result.bundle.content.envelope.payload.toString('utf8')}\n`);
     } else {
       failed++;
       const step = error instanceof VerificationError ? ` [${error.step}]` : '';
-      writeStderr(`FAIL: ${input.label}${step}: ${error!.message}\n`);
-      if (verbose && error?.stack) writeStderr(`${error.stack}\n`);
+      const hint = error instanceof VerificationError && UNTRUSTED.has(error.code) ? INSTANCE_HINT : '';
+      progress.print(`FAIL: ${input.label}${step}: ${error!.message}${hint}\n`);
+      if (verbose && error?.stack) progress.print(`${error.stack}\n`);
       if (json) {
         const e = error as Partial<VerificationError>;
         out.push({ input: input.label, bundle: input.bundlePath, verified: false, error: { step: e.step, code: e.code, message: error!.message } });
       }
     }
   }
+  progress.end();
+  if (inputs.length > 1) writeStderr(`${inputs.length - failed} verified, ${failed} failed\n`);
   if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
 }

@@ -15,7 +15,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, errors as joseErrors, export
 import { publicKeyOf } from './keys.js';
 import { type Identity, identityClaims, parseIdentity } from './identity.js';
 import { badRequest, HttpError, oauthError } from './util.js';
-import type { SigstoreError } from '../errors.js';
+import { type SigstoreError, UsageError } from '../errors.js';
 
 export const DEFAULT_AUDIENCE = 'sigstore';
 export const DEFAULT_TOKEN_TTL = 300;
@@ -33,7 +33,17 @@ export interface MintOptions {
   nonce?: string;
   /** Extra claims, merged last. */
   claims?: Record<string, unknown>;
+  /**
+   * `iss`: this provider's issuer by default, or one of the CI issuers it stands in for
+   * ({@link SIMULATED_ISSUERS}), so that the instance certifies Trusted Publisher identities
+   * (GitHub Actions, GitLab, Google) as the public-good Fulcio does. Tests only: the instance's
+   * trusted root is trusted by no one who did not choose it.
+   */
+  issuer?: string;
 }
+
+/** The OIDC issuers of PyPI's Trusted Publishers, which tokens minted in-process may claim (see {@link MintOptions.issuer}). */
+export const SIMULATED_ISSUERS: readonly string[] = ['https://token.actions.githubusercontent.com', 'https://gitlab.com', 'https://accounts.google.com'];
 
 interface AuthCode {
   clientId: string;
@@ -107,6 +117,9 @@ export class OidcProvider {
 
   /** Issues a signed ID token. */
   async mint(opts: MintOptions = {}): Promise<string> {
+    if (opts.issuer !== undefined && opts.issuer !== this.issuer && !SIMULATED_ISSUERS.includes(opts.issuer)) {
+      throw new UsageError('USAGE', `the instance can issue tokens as itself or as ${SIMULATED_ISSUERS.join(', ')}, not as ${opts.issuer}`);
+    }
     const identity: Identity = parseIdentity(opts.identity ?? this.identity);
     const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
     const ttl = opts.ttl ?? DEFAULT_TOKEN_TTL;
@@ -114,7 +127,7 @@ export class OidcProvider {
     const payload: JWTPayload = { ...identityClaims(identity), ...(opts.nonce ? { nonce: opts.nonce } : {}), ...(opts.claims ?? {}) };
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-      .setIssuer(this.issuer)
+      .setIssuer(opts.issuer ?? this.issuer)
       .setAudience(opts.audience ?? DEFAULT_AUDIENCE)
       .setIssuedAt(iat)
       .setNotBefore(iat)
@@ -134,7 +147,7 @@ export class OidcProvider {
     if (typeof token !== 'string' || token.split('.').length !== 3) fail('not a JWT (expected three dot-separated parts)');
     try {
       const { payload } = await jwtVerify(token, createLocalJWKSet(await this.jwks()), {
-        issuer: this.issuer,
+        issuer: [this.issuer, ...SIMULATED_ISSUERS],
         audience,
         algorithms: ['ES256'],
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],

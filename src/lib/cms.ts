@@ -5,6 +5,7 @@
  */
 import { Der, DerError, Tag } from './der.js';
 import { Certificate } from './x509.js';
+import { freezeTimeStampToken } from './freeze.js';
 import { remember } from './remember.js';
 
 export const CMS_OID = {
@@ -246,7 +247,8 @@ export function parseTSTInfo(der: Buffer): TSTInfo {
 /**
  * Tokens parsed lately, by their bytes: a signer checks the TSA's answer, then verifies the
  * bundle that carries it. Each was parsed from a private copy, so a caller that changes its
- * buffer afterwards changes nothing here. Only tokens that parsed are kept.
+ * buffer afterwards changes nothing here, and is frozen (its time read as a copy), so no holder
+ * changes another's. Only tokens that parsed are kept.
  */
 const recentTokens = new Map<string, TimeStampToken>();
 const RECENT_TOKENS = 64;
@@ -257,7 +259,7 @@ const RECENT_TOKENS = 64;
  * granted (0) or grantedWithMods (1), that the encapsulated content is a TSTInfo, and parses it.
  */
 export function parseTimeStampToken(der: Buffer): TimeStampToken {
-  return remember(recentTokens, RECENT_TOKENS, der.toString('latin1'), () => parseToken(Buffer.from(der)));
+  return remember(recentTokens, RECENT_TOKENS, der.toString('latin1'), () => freezeTimeStampToken(parseToken(Buffer.from(der))));
 }
 
 function parseToken(der: Buffer): TimeStampToken {

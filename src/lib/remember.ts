@@ -1,6 +1,9 @@
 /**
  * The bounded memo the caches of pure results share (parsed keys, certificates and tokens,
  * signature checks): a Map kept in insertion order, whose oldest entry goes when it is full.
+ * A key names content (bytes, fingerprints, key IDs), never an object, and names everything the
+ * answer depends on: an answer that depends on trust material, a time or a policy is not cached
+ * here at all (test/verify/trust-cache.test.ts checks that none crosses them).
  */
 
 /**

@@ -85,23 +85,38 @@ export function verifyMessage(key: KeyObject, data: Buffer, sig: Buffer, hash?: 
   }
 }
 
-/** Remembered results of {@link verifyMessageCached}, per key object. */
-const messageCache = new WeakMap<KeyObject, Map<string, boolean>>();
+/** Remembered results of {@link verifyMessageCached}, by key, hash, message and signature content. */
+const messageCache = new Map<string, boolean>();
 const MESSAGE_CACHE_MAX = 4096;
 
 /**
+ * A key's content ID: the SHA-256 of its SPKI DER. Read once per KeyObject (a KeyObject cannot
+ * change), so two objects holding one key share their results and no object stands for a key.
+ */
+const keyIds = new WeakMap<KeyObject, string>();
+function keyContentId(key: KeyObject): string {
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = createHash('sha256').update(key.export({ format: 'der', type: 'spki' })).digest('base64');
+    keyIds.set(key, id);
+  }
+  return id;
+}
+
+/**
  * {@link verifyMessage}, remembering the answer for this exact (key, hash, message, signature):
- * for signatures that recur across bundles (a log's checkpoint, a certificate's SCTs). The
- * message is identified by its SHA-256, the signature by its bytes.
+ * for signatures that recur across bundles (a log's checkpoint, a certificate's SCTs). The key is
+ * identified by its SPKI's SHA-256, the message by its SHA-256, the signature by its bytes.
  */
 export function verifyMessageCached(key: KeyObject, data: Buffer, sig: Buffer, hash?: HashAlgorithm | null): boolean {
-  let m = messageCache.get(key);
-  if (!m) {
-    m = new Map();
-    messageCache.set(key, m);
+  let kid: string;
+  try {
+    kid = keyContentId(key);
+  } catch {
+    return verifyMessage(key, data, sig, hash); // a key that cannot be exported is not remembered
   }
-  const id = `${hash === undefined ? 'default' : String(hash)}:${createHash('sha256').update(data).digest('base64')}:${sig.toString('base64')}`;
-  return remember(m, MESSAGE_CACHE_MAX, id, () => verifyMessage(key, data, sig, hash));
+  const id = `${kid}:${hash === undefined ? 'default' : String(hash)}:${createHash('sha256').update(data).digest('base64')}:${sig.toString('base64')}`;
+  return remember(messageCache, MESSAGE_CACHE_MAX, id, () => verifyMessage(key, data, sig, hash));
 }
 
 const DIGEST_INFO_PREFIX: Record<HashAlgorithm, string> = {

@@ -31,8 +31,19 @@ export function redirectOutput(to: (fd: Fd, text: string) => void): () => void {
   };
 }
 
+/** The streams in use, each given an error handler once: a reader that went away drops the rest. */
+const watched = new Set<Fd>();
+
 function stream(fd: Fd): NodeJS.WriteStream {
-  return fd === 1 ? process.stdout : process.stderr;
+  const s = fd === 1 ? process.stdout : process.stderr;
+  if (!watched.has(fd)) {
+    watched.add(fd);
+    // Without a handler an EPIPE on the stream is an uncaught 'error' event: a stack trace.
+    s.on('error', () => {
+      state[fd] = 'gone';
+    });
+  }
+  return s;
 }
 
 function write(fd: Fd, text: string): void {

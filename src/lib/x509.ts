@@ -143,7 +143,8 @@ export class Certificate {
   readonly notAfter: Date;
   readonly spki: Buffer;
   readonly extensions: Extension[];
-  private key: KeyObject | undefined;
+  /** Private fields, so that a frozen certificate (src/lib/freeze.ts) still fills them in. */
+  #key: KeyObject | undefined;
 
   constructor(der: Buffer) {
     const cert = Der.parse(der).expect(Tag.SEQUENCE, 'Certificate');
@@ -219,20 +220,20 @@ export class Certificate {
   }
 
   get publicKey(): KeyObject {
-    this.key ??= spkiToKey(this.spki);
-    return this.key;
+    this.#key ??= spkiToKey(this.spki);
+    return this.#key;
   }
 
   extension(oid: string): Extension | undefined {
     return this.extensions.find((e) => e.oid === oid);
   }
 
-  private fp: string | undefined;
+  #fp: string | undefined;
 
   /** SHA-256 of the DER, hex. */
   get fingerprint(): string {
-    this.fp ??= createHash('sha256').update(this.raw).digest('hex');
-    return this.fp;
+    this.#fp ??= createHash('sha256').update(this.raw).digest('hex');
+    return this.#fp;
   }
 
   /**

@@ -185,13 +185,15 @@ class ForgePublisherPolicy implements VerificationPolicy {
   }
 }
 
-/** A Google service account: the SAN email and the Google issuer. */
+/**
+ * A Google service account: the certificate's one identity (the Fulcio SAN the result reports,
+ * never any other SAN) and the Google issuer.
+ */
 class GooglePublisherPolicy implements VerificationPolicy {
   constructor(private readonly email: string) {}
 
   check(signer: CertificateSigner): void {
-    const emails = signer.certificate.subjectAltNames.filter((s) => s.type === 'email').map((s) => s.value);
-    if (!emails.includes(this.email)) {
+    if (signer.identity !== this.email) {
       deny('POLICY_IDENTITY_MISMATCH', `certificate identity ${JSON.stringify(signer.identity || '(none)')} is not the Trusted Publisher's service account ${JSON.stringify(this.email)}`);
     }
     if (signer.extensions.issuer !== GOOGLE_ISSUER) {

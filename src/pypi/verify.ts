@@ -72,6 +72,22 @@ export async function verifyAttestation(
   const pol = isPublisher(policy) ? publisherPolicy(policy) : policy;
   const bundle = attestationToBundle(attestation);
   const result = await verifier.verify(bundle, { digest: { algorithm: 'sha256', value: Buffer.from(dist.digest, 'hex') } }, pol);
+  return checkAttestationStatement(result, dist);
+}
+
+/**
+ * The checks of {@link verifyAttestation} that follow the Sigstore verification: the verified
+ * statement is in-toto v1, has exactly one subject, naming this distribution (file names compared
+ * normalised) with its sha256 digest, and a predicate type PyPI knows. For callers that verify
+ * the bundles themselves (in a batch, through `verifyMany`). Throws {@link VerificationError}.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await verifyMany(trust, [{ bundle: attestationToBundle(a).json, artifact }], publisherPolicy(publisher));
+ * if (outcomes[0].ok) checkAttestationStatement(outcomes[0].result, dist);
+ * ```
+ */
+export function checkAttestationStatement(result: VerificationResult, dist: Distribution): AttestationVerificationResult {
   const statement = result.statement;
   if (!statement) return subjectFail('STATEMENT_MALFORMED', 'the attestation has no in-toto statement');
   if (statement._type !== 'https://in-toto.io/Statement/v1') {

@@ -3,41 +3,46 @@
  * verifier trusts, and when. Parsed once, strictly, into {@link TrustMaterial}.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { TrustError } from '../errors.js';
 import { arr, b64, type Fail, type JsonObject, obj, optB64, optObj, optStr, parseJson, str, time } from '../lib/json.js';
 import { Der, DerError, Tag } from '../lib/der.js';
 import { Certificate, checkSpkiShape, spkiToKey } from '../lib/x509.js';
+import { buildTrustMaterial, frozenAuthority, frozenLog } from './material.js';
 
-/** A validity window; `end` undefined means open-ended. */
+export { buildTrustMaterial, isBuiltTrustMaterial, type TrustMaterialParts, trustedRootJson } from './material.js';
+
+/** A validity window; `end` undefined means open-ended. Built windows hand out copies of their dates. */
 export interface ValidFor {
-  start: Date;
-  end: Date | undefined;
+  readonly start: Date;
+  readonly end: Date | undefined;
 }
 
-/** A transparency log (Rekor) or CT log the verifier trusts. */
+/** A transparency log (Rekor) or CT log the verifier trusts. Built logs are frozen and hand out copies of their key IDs. */
 export interface TransparencyLog {
-  baseUrl: string;
+  readonly baseUrl: string;
   /** The log's key ID (SHA-256 of its SPKI for Rekor v1 and CT; the C2SP key ID for Rekor v2). */
-  logId: Buffer;
+  readonly logId: Buffer;
   /** The key ID the log's checkpoints carry, when it differs from `logId`. */
-  checkpointKeyId: Buffer | undefined;
-  key: KeyObject;
+  readonly checkpointKeyId: Buffer | undefined;
+  readonly key: KeyObject;
   /** protobuf `PublicKeyDetails` name, e.g. `PKIX_ECDSA_P256_SHA_256`. */
-  keyDetails: string;
-  validFor: ValidFor;
+  readonly keyDetails: string;
+  readonly validFor: ValidFor;
 }
 
 /** A certificate authority (Fulcio) or timestamp authority with its chain, leaf-most first. */
 export interface Authority {
-  uri: string;
+  readonly uri: string;
   /** The chain as the trusted root lists it: intermediates first, the root last. */
-  certs: Certificate[];
-  validFor: ValidFor;
+  readonly certs: Certificate[];
+  readonly validFor: ValidFor;
 }
 
 /**
- * Parsed trust material: what every verification step checks against.
+ * Parsed trust material: what every verification step checks against. Material from
+ * {@link parseTrustedRoot} or {@link buildTrustMaterial} is immutable (deep-frozen); derive
+ * other material with {@link buildTrustMaterial}, and its trusted root with
+ * {@link trustedRootJson}.
  *
  * @example
  * ```ts
@@ -46,15 +51,13 @@ export interface Authority {
  * ```
  */
 export interface TrustMaterial {
-  mediaType: string;
-  tlogs: TransparencyLog[];
-  ctlogs: TransparencyLog[];
-  certificateAuthorities: Authority[];
-  timestampAuthorities: Authority[];
-  /** The JSON it was parsed from (protobuf-specs JSON shape). */
-  json: TrustedRoot;
+  readonly mediaType: string;
+  readonly tlogs: TransparencyLog[];
+  readonly ctlogs: TransparencyLog[];
+  readonly certificateAuthorities: Authority[];
+  readonly timestampAuthorities: Authority[];
   /** Where it came from, for messages (a path, "embedded production", ...). */
-  source: string;
+  readonly source: string;
 }
 
 export const TRUSTED_ROOT_MEDIA_TYPES = [
@@ -98,18 +101,14 @@ function parseLog(v: unknown, path: string, fail: Fail): TransparencyLog {
   }
   const logId = b64(obj(o.logId, `${path}.logId`, fail).keyId, `${path}.logId.keyId`, fail);
   const cp = optObj(o.checkpointKeyId, `${path}.checkpointKeyId`, fail);
-  const log = {
+  const parts = {
     baseUrl: optStr(o.baseUrl, `${path}.baseUrl`, fail) ?? '',
     logId,
     checkpointKeyId: cp ? optB64(cp.keyId, `${path}.checkpointKeyId.keyId`, fail) : undefined,
     keyDetails,
     validFor: validFor(pk.validFor, `${path}.publicKey.validFor`, fail),
-  } as TransparencyLog;
-  Object.defineProperty(log, 'key', {
-    enumerable: true,
-    get: lazyKey(() => (pkcs1 ? createPublicKey({ key: raw, format: 'der', type: 'pkcs1' }) : spkiToKey(raw)), badKey),
-  });
-  return log;
+  };
+  return frozenLog(parts, lazyKey(() => (pkcs1 ? createPublicKey({ key: raw, format: 'der', type: 'pkcs1' }) : spkiToKey(raw)), badKey), raw);
 }
 
 /** A getter that imports a key on its first call, and `refuse()`s when OpenSSL will not. */
@@ -158,12 +157,13 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
     return cert;
   });
   if (certs.length === 0) fail(`${path}.certChain has no certificates`);
-  return { uri: optStr(o.uri, `${path}.uri`, fail) ?? '', certs, validFor: validFor(o.validFor, `${path}.validFor`, fail) };
+  return frozenAuthority(optStr(o.uri, `${path}.uri`, fail) ?? '', certs, validFor(o.validFor, `${path}.validFor`, fail));
 }
 
 /**
  * Parses a TrustedRoot (v0.1 or v0.2 media type) from JSON text or an already-parsed object.
- * Malformed input is refused with a {@link TrustError} naming the field.
+ * Malformed input is refused with a {@link TrustError} naming the field. The result is
+ * immutable (see {@link buildTrustMaterial}); it keeps nothing of the JSON but what it parsed.
  *
  * @example
  * ```ts
@@ -179,7 +179,7 @@ export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_r
   const o = obj(json, 'the trusted root', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (!TRUSTED_ROOT_MEDIA_TYPES.includes(mediaType)) fail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
-  return {
+  return buildTrustMaterial({
     mediaType,
     tlogs: arr(o.tlogs, 'tlogs', fail).map((t, i) => parseLog(t, `tlogs[${i}]`, fail)),
     ctlogs: arr(o.ctlogs, 'ctlogs', fail).map((t, i) => parseLog(t, `ctlogs[${i}]`, fail)),
@@ -189,9 +189,8 @@ export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_r
     timestampAuthorities: arr(o.timestampAuthorities, 'timestampAuthorities', fail).map((c, i) =>
       parseAuthority(c, `timestampAuthorities[${i}]`, fail),
     ),
-    json: o as unknown as TrustedRoot,
     source,
-  };
+  });
 }
 
 /** Whether `t` falls inside the window (both ends inclusive). */

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
-import type { TrustMaterial } from '../trust/trusted-root.js';
+import { buildTrustMaterial, type TrustMaterial, trustedRootJson } from '../trust/trusted-root.js';
 import type { VerificationPolicy } from './policy.js';
 import { VerifierPool, type VerifyManyItem, type VerifyManyOutcome } from './pool.js';
 import { type KeyPolicy, Verifier, type VerifierOptions } from './verifier.js';
@@ -86,7 +86,8 @@ export async function verifyMany(
 const KEEP_WARM_MS = 10_000;
 
 interface Shared {
-  trust: TrustMaterial;
+  /** What the workers verify against: the trusted root the material says, and its source. */
+  trustKey: string;
   workers: number;
   mode: 'processes' | 'threads';
   now: number | undefined;
@@ -99,28 +100,30 @@ let shared: Shared | undefined;
 
 /**
  * The workers for a {@link verifyMany} call: those of the previous call when it was for the same
- * trusted root (and options) and ended less than {@link KEEP_WARM_MS} ago, so repeated batches
+ * trusted root (compared by content: the trusted root the material says) and options and ended less than {@link KEEP_WARM_MS} ago, so repeated batches
  * run on warm workers; else new ones. Idle workers never keep the process alive, and stop after
  * that delay.
  */
 async function sharedPool(trust: TrustMaterial, workers: number, options: VerifyManyOptions): Promise<{ pool: VerifierPool; release: () => void }> {
   const mode = options.mode ?? 'threads';
   const now = options.now?.getTime();
+  const frozen = buildTrustMaterial(trust);
+  const trustKey = JSON.stringify([frozen.source, trustedRootJson(frozen)]);
   const s = shared;
   let mine: Shared;
-  if (s && s.trust === trust && s.workers === workers && s.mode === mode && s.now === now) {
+  if (s && s.trustKey === trustKey && s.workers === workers && s.mode === mode && s.now === now) {
     mine = s;
     clearTimeout(mine.timer);
     mine.timer = undefined;
   } else {
     mine = {
-      trust,
+      trustKey,
       workers,
       mode,
       now,
       users: 0,
       timer: undefined,
-      pool: VerifierPool.start(trust, { workers, callingThread: true, mode, ...(options.now ? { now: options.now } : {}) }),
+      pool: VerifierPool.start(frozen, { workers, callingThread: true, mode, ...(options.now ? { now: options.now } : {}) }),
     };
     if (s && s.users === 0) retire(s);
     if (!s || s.users === 0) shared = mine;

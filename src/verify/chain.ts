@@ -1,11 +1,14 @@
 /**
  * The certificate chain step: the leaf chains to a trusted Fulcio CA, every certificate on the
- * path and the CA's trusted-root window are valid at each trusted time, and the leaf is a
- * code-signing certificate. Bundles that ship a root certificate are refused.
+ * path and the CA's trusted-root window are valid at each trusted time, the path's name and
+ * policy constraints hold (name-constraints.ts), and the leaf is a code-signing certificate.
+ * Bundles that ship a root certificate are refused.
  */
 import { VerificationError } from '../errors.js';
+import { remember } from '../lib/remember.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { checkPathConstraints } from './name-constraints.js';
 
 function fail(code: string, message: string): never {
   throw new VerificationError('chain', code, message);
@@ -18,27 +21,23 @@ export interface VerifiedChain {
 }
 
 /**
- * Per authority, its paths already checked (the CA certificates' constraints and signatures), by
- * their certificates' fingerprints: the same for every bundle of that authority.
+ * CA paths already checked (the CA certificates' constraints, critical extensions and
+ * signatures), by their certificates' fingerprints: a function of those bytes alone, the same
+ * for every bundle and every trusted root that lists that path. Times are checked on every call.
  */
-const pathCache = new WeakMap<Authority, Map<string, boolean>>();
+const checkedPaths = new Map<string, boolean>();
+const CHECKED_PATHS_MAX = 1024;
 
 /** Finds the authority's path from the leaf: the certificate that issued it and up to the root. */
 function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
   // ca.certs is leaf-most first, root last; the leaf's issuer is one of them, usually the first.
-  let cache = pathCache.get(ca);
-  if (!cache) {
-    cache = new Map();
-    pathCache.set(ca, cache);
-  }
   for (let i = 0; i < ca.certs.length; i++) {
     // Name chaining and the signature check; Certificate.isIssuedBy remembers the answer.
     if (!leaf.isIssuedBy(ca.certs[i]!)) continue;
     const rest = ca.certs.slice(i);
     const key = rest.map((c) => c.fingerprint).join(':');
-    let ok = cache.get(key);
-    if (ok === undefined) {
-      ok = rest.every((c, j) => {
+    const ok = remember(checkedPaths, CHECKED_PATHS_MAX, key, () => {
+      const ok = rest.every((c, j) => {
         const parent = rest[j + 1];
         const ku = c.keyUsage;
         const pathLen = c.basicConstraints?.pathLen;
@@ -48,8 +47,8 @@ function pathFrom(leaf: Certificate, ca: Authority): Certificate[] | undefined {
         return c.isCA && (ku === undefined || ku.keyCertSign) && (pathLen === undefined || pathLen >= j) && (parent === undefined || c.isIssuedBy(parent));
       });
       if (ok) for (const c of rest) checkCriticalExtensions(c, 'CA certificate');
-      cache.set(key, ok);
-    }
+      return ok;
+    });
     if (ok) return [leaf, ...rest];
   }
   return undefined;
@@ -67,9 +66,14 @@ const KNOWN_CRITICAL = new Set([
   '2.5.29.54', // inhibitAnyPolicy
 ]);
 
+/** The OID of the first critical extension of `cert` this verifier does not process, if any. */
+export function unknownCriticalExtension(cert: Certificate): string | undefined {
+  return cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid))?.oid;
+}
+
 function checkCriticalExtensions(cert: Certificate, what: string): void {
-  const unknown = cert.extensions.find((e) => e.critical && !KNOWN_CRITICAL.has(e.oid));
-  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown.oid}`);
+  const unknown = unknownCriticalExtension(cert);
+  if (unknown) fail('CERT_UNKNOWN_CRITICAL_EXTENSION', `the ${what} has an unsupported critical extension ${unknown}`);
 }
 
 /** Checks the bundle-provided chain does not carry a (self-signed) root certificate. */
@@ -108,7 +112,11 @@ export function verifyChain(leaf: Certificate, trust: TrustMaterial, times: Date
     if (!path) continue;
     sawPath = true;
     const okAtAllTimes = times.every((t) => within(ca.validFor, t) && path.every((c) => c.validAt(t)));
-    if (okAtAllTimes) return { authority: ca, path };
+    if (okAtAllTimes) {
+      // Name and policy constraints: enforced over this leaf, or the path refused as unsupported.
+      checkPathConstraints(path);
+      return { authority: ca, path };
+    }
   }
   if (sawPath) fail('CHAIN_NOT_VALID_AT_TIME', 'the signing certificate chains to a trusted CA that was not valid at the trusted time');
   return fail('CHAIN_UNTRUSTED', 'the signing certificate does not chain to a trusted Fulcio CA');

@@ -27,11 +27,14 @@ function matcher(exact: string | undefined, regexp: string | undefined, what: st
   if (exact !== undefined && regexp !== undefined) throw new UsageError('USAGE', `give either ${what} or ${what} regexp, not both`);
   if (exact !== undefined) return { exact };
   if (regexp === undefined) return undefined;
+  // Compiled on its own first: only a pattern valid by itself keeps its meaning once anchored
+  // (`nope)|(.*` is invalid alone, but `^(?:nope)|(.*)$` would match anything).
   try {
-    return { regexp: new RegExp(`^(?:${regexp})$`, 'u'), source: regexp };
+    new RegExp(regexp, 'u');
   } catch (e) {
-    throw new UsageError('USAGE', `invalid ${what} regular expression ${JSON.stringify(regexp)}: ${(e as Error).message}`);
+    throw new UsageError('POLICY_REGEXP_INVALID', `invalid ${what} regular expression ${JSON.stringify(regexp)}: ${(e as Error).message}`);
   }
+  return { regexp: new RegExp(`^(?:${regexp})$`, 'u'), source: regexp };
 }
 
 function matches(m: Matcher, value: string | undefined): boolean {
@@ -44,8 +47,9 @@ function show(m: Matcher): string {
 }
 
 /**
- * The signer's identity (any SAN: email, URI or Fulcio username) and OIDC issuer, each exact or
- * as a fully anchored regular expression. The issuer is required, as in sigstore-python.
+ * The signer's identity and OIDC issuer, each exact or as a fully anchored regular expression.
+ * The identity is the one the result reports (`signer.identity`: the certificate's email, URI or
+ * Fulcio username SAN), never any other SAN. The issuer is required, as in sigstore-python.
  *
  * @example
  * ```ts
@@ -71,14 +75,10 @@ export class Identity implements VerificationPolicy {
   }
 
   check(signer: CertificateSigner): void {
-    const sans = signer.certificate.subjectAltNames
-      .filter((s) => s.type === 'email' || s.type === 'uri' || s.type === 'otherName')
-      .map((s) => s.value);
-    if (!sans.some((s) => matches(this.identity, s))) {
-      throw new PolicyError(
-        'POLICY_IDENTITY_MISMATCH',
-        `certificate identity ${JSON.stringify(sans.join(', ') || '(none)')} does not match ${show(this.identity)}`,
-      );
+    // The one identity the result reports; an empty identity (no identity SAN) matches nothing.
+    const identity = signer.identity || undefined;
+    if (!matches(this.identity, identity)) {
+      throw new PolicyError('POLICY_IDENTITY_MISMATCH', `certificate identity ${JSON.stringify(identity ?? '(none)')} does not match ${show(this.identity)}`);
     }
     if (!matches(this.issuer, signer.issuer)) {
       throw new PolicyError(

@@ -5,23 +5,20 @@
  * stays warm. Bundles wait in one queue; workers take them in chunks (two chunks in flight each,
  * so a worker never waits for this thread), and the calling thread, unless told not to, verifies
  * chunks of the same queue between messages. A worker checks everything but the identity policy
- * (policies are arbitrary objects): the calling thread parses the bundle again to rebuild the
- * full result and runs the policy.
+ * (policies are arbitrary objects): the calling thread runs the policy and completes the result
+ * (src/verify/worker-reply.ts). Workers are started in src/verify/worker-start.ts with the trusted
+ * root the pool's trust material says. Each submitted bundle and artifact is copied when
+ * submitted: what is verified, and what the result reports, cannot change with the caller's input.
  */
 import { availableParallelism } from 'node:os';
-import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
-import { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
+import { BundleError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
-import type { TrustMaterial } from '../trust/trusted-root.js';
-import { certificateSigner } from './extensions.js';
+import { buildTrustMaterial, type TrustMaterial, trustedRootJson } from '../trust/trusted-root.js';
 import type { VerificationPolicy } from './policy.js';
-import { remember } from '../lib/remember.js';
-import { Certificate } from '../lib/x509.js';
-import type { Artifact, CertificateSigner, InTotoStatement, VerificationResult } from './types.js';
+import type { Artifact, VerificationResult } from './types.js';
 import { type KeyPolicy, Verifier } from './verifier.js';
-
-/** `true` in the single-file CLI (dist/sigstore.cjs); see scripts/build.mjs. */
-declare const __SIGSTORE_SINGLE_FILE__: boolean;
+import { complete, rebuild } from './worker-reply.js';
+import { startWorker, type WorkerBatch, type WorkerInit, type WorkerPort, type WorkerReply, workerFile } from './worker-start.js';
 
 /**
  * One bundle to verify, with the artifact it signs.
@@ -69,180 +66,6 @@ export interface VerifierPoolOptions {
   now?: Date;
 }
 
-/** @internal What a worker starts with. */
-export interface WorkerInit {
-  trustedRoot: unknown;
-  source: string;
-  now: number | undefined;
-}
-
-/** @internal One bundle sent to a worker. */
-export interface WorkerRequest {
-  id: number;
-  bundle: string | Uint8Array | JsonObject;
-  artifact: Artifact;
-}
-
-/** @internal A message to a worker: bundles, and the managed key to check them with, if any (DER SPKI or PEM). */
-export interface WorkerBatch {
-  key: Uint8Array | string | undefined;
-  items: WorkerRequest[];
-}
-
-/** @internal A worker's answer. */
-export type WorkerReply =
-  | {
-      id: number;
-      ok: true;
-      timestamps: { time: number; source: 'tsa' | 'tlog'; authority: string }[];
-      statement: InTotoStatement | undefined;
-      payloadType: string | undefined;
-      keyId: string | undefined;
-      /** The signing certificate (DER), when the bundle has one. */
-      certificate: Uint8Array | undefined;
-    }
-  | { id: number; ok: false; error: { name: string; code: string | undefined; step: string | undefined; message: string } };
-
-/** A worker, whichever its kind. */
-interface WorkerPort {
-  post(m: WorkerBatch): void;
-  onMessage(f: (replies: WorkerReply[]) => void): void;
-  onFailure(f: (e: Error) => void): void;
-  /** Whether the worker keeps the process alive (only while it has work). */
-  hold(on: boolean): void;
-  stop(): Promise<unknown>;
-}
-
-async function startWorker(file: URL | string, init: WorkerInit, mode: 'processes' | 'threads'): Promise<WorkerPort> {
-  if (mode === 'threads') {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(file, { workerData: init });
-    let done = false;
-    return {
-      post: (m) => w.postMessage(m),
-      onMessage: (f) => w.on('message', f),
-      onFailure: (f) => {
-        w.on('error', f);
-        w.on('exit', (code) => {
-          if (!done) f(new Error(`a verification worker exited (code ${code})`));
-        });
-      },
-      hold: (on) => (on ? w.ref() : w.unref()),
-      stop: () => {
-        done = true;
-        return w.terminate();
-      },
-    };
-  }
-  const { fork } = await import('node:child_process');
-  const { fileURLToPath } = await import('node:url');
-  const c = fork(typeof file === 'string' ? file : fileURLToPath(file), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  c.send(init);
-  let done = false;
-  return {
-    post: (m) => c.send(m),
-    onMessage: (f) => c.on('message', f as (m: unknown) => void),
-    onFailure: (f) => {
-      c.on('error', f);
-      c.on('exit', (code, signal) => {
-        if (!done) f(new Error(`a verification worker exited (${signal ?? `code ${code}`})`));
-      });
-    },
-    hold: (on) => {
-      const ch = c.channel as { ref?: () => void; unref?: () => void } | undefined;
-      if (on) {
-        c.ref();
-        ch?.ref?.();
-      } else {
-        c.unref();
-        ch?.unref?.();
-      }
-    },
-    stop: () => {
-      done = true;
-      if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-      const exited = new Promise((r) => c.once('exit', r));
-      c.disconnect();
-      return exited;
-    },
-  };
-}
-
-/** Rebuilds an error a worker reported, as the same class. */
-function rebuild(e: Extract<WorkerReply, { ok: false }>['error']): Error {
-  const code = e.code ?? 'UNKNOWN';
-  switch (e.name) {
-    case 'BundleError':
-      return new BundleError(code, e.message);
-    case 'PolicyError':
-      return new PolicyError(code, e.message);
-    case 'VerificationError':
-      return new VerificationError((e.step ?? 'bundle') as VerificationStep, code, e.message);
-    case 'UsageError':
-      return new UsageError(code, e.message);
-    case 'TrustError':
-      return new TrustError(code, e.message);
-    case 'NetworkError':
-      return new NetworkError(code, e.message);
-    case 'SigstoreError':
-      return new SigstoreError(code, e.message);
-    default:
-      return new Error(e.message);
-  }
-}
-
-/** Signers by certificate (base64 DER): bundles of one signing session share their certificate. */
-const signers = new Map<string, CertificateSigner>();
-
-function signerOf(der: Uint8Array): CertificateSigner {
-  const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
-  return remember(signers, 256, buf.toString('base64'), () => certificateSigner(new Certificate(Buffer.from(buf))));
-}
-
-/**
- * The result a worker vouched for, rebuilt on this thread, with the policy checked. The signer
- * comes from the certificate the worker verified; the parsed bundle (and its log entries) only
- * when asked for: the bundle is parsed again then (the worker parsed the same input).
- */
-function complete(item: VerifyManyItem, reply: Extract<WorkerReply, { ok: true }>, policy: VerificationPolicy | KeyPolicy): VerificationResult {
-  let parsed: ParsedBundle | undefined;
-  const bundle = (): ParsedBundle => {
-    parsed ??= parseBundle(item.bundle);
-    return parsed;
-  };
-  const timestamps = reply.timestamps.map((t) => ({ time: new Date(t.time), source: t.source, authority: t.authority }));
-  let signer: VerificationResult['signer'];
-  if (reply.certificate) {
-    signer = signerOf(reply.certificate);
-    (policy as VerificationPolicy).check(signer);
-  } else {
-    const mat = bundle().material;
-    signer = { kind: 'key', keyId: reply.keyId!, hint: mat.kind === 'publicKey' ? mat.hint : '' };
-  }
-  const result = { signer, timestamps, statement: reply.statement, payloadType: reply.payloadType } as VerificationResult;
-  Object.defineProperties(result, {
-    bundle: { enumerable: true, get: bundle },
-    tlogEntries: { enumerable: true, get: () => bundle().tlogEntries },
-  });
-  return result;
-}
-
-/** Where the worker's code is: beside the single-file CLI, in dist/, or the source under tsx. */
-async function workerFile(): Promise<URL | string> {
-  if (typeof __SIGSTORE_SINGLE_FILE__ !== 'undefined' && __SIGSTORE_SINGLE_FILE__) {
-    const { join } = await import('node:path');
-    return join(__dirname, 'lazy', 'verify-worker.cjs');
-  }
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('./worker.ts', here);
-  const { existsSync } = await import('node:fs');
-  for (const rel of ['./verify-worker.js', '../verify-worker.js']) {
-    const u = new URL(rel, here);
-    if (existsSync(u)) return u;
-  }
-  throw new Error('the verification worker (verify-worker.js) is missing beside the library');
-}
-
 /** Exported keys: one export per KeyObject, and the same value for all its bundles (chunks group by it). */
 const exportedKeys = new WeakMap<object, Buffer>();
 
@@ -259,7 +82,32 @@ function policyKey(policy: VerificationPolicy | KeyPolicy): WorkerBatch['key'] {
   return der;
 }
 
-/** A bundle waiting in the queue, and where its outcome goes. */
+/**
+ * The pool's own copy of a submitted item, made when it is submitted: bundle text or bytes are
+ * copied (a JSON object is cloned), artifact bytes too. The bundle is verified from it and the
+ * result's parsed bundle is parsed from it, so a caller that reuses or changes its buffers or
+ * objects afterwards changes neither.
+ */
+function ownCopy(item: VerifyManyItem): VerifyManyItem {
+  const b = item.bundle;
+  let bundle: VerifyManyItem['bundle'];
+  if (typeof b === 'string') bundle = b;
+  else if (b instanceof Uint8Array) bundle = Buffer.from(b);
+  else {
+    try {
+      bundle = structuredClone(b);
+    } catch (e) {
+      throw new BundleError('BUNDLE_INVALID', `invalid bundle: the bundle object is not JSON data (${(e as Error).message})`);
+    }
+  }
+  const a = item.artifact as Partial<{ path: string; data: Uint8Array; digest: { algorithm: string; value: Buffer } }>;
+  let artifact: Artifact = item.artifact;
+  if (a && a.data instanceof Uint8Array) artifact = { data: Buffer.from(a.data) };
+  else if (a?.digest && a.digest.value instanceof Uint8Array) artifact = { digest: { ...a.digest, value: Buffer.from(a.digest.value) } } as Artifact;
+  return { bundle, artifact };
+}
+
+/** A bundle waiting in the queue (the pool's copy of it), and where its outcome goes. */
 interface Job {
   item: VerifyManyItem;
   policy: VerificationPolicy | KeyPolicy;
@@ -326,7 +174,9 @@ export class VerifierPool {
     const callingThread = options.callingThread ?? true;
     const n = options.workers ?? Math.max(callingThread ? 0 : 1, availableParallelism() - (callingThread ? 1 : 0));
     if (!Number.isInteger(n) || n < 0 || (n === 0 && !callingThread)) throw new UsageError('USAGE', 'a verifier pool needs at least one worker, or the calling thread');
-    const init: WorkerInit = { trustedRoot: trust.json, source: trust.source, now: options.now?.getTime() };
+    // The workers verify against exactly this material: a trusted root derived from its fields.
+    const frozen = buildTrustMaterial(trust);
+    const init: WorkerInit = { trustedRoot: trustedRootJson(frozen), source: frozen.source, now: options.now?.getTime() };
     const workers: WorkerPort[] = [];
     if (n > 0) {
       const file = await workerFile();
@@ -337,7 +187,7 @@ export class VerifierPool {
         throw e;
       }
     }
-    return new VerifierPool(workers, callingThread ? new Verifier(trust, options.now ? { now: options.now } : {}) : undefined);
+    return new VerifierPool(workers, callingThread ? new Verifier(frozen, options.now ? { now: options.now } : {}) : undefined);
   }
 
   /** How many workers run (the calling thread not counted). */
@@ -360,8 +210,14 @@ export class VerifierPool {
     if (this.#closed) return Promise.reject(new UsageError('POOL_CLOSED', 'this verifier pool is closed'));
     if (this.#failed) return Promise.reject(this.#failed);
     const key = policyKey(policy);
+    let item: VerifyManyItem;
+    try {
+      item = ownCopy({ bundle, artifact });
+    } catch (e) {
+      return Promise.resolve({ ok: false, error: e as Error });
+    }
     return new Promise<VerifyManyOutcome>((resolve) => {
-      this.#queue.push({ item: { bundle, artifact }, policy, key, resolve });
+      this.#queue.push({ item, policy, key, resolve });
       // Calls made in the same tick are dispatched together.
       if (!this.#dispatchQueued) {
         this.#dispatchQueued = true;

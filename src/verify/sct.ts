@@ -8,7 +8,8 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import { Der, encode, Tag } from '../lib/der.js';
-import { type HashAlgorithm, verifyMessage } from '../lib/signature.js';
+import { verifyMessageCached } from '../lib/signature.js';
+import { remember } from '../lib/remember.js';
 import { TlsReader, tlsUint, tlsVector } from '../lib/tls.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type TrustMaterial, type ValidFor, within } from '../trust/trusted-root.js';
@@ -31,8 +32,12 @@ const SCT_V1 = 0;
 const SIGNATURE_TYPE_CERTIFICATE_TIMESTAMP = 0;
 const ENTRY_TYPE_PRECERT = 1;
 
-const TLS_HASHES: Record<number, HashAlgorithm> = { 4: 'sha256', 5: 'sha384', 6: 'sha512' };
-const TLS_SIGNATURES: Record<number, string> = { 1: 'rsa', 3: 'ec', 7: 'ed25519' };
+/** RFC 6962 section 2.1.4: SCTs are signed with SHA-256 (TLS HashAlgorithm 4), ECDSA or RSA. */
+const TLS_HASH_SHA256 = 4;
+const TLS_SIGNATURES: Record<number, string> = { 1: 'rsa', 3: 'ec' };
+
+/** How far ahead of the verification time an SCT's timestamp may be (clock skew). */
+export const SCT_MAX_CLOCK_SKEW_MS = 60_000;
 
 function fail(code: string, message: string, cause?: unknown): never {
   throw new VerificationError('sct', code, message, cause === undefined ? undefined : { cause });
@@ -112,16 +117,7 @@ function checkSignature(sct: SignedCertificateTimestamp, key: KeyObject, data: B
   if (sigKind === undefined) return `unsupported signature algorithm ${sct.signatureAlgorithm}`;
   const keyType = key.asymmetricKeyType === 'rsa-pss' ? 'rsa' : key.asymmetricKeyType;
   if (keyType !== sigKind) return `its signature algorithm (${sigKind}) does not match the log key (${key.asymmetricKeyType})`;
-  let hash: HashAlgorithm | null;
-  if (sigKind === 'ed25519') {
-    if (sct.hashAlgorithm !== 8) return `hash algorithm ${sct.hashAlgorithm} is invalid with Ed25519`;
-    hash = null;
-  } else {
-    const h = TLS_HASHES[sct.hashAlgorithm];
-    if (h === undefined) return `unsupported hash algorithm ${sct.hashAlgorithm}`;
-    hash = h;
-  }
-  return verifyMessage(key, data, sct.signature, hash) ? undefined : 'its signature does not verify with the log key';
+  return verifyMessageCached(key, data, sct.signature, 'sha256') ? undefined : 'its signature does not verify with the log key';
 }
 
 function orFail<T>(f: () => T, what: string): T {
@@ -141,27 +137,32 @@ function describeWindow(v: ValidFor): string {
   return `${iso(v.start)} to ${v.end ? iso(v.end) : 'open-ended'}`;
 }
 
-/** (leaf, issuer) fingerprint pairs whose SCTs verified, per trust material. */
-const verifiedScts = new WeakMap<TrustMaterial, Set<string>>();
-const VERIFIED_SCTS_MAX = 4096;
+/**
+ * The SCTs of a (leaf, issuer) pair and the bytes each signs, by both certificates' fingerprints:
+ * a function of those bytes alone (bundles signed in one session share their certificate). What
+ * depends on the trust material (which logs, their keys and windows) is checked on every call;
+ * the signature checks are remembered by key, message and signature (verifyMessageCached).
+ */
+const preparedScts = new Map<string, { scts: SignedCertificateTimestamp[]; signed: (Buffer | undefined)[] }>();
+const PREPARED_SCTS_MAX = 1024;
 
 /**
  * Verifies the SCTs embedded in `leaf` (issued by `issuer`) against the CT logs of the trusted
- * root. Succeeds when at least one SCT v1 from a trusted log verifies, with its timestamp inside
- * that log key's validity window; throws a {@link VerificationError} (step `sct`) otherwise,
+ * root. Succeeds when at least one SCT v1 from a trusted log verifies (SHA-256, ECDSA or RSA),
+ * with its timestamp inside that log key's validity window and not after `now` (plus
+ * {@link SCT_MAX_CLOCK_SKEW_MS}); throws a {@link VerificationError} (step `sct`) otherwise,
  * including when the leaf has no SCT extension.
  */
-export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustMaterial): void {
-  // Nothing here depends on the bundle or the clock: a leaf verified once against this issuer and
-  // trust material stays verified (bundles signed in one session share their certificate).
-  const id = `${leaf.fingerprint}>${issuer.fingerprint}`;
-  let verified = verifiedScts.get(trust);
-  if (verified?.has(id)) return;
-  const ext = leaf.extension(OID.sctList);
-  if (!ext) fail('SCT_MISSING', 'the signing certificate has no embedded SCT (signed certificate timestamp) list');
-  const scts = orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed");
-  const tbs = orFail(() => precertificateTBS(leaf), 'cannot rebuild the precertificate of the signing certificate');
-  const issuerKeyHash = createHash('sha256').update(issuer.spki).digest();
+export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustMaterial, now: Date = new Date()): void {
+  const latest = BigInt(now.getTime()) + BigInt(SCT_MAX_CLOCK_SKEW_MS);
+  const { scts, signed } = remember(preparedScts, PREPARED_SCTS_MAX, `${leaf.fingerprint}>${issuer.fingerprint}`, () => {
+    const ext = leaf.extension(OID.sctList);
+    if (!ext) fail('SCT_MISSING', 'the signing certificate has no embedded SCT (signed certificate timestamp) list');
+    const scts = orFail(() => parseSCTList(ext!.value), "the signing certificate's SCT list is malformed");
+    const tbs = orFail(() => precertificateTBS(leaf), 'cannot rebuild the precertificate of the signing certificate');
+    const issuerKeyHash = createHash('sha256').update(issuer.spki).digest();
+    return { scts, signed: scts.map((sct) => (sct.version === SCT_V1 ? signedData(sct, issuerKeyHash, tbs) : undefined)) };
+  });
 
   // When none verifies, report the failure that got furthest: unknown log < bad signature < time.
   const reasons: string[] = [];
@@ -182,7 +183,11 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
       note(0, 'SCT_UNTRUSTED_LOG', `${label} is from a CT log not in the trusted root (log ID ${sct.logId.toString('hex')})`);
       continue;
     }
-    const data = signedData(sct, issuerKeyHash, tbs);
+    if (sct.hashAlgorithm !== TLS_HASH_SHA256) {
+      note(1, 'SCT_UNSUPPORTED_ALGORITHM', `${label} is signed with TLS hash algorithm ${sct.hashAlgorithm}, not SHA-256 (4) as RFC 6962 requires`);
+      continue;
+    }
+    const data = signed[i]!;
     for (const log of logs) {
       const name = log.baseUrl || `log ${sct.logId.toString('hex')}`;
       const bad = checkSignature(sct, log.key, data);
@@ -196,12 +201,10 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
         note(2, 'SCT_OUTSIDE_LOG_VALIDITY', `${label} from ${name}: its time ${when} is outside the log key's validity window (${describeWindow(log.validFor)})`);
         continue;
       }
-      if (!verified) {
-        verified = new Set();
-        verifiedScts.set(trust, verified);
+      if (sct.timestamp > latest) {
+        note(3, 'SCT_TIME_IN_FUTURE', `${label} from ${name}: its time ${time ? iso(time) : `${sct.timestamp} ms`} is after the verification time ${iso(now)}`);
+        continue;
       }
-      if (verified.size >= VERIFIED_SCTS_MAX) verified.clear();
-      verified.add(id);
       return;
     }
   }

@@ -3,13 +3,16 @@
  *
  * For each token: parse it strictly (src/lib/cms.ts), check its message imprint is the hash of
  * the bundle's signature bytes, check the CMS signed attributes (content type id-ct-TSTInfo, a
- * message digest equal to the hash of the encapsulated TSTInfo, and, when present, an ESS
- * signing-certificate attribute naming the signer), then find a trusted TSA whose certificate
- * signed it: an embedded signer certificate must chain to the TSA's chain in the trusted root;
- * a token without embedded certificates must be signed by the TSA's leaf. The signer needs the
- * timeStamping extended key usage, and the token's genTime must fall inside every chain
- * certificate's validity and inside the TSA's validity window in the trusted root (both ends
- * inclusive). Certificates expired now but valid at genTime are fine.
+ * message digest equal to the hash of the encapsulated TSTInfo, and the ESS signing-certificate
+ * (v1 or v2) attribute, required, naming the signer by hash and, when given, issuer and serial),
+ * then find a trusted TSA whose certificate signed it: an embedded signer certificate must chain
+ * to the TSA's chain in the trusted root; a token without embedded certificates must be signed by
+ * the TSA's leaf. The chain honours pathLen, name and policy constraints (name-constraints.ts)
+ * and has no unknown critical extension; the signer has the profile of RFC 3161 2.3 (the
+ * timeStamping extended key usage, critical and its only purpose; not a CA). The token's
+ * genTime must fall inside every chain certificate's validity and inside the TSA's validity
+ * window in the trusted root (both ends inclusive). Certificates expired now but valid at
+ * genTime are fine.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';
@@ -18,6 +21,8 @@ import { type Der, Tag } from '../lib/der.js';
 import { type HashAlgorithm, hashFromOid, verifyMessage, verifySignature } from '../lib/signature.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { unknownCriticalExtension } from './chain.js';
+import { checkPathConstraints } from './name-constraints.js';
 import type { VerifiedTimestamp } from './types.js';
 
 /** More tokens than this are refused outright (each costs signature checks per TSA). */
@@ -31,10 +36,11 @@ function fail(code: string, message: string, cause?: unknown): never {
   throw new VerificationError('timestamp', code, message, cause === undefined ? undefined : { cause });
 }
 
-/** The ESS signing-certificate attribute's first certificate hash, when the token has one. */
+/** The ESS signing-certificate attribute's first ESSCertID: the signer's hash and, optionally, issuer and serial. */
 interface EssCertId {
   hash: 'sha1' | HashAlgorithm;
   certHash: Buffer;
+  issuerSerial: { issuers: Buffer[]; serial: bigint } | undefined;
 }
 
 /** What the per-TSA checks need, extracted once per token. */
@@ -43,7 +49,7 @@ interface Token {
   parsed: TimeStampToken;
   genTime: Date;
   digestHash: HashAlgorithm;
-  essCertId: EssCertId | undefined;
+  essCertId: EssCertId;
 }
 
 /** A failed attempt against one TSA: the further it got (`rank`), the more telling its reason. */
@@ -152,6 +158,8 @@ function checkToken(der: Buffer, label: string, signature: Buffer): Token {
   } catch (e) {
     return fail('TIMESTAMP_MALFORMED', `${label} is malformed: bad ESS signing-certificate attribute (${(e as Error).message})`, e);
   }
+  // RFC 3161 2.4.1 / RFC 5816: the signer certificate is bound by an ESS signing-certificate(-v2) attribute.
+  if (!essCertId) fail('TIMESTAMP_NO_SIGNING_CERTIFICATE', `${label} has no ESS signing-certificate attribute naming its signer (RFC 3161, RFC 5816)`);
   return { label, parsed, genTime: tstInfo.genTime, digestHash: digestHash!, essCertId };
 }
 
@@ -170,16 +178,26 @@ function parseEssCertId(attrs: Attribute[]): EssCertId | undefined {
   if (a.values.length !== 1) throw new Error('it must have exactly one value');
   const first = a.values[0]!.expect(Tag.SEQUENCE, 'SigningCertificate').child(0).expect(Tag.SEQUENCE, 'certs').child(0);
   first.expect(Tag.SEQUENCE, 'ESSCertID');
-  if (!v2) return { hash: 'sha1', certHash: first.child(0).expect(Tag.OCTET_STRING, 'certHash').value };
-  let hash: EssCertId['hash'] = 'sha256';
+  let hash: EssCertId['hash'] = v2 ? 'sha256' : 'sha1';
   let i = 0;
-  if (first.child(0).tag === Tag.SEQUENCE) {
+  if (v2 && first.child(0).tag === Tag.SEQUENCE) {
     const oid = parseAlgorithmIdentifier(first.child(i++), 'ESSCertIDv2.hashAlgorithm').oid;
     const h = oid === SHA1 ? 'sha1' : hashFromOid(oid);
     if (!h) throw new Error(`unsupported hash algorithm ${oid}`);
     hash = h;
   }
-  return { hash, certHash: first.child(i).expect(Tag.OCTET_STRING, 'certHash').value };
+  const certHash = first.child(i++).expect(Tag.OCTET_STRING, 'certHash').value;
+  let issuerSerial: EssCertId['issuerSerial'];
+  const is = first.children[i++];
+  if (is) {
+    // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }
+    is.expect(Tag.SEQUENCE, 'IssuerSerial');
+    if (is.children.length !== 2) throw new Error('IssuerSerial needs an issuer and a serial number');
+    const issuers = is.child(0).expect(Tag.SEQUENCE, 'GeneralNames').children.filter((g) => g.tag === 0xa4).map((g) => g.inner().raw);
+    issuerSerial = { issuers, serial: is.child(1).bigint() };
+  }
+  if (first.children.length > i) throw new Error('ESSCertID has extra fields');
+  return { hash, certHash, issuerSerial };
 }
 
 function matchesSid(cert: Certificate, sid: SignerIdentifier): boolean {
@@ -227,6 +245,31 @@ function cmsSignatureValid(token: Token, key: KeyObject): boolean {
 
 const iso = (d: Date): string => d.toISOString();
 
+/**
+ * The TSA signer profile (RFC 3161 2.3): the extended key usage extension present, critical, and
+ * timeStamping its only purpose; not a CA certificate.
+ */
+function signerProfileProblem(signer: Certificate): { code: string; message: string } | undefined {
+  const ext = signer.extension(OID.extKeyUsage);
+  let eku: string[];
+  try {
+    eku = signer.extKeyUsage;
+  } catch {
+    eku = [];
+  }
+  if (!ext || !eku.includes(OID.timeStamping)) return { code: 'TIMESTAMP_EKU_INVALID', message: 'lacks the timeStamping extended key usage' };
+  if (eku.length !== 1) return { code: 'TIMESTAMP_EKU_INVALID', message: `has other extended key usages besides timeStamping (${eku.join(', ')})` };
+  if (!ext.critical) return { code: 'TIMESTAMP_EKU_INVALID', message: 'has a non-critical extended key usage extension (RFC 3161 requires it critical)' };
+  let isCA: boolean;
+  try {
+    isCA = signer.isCA;
+  } catch {
+    isCA = true;
+  }
+  if (isCA) return { code: 'TIMESTAMP_SIGNER_IS_CA', message: 'is a CA certificate' };
+  return undefined;
+}
+
 /** Verifies a checked token against one TSA; undefined on success. */
 function tryAuthority(token: Token, tsa: Authority): Attempt | undefined {
   const sd = token.parsed.signedData;
@@ -251,8 +294,26 @@ function tryAuthority(token: Token, tsa: Authority): Attempt | undefined {
     path = tsa.certs;
   }
   for (let k = 0; k + 1 < path.length; k++) {
-    if (!canIssue(path[k + 1]!) || !path[k]!.isIssuedBy(path[k + 1]!)) {
+    const issuer = path[k + 1]!;
+    if (!canIssue(issuer) || !path[k]!.isIssuedBy(issuer)) {
       return { rank: 1, code: 'TIMESTAMP_CHAIN_INVALID', message: `certificate #${k + 1} of the chain of ${name} is not issued by the next one` };
+    }
+    // pathLenConstraint: at most that many CA certificates below the issuer (here k of them).
+    const pathLen = issuer.basicConstraints?.pathLen;
+    if (pathLen !== undefined && pathLen < k) {
+      return { rank: 1, code: 'TIMESTAMP_PATH_LENGTH_EXCEEDED', message: `certificate #${k + 2} of the chain of ${name} allows ${pathLen} CA certificates below it, the chain has ${k}` };
+    }
+  }
+  try {
+    checkPathConstraints(path);
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    return { rank: 1, code: e.code, message: `the chain of ${name}: ${e.message}` };
+  }
+  for (const [k, c] of path.entries()) {
+    const unknown = unknownCriticalExtension(c);
+    if (unknown) {
+      return { rank: 1, code: 'TIMESTAMP_UNKNOWN_CRITICAL_EXTENSION', message: `certificate #${k + 1} of the chain of ${name} has an unsupported critical extension ${unknown}` };
     }
   }
   const signer = path[0]!;
@@ -261,18 +322,16 @@ function tryAuthority(token: Token, tsa: Authority): Attempt | undefined {
   if (!cmsSignatureValid(token, signer.publicKey)) {
     return { rank: 2, code: 'TIMESTAMP_SIGNATURE_INVALID', message: `its signature does not verify with the certificate of ${name}` };
   }
-  if (token.essCertId && !createHash(token.essCertId.hash).update(signer.raw).digest().equals(token.essCertId.certHash)) {
+  const ess = token.essCertId;
+  const essSerial = ess.issuerSerial;
+  if (
+    !createHash(ess.hash).update(signer.raw).digest().equals(ess.certHash) ||
+    (essSerial && (essSerial.serial !== signer.serial || !essSerial.issuers.some((i) => i.equals(signer.issuerRaw))))
+  ) {
     return { rank: 3, code: 'TIMESTAMP_SIGNER_MISMATCH', message: `its signing-certificate attribute does not name the certificate of ${name}` };
   }
-  let eku: string[];
-  try {
-    eku = signer.extKeyUsage;
-  } catch {
-    eku = [];
-  }
-  if (!eku.includes(OID.timeStamping)) {
-    return { rank: 3, code: 'TIMESTAMP_EKU_INVALID', message: `the signing certificate of ${name} lacks the timeStamping extended key usage` };
-  }
+  const profile = signerProfileProblem(signer);
+  if (profile) return { rank: 3, code: profile.code, message: `the signing certificate of ${name} ${profile.message}` };
 
   // 3. Time: genTime inside every chain certificate's validity and the TSA's trusted window.
   for (let k = 0; k < path.length; k++) {

@@ -136,3 +136,21 @@ export interface VerificationResult {
   payloadType: string | undefined;
   bundle: ParsedBundle;
 }
+
+/**
+ * What {@link Verifier.verifyDsseWithoutArtifactUnsafe} returns: a verification result for a
+ * DSSE bundle that binds no artifact, with the envelope's payload type and payload bytes for the
+ * caller to check. `statement` is always undefined: the payload is not read.
+ *
+ * @example
+ * ```ts
+ * const r = await verifier.verifyDsseWithoutArtifactUnsafe(bundle, policy);
+ * if (r.payloadType === 'application/vnd.in-toto+json') console.log(JSON.parse(r.payload.toString('utf8')));
+ * ```
+ */
+export interface UnsafeDsseVerificationResult extends VerificationResult {
+  /** The DSSE envelope's payload type, as signed. */
+  payloadType: string;
+  /** The DSSE envelope's payload bytes, as signed (a copy). */
+  payload: Buffer;
+}

@@ -4,11 +4,11 @@
  * body, transparency log proofs, RFC 3161 timestamps, trusted time, certificate chain, SCT, policy.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { type ParsedBundle, parseBundle } from '../bundle/parse.js';
-import { SigstoreError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
+import { isParsedBundle, type ParsedBundle, parseBundle } from '../bundle/parse.js';
+import { BundleError, SigstoreError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
 import { Der, DerError } from '../lib/der.js';
 import type { JsonObject } from '../lib/json.js';
-import { type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
+import { buildTrustMaterial, type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { type SignerMaterial, verifyTlogBody } from './body.js';
 import { refuseShippedRoot, verifyChain } from './chain.js';
 import { certificateSigner } from './extensions.js';
@@ -17,7 +17,7 @@ import { verifySCTs } from './sct.js';
 import { parseStatement, verifyDsseSignature, verifyMessageSignature, verifySubject } from './signature.js';
 import { verifyTimestamps } from './timestamp.js';
 import { type VerifiedTlogEntry, verifyTlogEntry } from './tlog/index.js';
-import type { Artifact, InTotoStatement, VerificationResult, VerifiedTimestamp } from './types.js';
+import type { Artifact, InTotoStatement, UnsafeDsseVerificationResult, VerificationResult, VerifiedTimestamp } from './types.js';
 
 /**
  * A managed-key policy: the bundle must be signed by this key (bundles with a `publicKey` hint).
@@ -77,8 +77,17 @@ function toKey(k: KeyPolicy['key']): KeyObject {
   }
 }
 
-function isParsed(b: BundleInput): b is ParsedBundle {
-  return typeof b === 'object' && !Buffer.isBuffer(b) && 'material' in b && 'content' in b && 'version' in b;
+/**
+ * The parsed bundle to verify: `input` itself when {@link parseBundle} returned it, else its
+ * parse. An object with a parsed bundle's fields that parseBundle did not return (a copy, a
+ * hand-made one) is refused: it was never checked.
+ */
+function toParsed(input: BundleInput): ParsedBundle {
+  if (isParsedBundle(input)) return input;
+  if (typeof input === 'object' && input !== null && !Buffer.isBuffer(input) && ('material' in input || 'content' in input)) {
+    throw new BundleError('BUNDLE_NOT_PARSED', 'the bundle object did not come from parseBundle: pass the bundle JSON, or what parseBundle returned');
+  }
+  return parseBundle(input as string | Buffer | JsonObject);
 }
 
 /**
@@ -98,11 +107,12 @@ function isParsed(b: BundleInput): b is ParsedBundle {
  * ```
  */
 export class Verifier {
+  /** The trust material verified against: `trust` as given when built (immutable), else an immutable copy of it. */
   readonly trust: TrustMaterial;
   private readonly options: VerifierOptions;
 
   constructor(trust: TrustMaterial, options: VerifierOptions = {}) {
-    this.trust = trust;
+    this.trust = buildTrustMaterial(trust);
     this.options = options;
   }
 
@@ -111,17 +121,72 @@ export class Verifier {
    * {@link VerificationError} (or {@link PolicyError}) naming the failed step.
    */
   async verify(input: BundleInput, artifact: Artifact, policy: VerificationPolicy | KeyPolicy): Promise<VerificationResult> {
+    return this.run(input, policy, async (bundle, key) => {
+      // The signature over the artifact (or DSSE PAE) and, for DSSE, the statement's subject.
+      if (bundle.content.kind === 'messageSignature') {
+        const artifactDigest = await verifyMessageSignature(bundle.content, key, artifact);
+        return { artifactDigest, statement: undefined, signatureBytes: bundle.content.signature };
+      }
+      const env = bundle.content.envelope;
+      verifyDsseSignature(env, key);
+      const statement = parseStatement(env);
+      await verifySubject(statement, artifact);
+      return { artifactDigest: undefined, statement, signatureBytes: env.signatures[0]!.sig };
+    });
+  }
+
+  /**
+   * UNSAFE: verifies a DSSE bundle without an artifact. Every check runs (the envelope
+   * signature, the log entries, timestamps, certificate chain, SCT and the policy) except the
+   * binding to an artifact: nothing here says WHAT was signed. The payload may be anything (an
+   * in-toto statement or not); the caller must check `payloadType` and `payload` itself before
+   * trusting them. Like sigstore-python's `verify_dsse` and sigstore-go's
+   * `WithoutArtifactUnsafe`. Bundles with a message signature (which signs an artifact) are
+   * refused (`DSSE_REQUIRED`).
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from 'node:fs';
+   * import { Identity, Verifier, loadTrustMaterial } from 'sigstore-ts';
+   * const verifier = new Verifier(await loadTrustMaterial());
+   * const { payloadType, payload } = await verifier.verifyDsseWithoutArtifactUnsafe(
+   *   readFileSync('attestation.sigstore.json'),
+   *   new Identity({ identity: 'me@example.com', issuer: 'https://accounts.google.com' }),
+   * );
+   * if (payloadType !== 'application/vnd.example+json') throw new Error('unexpected payload type');
+   * const claim = JSON.parse(payload.toString('utf8')); // now check what it says
+   * ```
+   */
+  async verifyDsseWithoutArtifactUnsafe(input: BundleInput, policy: VerificationPolicy | KeyPolicy): Promise<UnsafeDsseVerificationResult> {
+    const result = await this.run(input, policy, async (bundle, key) => {
+      if (bundle.content.kind !== 'dsseEnvelope') {
+        throw new VerificationError('signature', 'DSSE_REQUIRED', 'the bundle holds a message signature, not a DSSE envelope: verify it with its artifact');
+      }
+      const env = bundle.content.envelope;
+      verifyDsseSignature(env, key);
+      return { artifactDigest: undefined, statement: undefined, signatureBytes: env.signatures[0]!.sig };
+    });
+    const env = (result.bundle.content as Extract<ParsedBundle['content'], { kind: 'dsseEnvelope' }>).envelope;
+    return { ...result, payloadType: env.payloadType, payload: Buffer.from(env.payload) };
+  }
+
+  /**
+   * Every check, in order, with step 2 (the signature and what it binds) given by the caller.
+   * Whatever a check meets that is not one of our errors is refused as a VerificationError of
+   * that step (see {@link asVerificationError}).
+   */
+  private async run(input: BundleInput, policy: VerificationPolicy | KeyPolicy, bind: Bind): Promise<VerificationResult> {
     const at: { step: VerificationStep } = { step: 'bundle' };
     try {
-      return await this.verifySteps(input, artifact, policy, at);
+      return await this.runSteps(input, policy, bind, at);
     } catch (e) {
       throw asVerificationError(e, at.step);
     }
   }
 
-  private async verifySteps(input: BundleInput, artifact: Artifact, policy: VerificationPolicy | KeyPolicy, at: { step: VerificationStep }): Promise<VerificationResult> {
+  private async runSteps(input: BundleInput, policy: VerificationPolicy | KeyPolicy, bind: Bind, at: { step: VerificationStep }): Promise<VerificationResult> {
     if (!policy) throw new UsageError('NO_POLICY', 'refusing to verify without a policy (use unsafeAcceptAnyIdentity() to accept any signer)');
-    const bundle = isParsed(input) ? input : parseBundle(input);
+    const bundle = toParsed(input);
     const trust = this.trust;
     const now = this.options.now ?? new Date();
 
@@ -146,20 +211,8 @@ export class Verifier {
     }
 
     at.step = 'signature';
-    // 2. Signature over the artifact (or DSSE PAE) and, for DSSE, the statement's subject.
-    let artifactDigest: Awaited<ReturnType<typeof verifyMessageSignature>> | undefined;
-    let statement: InTotoStatement | undefined;
-    let signatureBytes: Buffer;
-    if (bundle.content.kind === 'messageSignature') {
-      artifactDigest = await verifyMessageSignature(bundle.content, key, artifact);
-      signatureBytes = bundle.content.signature;
-    } else {
-      const env = bundle.content.envelope;
-      verifyDsseSignature(env, key);
-      statement = parseStatement(env);
-      await verifySubject(statement, artifact);
-      signatureBytes = env.signatures[0]!.sig;
-    }
+    // 2. Signature (over the artifact or DSSE PAE) and what it binds.
+    const { artifactDigest, statement, signatureBytes } = await bind(bundle, key);
 
     at.step = 'body';
     // 3. Log entry bodies describe this bundle.
@@ -191,7 +244,7 @@ export class Verifier {
 
     if (mat.kind === 'publicKey') {
       const keyId = createHash('sha256').update(signerMaterial.publicKey!).digest('hex');
-      return { signer: { kind: 'key', keyId, hint: mat.hint }, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+      return { signer: { kind: 'key', keyId, hint: mat.hint }, timestamps: times, tlogEntries: verifiedEntries.map((v) => v.reported), statement, payloadType: payloadType(bundle), bundle };
     }
 
     at.step = 'chain';
@@ -204,13 +257,13 @@ export class Verifier {
 
     at.step = 'sct';
     // 8. SCT.
-    verifySCTs(mat.certificate, chain.path[1]!, trust);
+    verifySCTs(mat.certificate, chain.path[1]!, trust, now);
 
     at.step = 'policy';
     // 9. Policy.
     const signer = certificateSigner(mat.certificate);
     (policy as VerificationPolicy).check(signer);
-    return { signer, timestamps: times, tlogEntries: bundle.tlogEntries, statement, payloadType: payloadType(bundle), bundle };
+    return { signer, timestamps: times, tlogEntries: verifiedEntries.map((v) => v.reported), statement, payloadType: payloadType(bundle), bundle };
   }
 }
 
@@ -225,6 +278,12 @@ export function asVerificationError(e: unknown, step: VerificationStep): unknown
   const code = e instanceof DerError ? e.code : 'INPUT_MALFORMED';
   return new VerificationError(step, code, `malformed input at the ${step} step: ${message}`, { cause: e });
 }
+
+/** Step 2 of a verification: checks the signature and says what it binds. */
+type Bind = (
+  bundle: ParsedBundle,
+  key: KeyObject,
+) => Promise<{ artifactDigest: Awaited<ReturnType<typeof verifyMessageSignature>> | undefined; statement: InTotoStatement | undefined; signatureBytes: Buffer }>;
 
 function payloadType(b: ParsedBundle): string | undefined {
   return b.content.kind === 'dsseEnvelope' ? b.content.envelope.payloadType : undefined;

@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SigstoreError, VerificationError } from '../errors.js';
 import { parseTrustedRoot } from '../trust/trusted-root.js';
 import { unsafeAcceptAnyIdentity, type VerificationPolicy } from './policy.js';
-import type { WorkerBatch, WorkerInit, WorkerReply, WorkerRequest } from './pool.js';
+import type { WorkerBatch, WorkerInit, WorkerReply, WorkerRequest } from './worker-start.js';
 import { type KeyPolicy, Verifier } from './verifier.js';
 
 let verifier: Verifier;
@@ -19,7 +19,7 @@ const anyIdentity = unsafeAcceptAnyIdentity();
 let keyPolicy: { key: WorkerBatch['key']; policy: KeyPolicy } | undefined;
 
 function setUp(init: WorkerInit): void {
-  verifier = new Verifier(parseTrustedRoot(init.trustedRoot as never, init.source), init.now === undefined ? {} : { now: new Date(init.now) });
+  verifier = new Verifier(parseTrustedRoot(init.trustedRoot, init.source), init.now === undefined ? {} : { now: new Date(init.now) });
 }
 
 /** Structured clone turns Buffers into Uint8Arrays: make them Buffers again (no copy). */
@@ -48,6 +48,7 @@ async function verifyOne(req: WorkerRequest, policy: KeyPolicy | VerificationPol
       payloadType: r.payloadType,
       keyId: r.signer.kind === 'key' ? r.signer.keyId : undefined,
       certificate: r.signer.kind === 'certificate' ? r.signer.certificate.raw : undefined,
+      logIndexes: r.tlogEntries.map((e) => e.logIndex),
     };
   } catch (e) {
     const err = e as Error;

@@ -16,6 +16,7 @@ import { Signer } from '../../src/sign/signer.js';
 import { parseClientTrustConfig } from '../../src/trust/client-config.js';
 import { EMBEDDED } from '../../src/trust/embedded.js';
 import { parseSigningConfig } from '../../src/trust/signing-config.js';
+import { trustedRootJson } from '../../src/trust/material.js';
 import { verifyTimestamps } from '../../src/verify/timestamp.js';
 import { hasStackTrace, runCliTimed, type TimedCliResult } from '../helpers/cli.js';
 import { artifactOf, type Genuine, genuineBundles, localInstanceTrustConfig } from './tamper.js';
@@ -146,9 +147,11 @@ function authenticated(bundleText: string): { core: string; entries: string[]; t
     ].join('|');
     // An entry's proof and promise are each optional evidence (v0.1 needs only the promise):
     // a mutant may drop one, but what it keeps must be the original's.
+    // The entry's own log index is authenticated by its SET only (without one, on a sharded
+    // log it differs from the proven index, and the proven one is reported).
     const entries = b.tlogEntries.flatMap((e) => [
-      [hex(e.canonicalizedBody), hex(e.logId), e.logIndex, e.integratedTime].join('|'),
-      ...(e.signedEntryTimestamp ? [`set|${hex(e.signedEntryTimestamp)}`] : []),
+      [hex(e.canonicalizedBody), hex(e.logId), e.integratedTime].join('|'),
+      ...(e.signedEntryTimestamp ? [`set|${hex(e.signedEntryTimestamp)}|${e.logIndex}`] : []),
       ...(e.inclusionProof ? [[
         hex(e.inclusionProof?.rootHash),
         e.inclusionProof?.treeSize,
@@ -231,7 +234,7 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
           report.rejected++;
         }
       } else if (target === 'trusted-root') {
-        const mutated = JSON.stringify(mutateJson(r, g.trust.json));
+        const mutated = JSON.stringify(mutateJson(r, trustedRootJson(g.trust)));
         input = mutated;
         try {
           const trust = parseTrustedRoot(mutated);
@@ -348,7 +351,7 @@ export async function runCliFuzz({ runs, seed = 1, parallel = 2, saveDir }: { ru
       const bundlePath = join(dir, `bundle-${s}.json`);
       const rootPath = join(dir, `root-${s}.json`);
       writeFileSync(bundlePath, mutated);
-      writeFileSync(rootPath, JSON.stringify(g.trust.json));
+      writeFileSync(rootPath, JSON.stringify(trustedRootJson(g.trust)));
       const res = await runVerify(['--offline', '--trusted-root', rootPath, '--cert-identity', g.identity!, '--cert-oidc-issuer', g.issuer!, '--bundle', bundlePath, g.artifactPath], 20_000);
       report.runs++;
       report.exitCodes[String(res.code)] = (report.exitCodes[String(res.code)] ?? 0) + 1;

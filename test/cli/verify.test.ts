@@ -39,7 +39,7 @@ describe('sigstore verify identity', () => {
   });
 
   it('any of several identities; an anchored regexp', () => {
-    assert.equal(runCli(['verify', 'identity', '--cert-identity', 'x@y', '--cert-identity', DEFAULT_IDENTITY, '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
+    assert.equal(runCli(['verify', 'identity', '--any-cert-identity', 'x@y', '--any-cert-identity', DEFAULT_IDENTITY, '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
     assert.equal(runCli(['verify', 'identity', '--cert-identity-regexp', 'https://github\\.com/sigstore-conformance/.*', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
     const partial = runCli(['verify', 'identity', '--cert-identity-regexp', 'sigstore-conformance', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]);
     assert.equal(partial.code, 1, 'regexps are fully anchored');

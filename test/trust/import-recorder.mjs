@@ -1,6 +1,6 @@
 // Loaded with `node --import`: records every module the process loads into the file named by
-// $SIGSTORE_TEST_IMPORT_LOG, one line each: its URL, a tab, and 1 when its code contains tuf-js
-// (or @tufjs) modules, else 0. The check is made on the code as loaded, so a concurrent rebuild
+// $SIGSTORE_TEST_IMPORT_LOG, one line each: its URL, a tab, and 1 when it is a tuf-js (or @tufjs)
+// module from node_modules or its code contains one, else 0. The check is made on the code as loaded, so a concurrent rebuild
 // of dist/ cannot confuse it.
 import { register } from 'node:module';
 
@@ -12,7 +12,7 @@ export async function load(url, context, next) {
   const r = await next(url, context);
   if (log) {
     const src = r.source === undefined || r.source === null ? '' : typeof r.source === 'string' ? r.source : Buffer.from(r.source).toString('utf8');
-    appendFileSync(log, url + '\\t' + (TUF.test(src) ? 1 : 0) + '\\n');
+    appendFileSync(log, url + '\\t' + (TUF.test(url) || TUF.test(src) ? 1 : 0) + '\\n');
   }
   return r;
 }
@@ -28,7 +28,7 @@ const log = process.env.SIGSTORE_TEST_IMPORT_LOG;
 const TUF = /node_modules[\\/](tuf-js|@tufjs)[\\/]/;
 const compile = Module.prototype._compile;
 Module.prototype._compile = function (content, filename) {
-  if (log) appendFileSync(log, `file://${filename}\t${TUF.test(content) ? 1 : 0}\n`);
+  if (log) appendFileSync(log, `file://${filename}\t${TUF.test(filename) || TUF.test(content) ? 1 : 0}\n`);
   return compile.call(this, content, filename);
 };
 

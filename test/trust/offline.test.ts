@@ -36,8 +36,8 @@ function recordedEnv(home: string, extra: Record<string, string> = {}): Record<s
 }
 
 function loadedTufJs(logFile: string): boolean {
-  const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('file://') && l.includes('/dist/'));
-  assert.ok(lines.length > 0, 'the import recorder saw the CLI modules');
+  const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('file://'));
+  assert.ok(lines.some((l) => l.includes('/dist/')), 'the import recorder saw the CLI modules');
   return lines.some((l) => l.endsWith('\t1'));
 }
 

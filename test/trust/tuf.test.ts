@@ -60,8 +60,8 @@ async function trustRoot(env = cleanEnv({ NO_PROXY: '127.0.0.1' }), asUser?: { u
 
 /** Whether a CLI run (recorded with the import recorder) loaded tuf-js code. */
 function loadedTufJs(logFile: string): boolean {
-  const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('file://') && l.includes('/dist/'));
-  assert.ok(lines.length > 0, 'the import recorder saw the CLI modules');
+  const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('file://'));
+  assert.ok(lines.some((l) => l.includes('/dist/')), 'the import recorder saw the CLI modules');
   return lines.some((l) => l.endsWith('\t1'));
 }
 

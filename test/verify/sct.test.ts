@@ -1,7 +1,7 @@
 /**
  * The `sct` verification step: embedded SCTs of the conformance leaves (real Fulcio
  * certificates and CT logs), bit-flip tampering of them, and leaves re-issued here with SCTs
- * from throwaway CT logs (ECDSA P-256/P-384, RSA, Ed25519) for the edge cases.
+ * from throwaway CT logs (ECDSA P-256/P-384, RSA; SHA-384 and Ed25519 ones refused) for the edge cases.
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
@@ -129,8 +129,8 @@ describe('verifySCTs: tampered conformance leaves fail at this step', () => {
   it('the SCT hash and signature algorithms', () => {
     const hashAt = sigAt - 4;
     assert.deepEqual([...c.leaf.raw.subarray(hashAt, hashAt + 2)], [4, 3]);
-    rejects(() => verifySCTs(tamperedLeaf(c.leaf, hashAt, 0x01), c.issuer, c.trust), 'SCT_SIGNATURE_INVALID'); // SHA-384
-    rejects(() => verifySCTs(tamperedLeaf(c.leaf, hashAt, 0x06), c.issuer, c.trust), 'SCT_SIGNATURE_INVALID', /unsupported hash algorithm 2/);
+    rejects(() => verifySCTs(tamperedLeaf(c.leaf, hashAt, 0x01), c.issuer, c.trust), 'SCT_UNSUPPORTED_ALGORITHM', /hash algorithm 5/); // SHA-384
+    rejects(() => verifySCTs(tamperedLeaf(c.leaf, hashAt, 0x06), c.issuer, c.trust), 'SCT_UNSUPPORTED_ALGORITHM', /hash algorithm 2/);
     rejects(() => verifySCTs(tamperedLeaf(c.leaf, hashAt + 1, 0x02), c.issuer, c.trust), 'SCT_SIGNATURE_INVALID', /\(rsa\) does not match the log key \(ec\)/);
   });
   it('the SCT extensions', () => {
@@ -238,17 +238,17 @@ interface Log {
   nodeHash: string | null;
 }
 
-function makeLog(kind: 'p256' | 'p384' | 'rsa' | 'ed25519', baseUrl = `https://ct.test/${kind}`): Log {
+function makeLog(kind: 'p256' | 'p384' | 'p384sha384' | 'rsa' | 'ed25519', baseUrl = `https://ct.test/${kind}`): Log {
   const pair =
     kind === 'p256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : kind === 'p384'
+      : kind === 'p384' || kind === 'p384sha384'
         ? generateKeyPairSync('ec', { namedCurve: 'P-384' })
         : kind === 'rsa'
           ? generateKeyPairSync('rsa', { modulusLength: 2048 })
           : generateKeyPairSync('ed25519');
   const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
-  const [hash, sig, nodeHash] = { p256: [4, 3, 'sha256'], p384: [5, 3, 'sha384'], rsa: [4, 1, 'sha256'], ed25519: [8, 7, null] }[kind] as [number, number, string | null];
+  const [hash, sig, nodeHash] = { p256: [4, 3, 'sha256'], p384: [4, 3, 'sha256'], p384sha384: [5, 3, 'sha384'], rsa: [4, 1, 'sha256'], ed25519: [8, 7, null] }[kind] as [number, number, string | null];
   return {
     key: pair.privateKey,
     hash,
@@ -307,6 +307,7 @@ const p256 = makeLog('p256');
 const p384 = makeLog('p384');
 const rsa = makeLog('rsa');
 const ed25519 = makeLog('ed25519');
+const p384sha384 = makeLog('p384sha384');
 
 describe('verifySCTs: synthetic SCTs', () => {
   it('the rebuilt precertificate TBS is the leaf TBS without the SCT extension, wherever it sits', () => {
@@ -326,10 +327,30 @@ describe('verifySCTs: synthetic SCTs', () => {
     const without = parts.filter((_, i) => i !== extIndex);
     assert.ok(precertificateTBS(leaf).equals(seq(...without)));
   });
-  it('ECDSA P-256 / SHA-256, P-384 / SHA-384, RSA PKCS#1 v1.5 and Ed25519 logs', () => {
-    for (const log of [p256, p384, rsa, ed25519]) {
+  it('ECDSA P-256 and P-384, and RSA PKCS#1 v1.5 logs, all with SHA-256', () => {
+    for (const log of [p256, p384, rsa]) {
       verifySCTs(leafWith([makeSct(log)]), base.issuer, trustWith(log));
     }
+  });
+  it('SHA-256 only (RFC 6962): SCTs with another hash algorithm byte (SHA-384, intrinsic Ed25519) are refused', () => {
+    for (const log of [p384sha384, ed25519]) {
+      rejects(() => verifySCTs(leafWith([makeSct(log)]), base.issuer, trustWith(log)), 'SCT_UNSUPPORTED_ALGORITHM', /not SHA-256/);
+    }
+    // The same SCT with the hash byte rewritten to SHA-512 is refused before any signature check.
+    const sha512 = Buffer.from(makeSct(p256));
+    sha512[1 + 32 + 8 + 2] = 6;
+    rejects(() => verifySCTs(leafWith([sha512]), base.issuer, trustWith(p256)), 'SCT_UNSUPPORTED_ALGORITHM');
+  });
+  it('an SCT timestamp after the verification time is refused, and a verified leaf is not reused across times', () => {
+    const soon = BigInt(Date.now() + 3600_000);
+    const leaf = leafWith([makeSct(p256, { timestamp: soon })]);
+    rejects(() => verifySCTs(leaf, base.issuer, trustWith(p256)), 'SCT_TIME_IN_FUTURE');
+    const trust = trustWith(p256);
+    verifySCTs(leaf, base.issuer, trust, new Date(Number(soon) + 1000));
+    // The answer remembered for a later time does not hold at an earlier one.
+    rejects(() => verifySCTs(leaf, base.issuer, trust, new Date(Number(soon) - 120_000)), 'SCT_TIME_IN_FUTURE');
+    // Within the clock skew it is fine.
+    verifySCTs(leaf, base.issuer, trust, new Date(Number(soon) - 30_000));
   });
   it('SCT extensions are part of the signed data', () => {
     const ext = Buffer.from('00000500001fb2c1', 'hex');
@@ -365,7 +386,7 @@ describe('verifySCTs: synthetic SCTs', () => {
     rejects(() => verifySCTs(leafWith([makeSct(p256)]), base.issuer, trustWith(asRsa)), 'SCT_SIGNATURE_INVALID', /does not match the log key/);
     const edWithHash = Buffer.from(makeSct(ed25519));
     edWithHash[1 + 32 + 8 + 2] = 4; // SHA-256 with Ed25519
-    rejects(() => verifySCTs(leafWith([edWithHash]), base.issuer, trustWith(ed25519)), 'SCT_SIGNATURE_INVALID', /invalid with Ed25519/);
+    rejects(() => verifySCTs(leafWith([edWithHash]), base.issuer, trustWith(ed25519)), 'SCT_SIGNATURE_INVALID', /unsupported signature algorithm 7/);
   });
   it('an SCT timestamp beyond what a Date can hold', () => {
     rejects(() => verifySCTs(leafWith([makeSct(p256, { timestamp: 0xffffffffffffffffn })]), base.issuer, trustWith(p256)), 'SCT_OUTSIDE_LOG_VALIDITY');

@@ -319,6 +319,12 @@ interface CertOptions {
   rsa?: boolean;
   /** A SubjectPublicKeyInfo to put in the certificate instead of the generated key's. */
   spki?: Buffer;
+  /** The EKU extension's critical flag (default critical). */
+  ekuCritical?: boolean;
+  /** BasicConstraints pathLenConstraint (CA certificates). */
+  pathLen?: number;
+  /** Further extensions (full Extension DER). */
+  extra?: Buffer[];
 }
 
 let serials = 100n;
@@ -329,10 +335,11 @@ function makeParty(o: CertOptions): Party {
   const signer = o.issuer?.key ?? privateKey;
   const exts: Buffer[] = [];
   if (o.ca) {
-    exts.push(seq(oid('2.5.29.19'), TRUE, octets(seq(TRUE))));
+    exts.push(seq(oid('2.5.29.19'), TRUE, octets(seq(TRUE, ...(o.pathLen === undefined ? [] : [int(o.pathLen)])))));
     exts.push(seq(oid('2.5.29.15'), TRUE, octets(Buffer.from([0x03, 0x02, 0x01, 0x06]))));
   }
-  if (o.eku) exts.push(seq(oid('2.5.29.37'), TRUE, octets(seq(...o.eku.map(oid)))));
+  if (o.eku) exts.push(seq(oid('2.5.29.37'), ...(o.ekuCritical === false ? [] : [TRUE]), octets(seq(...o.eku.map(oid)))));
+  exts.push(...(o.extra ?? []));
   if (o.ski) exts.push(seq(oid('2.5.29.14'), octets(octets(o.ski))));
   const issuerName = o.issuer ? o.issuer.cert.subjectRaw : name(o.cn);
   const tbs = seq(
@@ -361,7 +368,6 @@ const TRUST: TrustMaterial = {
   ctlogs: [],
   certificateAuthorities: [],
   timestampAuthorities: [tsaAuthority],
-  json: {} as TrustMaterial['json'],
   source: 'test',
 };
 const SIG = Buffer.from('the bundle signature bytes');
@@ -377,7 +383,7 @@ interface TokenOptions {
   sid?: 'issuerAndSerialNumber' | 'subjectKeyIdentifier';
   signatureAlgorithm?: Buffer;
   contentType?: string;
-  ess?: 'v1' | 'v2' | 'v2-sha384' | 'none' | 'wrong';
+  ess?: 'v1' | 'v2' | 'v2-sha384' | 'none' | 'wrong' | 'v2-issuer-serial' | 'v2-wrong-serial' | 'v1-issuer-serial';
   signedAttrs?: boolean;
   extraSigner?: boolean;
   status?: number;
@@ -415,6 +421,14 @@ function makeToken(o: TokenOptions = {}): Buffer {
   if (ess === 'v2') attrs.push(seq(oid(CMS_OID.signingCertificateV2), set(seq(seq(seq(octets(hash('sha256', signer.cert.raw))))))));
   if (ess === 'v2-sha384') {
     attrs.push(seq(oid(CMS_OID.signingCertificateV2), set(seq(seq(seq(seq(oid(HASH_OIDS.sha384)), octets(hash('sha384', signer.cert.raw))))))));
+  }
+  const issuerSerial = (serial: bigint) => seq(seq(encode(0xa4, signer.cert.issuerRaw)), int(serial));
+  if (ess === 'v2-issuer-serial' || ess === 'v2-wrong-serial') {
+    const serial = ess === 'v2-issuer-serial' ? signer.cert.serial : signer.cert.serial + 1n;
+    attrs.push(seq(oid(CMS_OID.signingCertificateV2), set(seq(seq(seq(octets(hash('sha256', signer.cert.raw)), issuerSerial(serial)))))));
+  }
+  if (ess === 'v1-issuer-serial') {
+    attrs.push(seq(oid(CMS_OID.signingCertificate), set(seq(seq(seq(octets(hash('sha1', signer.cert.raw)), issuerSerial(signer.cert.serial)))))));
   }
   if (ess === 'wrong') attrs.push(seq(oid(CMS_OID.signingCertificateV2), set(seq(seq(seq(octets(hash('sha256', root.cert.raw))))))));
   const signed = o.signedAttrs === false ? tstInfo : set(...attrs);
@@ -536,9 +550,52 @@ describe('verifyTimestamps: synthetic tokens', () => {
   it('SignedData version 3', () => {
     rejects(() => verify(makeToken({ signedDataVersion: 1 })), 'TIMESTAMP_MALFORMED', /version/);
   });
-  it('ESS signing certificate: v1 (SHA-1), v2 (SHA-256, SHA-384) or none name the signer', () => {
-    for (const ess of ['v1', 'v2', 'v2-sha384', 'none'] as const) assert.equal(verify(makeToken({ ess })).length, 1, ess);
+  it('ESS signing certificate: v1 (SHA-1) or v2 (SHA-256, SHA-384), with or without issuer and serial, names the signer', () => {
+    for (const ess of ['v1', 'v2', 'v2-sha384', 'v2-issuer-serial', 'v1-issuer-serial'] as const) assert.equal(verify(makeToken({ ess })).length, 1, ess);
     rejects(() => verify(makeToken({ ess: 'wrong' })), 'TIMESTAMP_SIGNER_MISMATCH');
+    rejects(() => verify(makeToken({ ess: 'v2-wrong-serial' })), 'TIMESTAMP_SIGNER_MISMATCH');
+  });
+  it('the ESS signing-certificate attribute is required (RFC 3161, RFC 5816)', () => {
+    rejects(() => verify(makeToken({ ess: 'none' })), 'TIMESTAMP_NO_SIGNING_CERTIFICATE');
+  });
+  it('the signer profile: timeStamping the only extended key usage, and critical (RFC 3161 2.3)', () => {
+    const extra = makeParty({ cn: 'two purposes', issuer: intermediate, eku: [TIME_STAMPING, '1.3.6.1.5.5.7.3.3'] });
+    rejects(() => verify(makeToken({ signer: extra, embed: [extra.cert] })), 'TIMESTAMP_EKU_INVALID', /other extended key usages/);
+    const lax = makeParty({ cn: 'non-critical', issuer: intermediate, eku: [TIME_STAMPING], ekuCritical: false });
+    rejects(() => verify(makeToken({ signer: lax, embed: [lax.cert] })), 'TIMESTAMP_EKU_INVALID', /non-critical/);
+  });
+  it('the signer profile: the signer is not a CA', () => {
+    const ca = makeParty({ cn: 'CA signer', issuer: intermediate, ca: true, eku: [TIME_STAMPING] });
+    rejects(() => verify(makeToken({ signer: ca, embed: [ca.cert] })), 'TIMESTAMP_SIGNER_IS_CA');
+  });
+  it('unknown critical extensions anywhere on the TSA chain are refused', () => {
+    const critical = seq(oid('1.2.3.4.5'), TRUE, octets(NULL));
+    const odd = makeParty({ cn: 'odd signer', issuer: intermediate, eku: [TIME_STAMPING], extra: [critical] });
+    rejects(() => verify(makeToken({ signer: odd, embed: [odd.cert] })), 'TIMESTAMP_UNKNOWN_CRITICAL_EXTENSION');
+    const oddCa = makeParty({ cn: 'odd CA', issuer: root, ca: true, extra: [critical] });
+    const below = makeParty({ cn: 'below odd CA', issuer: oddCa, eku: [TIME_STAMPING] });
+    const trust = trustWith({ certs: [below.cert, oddCa.cert, root.cert] });
+    rejects(() => verify(makeToken({ signer: below }), trust), 'TIMESTAMP_UNKNOWN_CRITICAL_EXTENSION');
+  });
+  it('name and policy constraints hold on TSA chains', () => {
+    const policyConstraints = seq(oid('2.5.29.36'), TRUE, octets(seq(encode(0x80, Buffer.from([0])))));
+    const pcRoot = makeParty({ cn: 'policy-constrained root', ca: true, extra: [policyConstraints] });
+    const pcLeaf = makeParty({ cn: 'TSA under policy constraints', issuer: pcRoot, eku: [TIME_STAMPING] });
+    rejects(() => verify(makeToken({ signer: pcLeaf }), trustWith({ certs: [pcLeaf.cert, pcRoot.cert] })), 'CHAIN_POLICY_CONSTRAINTS_UNSUPPORTED');
+    const dnConstraint = seq(oid('2.5.29.30'), TRUE, octets(seq(ctx(0, seq(encode(0xa4, seq()))))));
+    const ncRoot = makeParty({ cn: 'name-constrained root', ca: true, extra: [dnConstraint] });
+    const ncLeaf = makeParty({ cn: 'TSA under name constraints', issuer: ncRoot, eku: [TIME_STAMPING] });
+    rejects(() => verify(makeToken({ signer: ncLeaf }), trustWith({ certs: [ncLeaf.cert, ncRoot.cert] })), 'CHAIN_NAME_CONSTRAINT_UNSUPPORTED');
+  });
+  it('pathLen constraints hold on TSA chains', () => {
+    const strictRoot = makeParty({ cn: 'pathLen 0 root', ca: true, pathLen: 0 });
+    const inter = makeParty({ cn: 'inter under pathLen 0', issuer: strictRoot, ca: true });
+    const tsaLeaf = makeParty({ cn: 'TSA under pathLen 0', issuer: inter, eku: [TIME_STAMPING] });
+    rejects(() => verify(makeToken({ signer: tsaLeaf }), trustWith({ certs: [tsaLeaf.cert, inter.cert, strictRoot.cert] })), 'TIMESTAMP_PATH_LENGTH_EXCEEDED');
+    const okRoot = makeParty({ cn: 'pathLen 1 root', ca: true, pathLen: 1 });
+    const inter1 = makeParty({ cn: 'inter under pathLen 1', issuer: okRoot, ca: true, pathLen: 0 });
+    const leaf1 = makeParty({ cn: 'TSA under pathLen 1', issuer: inter1, eku: [TIME_STAMPING] });
+    assert.equal(verify(makeToken({ signer: leaf1 }), trustWith({ certs: [leaf1.cert, inter1.cert, okRoot.cert] })).length, 1);
   });
   it('the signer needs the timeStamping extended key usage', () => {
     for (const eku of [undefined, ['1.3.6.1.5.5.7.3.3']]) {

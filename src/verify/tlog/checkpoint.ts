@@ -1,10 +1,20 @@
 /**
- * Signed checkpoints (C2SP signed notes, as Rekor v1 and v2 publish them): parse the note,
- * check a signature from the trusted log's key, and read origin, tree size and root hash.
+ * Signed checkpoints (C2SP signed notes, as Rekor v1 and v2 publish them): parse the note, check
+ * it the way Go's reference verifier (golang.org/x/mod/sumdb/note `Open`) does, and read origin,
+ * tree size and root hash.
+ *
+ * The rules: at most {@link MAX_NOTE_SIGNATURES} signature lines (counted before any other work);
+ * the first line from the known key (the log's key name and 4-byte key hash) must be there and
+ * verify, or the note is refused whatever other lines say; lines from other keys (witness
+ * cosignatures) are ignored. The checkpoint's origin must be the trusted log's (its base URL's
+ * host; Rekor v1 appends ` - <tree ID>`).
  */
 import { VerificationError } from '../../errors.js';
 import { verifyMessageCached } from '../../lib/signature.js';
 import type { TransparencyLog } from '../../trust/trusted-root.js';
+
+/** More signature lines than this and a note is refused unread (Go's sumdb/note `maxSignatures`). */
+export const MAX_NOTE_SIGNATURES = 100;
 
 /** A checkpoint body: the log's claim about its tree. */
 export interface Checkpoint {
@@ -25,25 +35,39 @@ function fail(code: string, message: string): never {
   throw new VerificationError('tlog', code, message);
 }
 
-/** Parses a signed note into its body text and signature lines. */
+/** A key name: non-empty, no whitespace, no `+` (C2SP signed-note). */
+const NAME = /^[^\s+]+$/u;
+
+/**
+ * Parses a signed note into its body text and signature lines, as Go's `note.Open` splits it:
+ * the body ends at the last blank line, every line of the signature block is a signature line.
+ */
 export function parseNote(note: string): { body: string; signatures: NoteSignature[] } {
-  const split = note.indexOf('\n\n');
+  // ASCII control characters other than newline are refused anywhere in a note.
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) fail('CHECKPOINT_MALFORMED', 'checkpoint contains a control character');
+  const split = note.lastIndexOf('\n\n');
   if (split < 0) fail('CHECKPOINT_MALFORMED', 'checkpoint is not a signed note (no blank line before the signatures)');
   const body = note.slice(0, split + 1);
   const sigText = note.slice(split + 2);
   if (sigText.length === 0) fail('CHECKPOINT_UNSIGNED', 'checkpoint has no signatures');
   if (!sigText.endsWith('\n')) fail('CHECKPOINT_MALFORMED', 'checkpoint signatures do not end with a newline');
+  // Bound the work before reading any line: count the lines first.
+  let lines = 0;
+  for (let i = sigText.indexOf('\n'); i >= 0; i = sigText.indexOf('\n', i + 1)) {
+    if (++lines > MAX_NOTE_SIGNATURES) {
+      fail('CHECKPOINT_TOO_MANY_SIGNATURES', `checkpoint has more than ${MAX_NOTE_SIGNATURES} signature lines`);
+    }
+  }
   const signatures: NoteSignature[] = [];
   for (const line of sigText.slice(0, -1).split('\n')) {
-    const m = line.match(/^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/);
-    if (!m) fail('CHECKPOINT_MALFORMED', `malformed checkpoint signature line ${JSON.stringify(line)}`);
+    const m = line.match(/^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u);
+    if (!m || !NAME.test(m[1]!)) fail('CHECKPOINT_MALFORMED', `malformed checkpoint signature line ${JSON.stringify(line.slice(0, 200))}`);
     const raw = Buffer.from(m[2]!, 'base64');
     // Only canonical base64: other spellings of the same bytes would let a note change unseen.
     if (raw.toString('base64') !== m[2]) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is not canonical base64');
     if (raw.length < 5) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is too short');
     signatures.push({ name: m[1]!, keyHint: raw.subarray(0, 4), signature: raw.subarray(4) });
   }
-  if (signatures.length === 0) fail('CHECKPOINT_UNSIGNED', 'checkpoint has no signatures');
   return { body, signatures };
 }
 
@@ -53,11 +77,15 @@ export function parseCheckpointBody(body: string): Checkpoint {
   if (lines.length < 3) fail('CHECKPOINT_MALFORMED', 'checkpoint body needs an origin, a tree size and a root hash');
   const [origin, size, root] = lines as [string, string, string];
   if (origin.length === 0) fail('CHECKPOINT_MALFORMED', 'checkpoint has an empty origin line');
-  if (!/^(0|[1-9]\d*)$/.test(size)) fail('CHECKPOINT_MALFORMED', `checkpoint tree size ${JSON.stringify(size)} is not a number`);
+  if (!/^(0|[1-9]\d{0,19})$/.test(size) || BigInt(size) >= 1n << 64n) {
+    fail('CHECKPOINT_MALFORMED', `checkpoint tree size ${JSON.stringify(size.slice(0, 40))} is not a 64-bit number`);
+  }
   if (!/^[A-Za-z0-9+/]{43}=$/.test(root) || Buffer.from(root, 'base64').toString('base64') !== root) {
     fail('CHECKPOINT_MALFORMED', 'checkpoint root hash is not a canonical base64 SHA-256 hash');
   }
-  return { origin, size: BigInt(size), rootHash: Buffer.from(root, 'base64'), extensions: lines.slice(3) };
+  const extensions = lines.slice(3);
+  if (extensions.some((l) => l.length === 0)) fail('CHECKPOINT_MALFORMED', 'checkpoint has an empty extension line');
+  return { origin, size: BigInt(size), rootHash: Buffer.from(root, 'base64'), extensions };
 }
 
 /** The 4-byte key hint a log's checkpoint signatures carry. */
@@ -66,22 +94,55 @@ export function keyHint(log: TransparencyLog): Buffer {
 }
 
 /**
- * Verifies a checkpoint against the log that holds the entry: at least one signature line with
- * the log's key hint and name must verify over the note body. Signatures from other keys
- * (witness cosignatures) are ignored. Signature results are remembered (bundles from one
- * log often carry the same checkpoint).
+ * The names a trusted log's checkpoints may carry as origin (and its key as name): its base URL
+ * without scheme and trailing slash (host, port, path), its host with port, and its hostname.
+ */
+export function trustedOrigins(log: TransparencyLog): string[] {
+  if (!log.baseUrl) return [];
+  const out = new Set<string>();
+  out.add(log.baseUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, ''));
+  try {
+    const u = new URL(log.baseUrl);
+    out.add(u.host);
+    out.add(u.hostname);
+  } catch {
+    // Not a URL: only the scheme-less form above.
+  }
+  out.delete('');
+  return [...out];
+}
+
+/**
+ * The key name of a checkpoint's origin: the origin itself (Rekor v2, C2SP), or for Rekor v1's
+ * `<host> - <tree ID>` its host part.
+ */
+export function originName(origin: string): string {
+  const m = /^(.+) - \d+$/.exec(origin);
+  return m ? m[1]! : origin;
+}
+
+/**
+ * Verifies a checkpoint against the log that holds the entry (see the module comment for the
+ * rules). Signature results are remembered (bundles from one log often share a checkpoint).
  */
 export function verifyCheckpoint(note: string, log: TransparencyLog): Checkpoint {
   const { body, signatures } = parseNote(note);
   const cp = parseCheckpointBody(body);
-  const name = cp.origin.split(' - ')[0];
-  const hint = keyHint(log);
-  const candidates = signatures.filter((s) => s.keyHint.equals(hint));
-  if (candidates.length === 0) {
-    fail('CHECKPOINT_NO_LOG_SIGNATURE', `checkpoint has no signature from the log's key (key hint ${hint.toString('hex')})`);
+  const name = originName(cp.origin);
+  const origins = trustedOrigins(log);
+  if (origins.length === 0) {
+    fail('CHECKPOINT_ORIGIN_UNKNOWN', 'the trusted root gives no base URL for the log, so its checkpoint origin cannot be checked');
   }
-  const data = Buffer.from(body, 'utf8');
-  const ok = candidates.some((s) => s.name === name && verifyMessageCached(log.key, data, s.signature));
-  if (!ok) fail('CHECKPOINT_SIGNATURE_INVALID', `checkpoint signature from ${name} does not verify with the log's key`);
+  if (!origins.includes(name)) {
+    fail('CHECKPOINT_ORIGIN_MISMATCH', `checkpoint origin ${JSON.stringify(cp.origin.slice(0, 200))} is not the trusted log's (${origins[0]})`);
+  }
+  // The first line from the known key decides, as in Go's note.Open: it must verify, and later
+  // lines from that key are not read (each costs a signature check).
+  const hint = keyHint(log);
+  const mine = signatures.find((s) => s.name === name && s.keyHint.equals(hint));
+  if (!mine) fail('CHECKPOINT_NO_LOG_SIGNATURE', `checkpoint has no signature from the log's key (${name}, key hint ${hint.toString('hex')})`);
+  if (!verifyMessageCached(log.key, Buffer.from(body, 'utf8'), mine.signature)) {
+    fail('CHECKPOINT_SIGNATURE_INVALID', `checkpoint signature from ${name} does not verify with the log's key`);
+  }
   return cp;
 }

@@ -18,6 +18,12 @@ export interface VerifiedTlogEntry {
   log: TransparencyLog;
   /** The integrated time, when a verified SET vouches for it. */
   integratedTime: Date | undefined;
+  /**
+   * The entry as a result reports it: its log index is the one a check vouches for (the SET's,
+   * else the inclusion proof's: on a sharded log the entry's own index is the global one, which
+   * nothing authenticates without a SET).
+   */
+  reported: TlogEntry;
 }
 
 function fail(code: string, message: string): never {
@@ -40,7 +46,8 @@ export function verifyInclusionProof(entry: TlogEntry, log: TransparencyLog): vo
   if (!root.equals(proof.rootHash)) fail('TLOG_INCLUSION_PROOF_INVALID', 'inclusion proof does not lead to its root hash');
   if (!proof.checkpoint) fail('TLOG_NO_CHECKPOINT', 'inclusion proof has no checkpoint');
   const cp = verifyCheckpoint(proof.checkpoint, log);
-  if (!cp.rootHash.equals(proof.rootHash)) fail('CHECKPOINT_ROOT_MISMATCH', "checkpoint root hash differs from the inclusion proof's");
+  // The signed checkpoint is what makes the proof's root and size the log's: both must be its.
+  if (!cp.rootHash.equals(root)) fail('CHECKPOINT_ROOT_MISMATCH', "checkpoint root hash differs from the inclusion proof's");
   if (cp.size !== proof.treeSize) fail('CHECKPOINT_SIZE_MISMATCH', `checkpoint tree size ${cp.size} differs from the inclusion proof's ${proof.treeSize}`);
 }
 
@@ -51,9 +58,12 @@ export function verifyTlogEntry(entry: TlogEntry, trust: TrustMaterial, now: Dat
     fail('TLOG_NO_PROOF', 'log entry has neither an inclusion proof nor an inclusion promise');
   }
   if (entry.inclusionProof) verifyInclusionProof(entry, log);
+  // The entry's own log index is authenticated only by a SET. Without one it is not compared
+  // with the proof's: on a sharded log (Rekor v1 production and staging) it is the global index
+  // and the proof's is the index in the shard, so they always differ. The proven one is reported.
+  let reported = entry;
   if (!entry.signedEntryTimestamp && entry.inclusionProof && entry.inclusionProof.logIndex !== entry.logIndex) {
-    // Without a SET nothing else authenticates the entry's index: it must be the proven one.
-    fail('TLOG_INDEX_MISMATCH', `log index ${entry.logIndex} differs from the inclusion proof's ${entry.inclusionProof.logIndex}`);
+    reported = Object.freeze({ ...entry, logIndex: entry.inclusionProof.logIndex });
   }
   let integratedTime: Date | undefined;
   if (entry.signedEntryTimestamp) {
@@ -67,5 +77,5 @@ export function verifyTlogEntry(entry: TlogEntry, trust: TrustMaterial, now: Dat
       fail('TLOG_KEY_NOT_VALID', `integrated time ${t.toISOString()} is outside the validity window of the log key of ${log.baseUrl || 'the log'}`);
     }
   }
-  return { entry, log, integratedTime };
+  return { entry, log, integratedTime, reported };
 }

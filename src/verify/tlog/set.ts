@@ -10,15 +10,15 @@ import type { TransparencyLog } from '../../trust/trusted-root.js';
 /**
  * The exact bytes a Rekor v1 SET signs: the RFC 8785 canonical JSON of
  * `{body, integratedTime, logID, logIndex}`. Keys are written in their sorted order; the values
- * are base64 and hex text (no character JSON would escape) and non-negative integers, written
- * with their exact decimal digits from the bigints (never through a double: a SET over index
- * 2^53 must not verify an entry claiming 2^53+1). Below 2^53 this is RFC 8785's form.
+ * are base64 and hex text (no character JSON would escape) and integers, written as their exact
+ * decimal digits: the same as RFC 8785 up to 2^53, and beyond it no two indexes share a payload
+ * (as doubles, 2^53 and 2^53 + 1 would, letting a SET over one vouch for the other).
  */
 export function setPayload(entry: TlogEntry): Buffer {
   const body = entry.canonicalizedBody.toString('base64');
   const logId = entry.logId.toString('hex');
   return Buffer.from(
-    `{"body":${JSON.stringify(body)},"integratedTime":${entry.integratedTime},"logID":${JSON.stringify(logId)},"logIndex":${entry.logIndex}}`,
+    `{"body":${JSON.stringify(body)},"integratedTime":${entry.integratedTime.toString()},"logID":${JSON.stringify(logId)},"logIndex":${entry.logIndex.toString()}}`,
     'utf8',
   );
 }

@@ -1,0 +1,63 @@
+/**
+ * Progress of a long run on a terminal: one status line on stderr, redrawn in place (done/total,
+ * rate, the current input), erased before any other line is written and at the end. Nothing at
+ * all when stderr is not a terminal (piped, redirected, CI logs) or the user asked for quiet.
+ */
+import { writeStderr } from '../lib/stdio.js';
+
+/** Redraws at most this often: a terminal is slower than a fast verification. */
+const REDRAW_MS = 80;
+
+export interface Progress {
+  /** `label` is being worked on now (`done` items finished so far). */
+  update(done: number, label: string): void;
+  /** Writes `text` (whole lines) above the status line. */
+  print(text: string): void;
+  /** Erases the status line for good. */
+  end(): void;
+}
+
+const NONE: Progress = {
+  update() {},
+  print: writeStderr,
+  end() {},
+};
+
+/** A status line for `total` items when stderr is a terminal and `enabled`; else a no-op. */
+export async function startProgress(total: number, what: string, enabled: boolean): Promise<Progress> {
+  if (!enabled || total < 2 || process.env.TERM === 'dumb') return NONE;
+  const { isatty } = await import('node:tty');
+  if (!isatty(2)) return NONE;
+  const started = Date.now();
+  let shown = false;
+  let last = 0;
+  let columns = 80;
+  try {
+    columns = (await import('node:process')).stderr.columns || 80;
+  } catch {
+    // keep 80
+  }
+  const erase = () => {
+    if (shown) writeStderr('\r\x1b[K');
+    shown = false;
+  };
+  return {
+    update(done, label) {
+      const now = Date.now();
+      if (shown && now - last < REDRAW_MS) return;
+      last = now;
+      const secs = (now - started) / 1000;
+      const rate = secs > 0 ? `${(done / secs).toFixed(1)}/s` : '';
+      const head = `[${String(done).padStart(String(total).length)}/${total}] ${what} ${rate} `;
+      const room = Math.max(10, columns - head.length - 1);
+      const tail = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
+      writeStderr(`\r\x1b[K${head}${tail}`);
+      shown = true;
+    },
+    print(text) {
+      erase();
+      writeStderr(text);
+    },
+    end: erase,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The verifier's own refusals (src/verify/verifier.ts), each with a conformance bundle changed
+ * to reach it: no policy, a key policy for a certificate bundle, no log entry, no trusted time.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { UsageError, VerificationError } from '../../src/errors.js';
+import { Identity, loadTrustMaterial, Verifier } from '../../src/index.js';
+import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
+
+const policy = new Identity({ identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER });
+const bundleText = (name: string) => readFileSync(join(CONFORMANCE_DIR, name, 'bundle.sigstore.json'), 'utf8');
+const artifact = { path: join(CONFORMANCE_DIR, 'a.txt') };
+
+async function refused(p: Promise<unknown>, step: string, code: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof VerificationError, String(e));
+    assert.equal(e.step, step, e.message);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+describe('verifier refusals', () => {
+  it('no policy at all', async () => {
+    const verifier = new Verifier(await loadTrustMaterial());
+    await assert.rejects(verifier.verify(bundleText('happy-path-v0.3'), artifact, undefined as never), (e: unknown) => e instanceof UsageError && e.code === 'NO_POLICY');
+  });
+
+  it('a key policy for a certificate bundle', async () => {
+    const verifier = new Verifier(await loadTrustMaterial());
+    await refused(verifier.verify(bundleText('happy-path-v0.3'), artifact, { key: readFileSync(join(CONFORMANCE_DIR, 'managed-key-happy-path', 'key.pub'), 'utf8') }), 'key', 'KEY_NOT_EXPECTED');
+  });
+
+  it('a bundle without a log entry', async () => {
+    const verifier = new Verifier(await loadTrustMaterial());
+    const json = JSON.parse(bundleText('happy-path-v0.3'));
+    json.verificationMaterial.tlogEntries = [];
+    await refused(verifier.verify(JSON.stringify(json), artifact, policy), 'tlog', 'TLOG_MISSING');
+  });
+
+  it('a Rekor v2 bundle without a timestamp has no trusted time', async () => {
+    const dir = join(CONFORMANCE_DIR, 'rekor2-no-timestamp_fail');
+    const verifier = new Verifier(await loadTrustMaterial({ trustedRoot: join(dir, 'trusted_root.json') }));
+    await refused(verifier.verify(bundleText('rekor2-no-timestamp_fail'), artifact, policy), 'time', 'NO_TRUSTED_TIME');
+  });
+});
