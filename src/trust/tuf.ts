@@ -30,6 +30,7 @@ import {
 } from './cache.js';
 import type { TufInstance } from './instances.js';
 import { parseTrustedRoot } from './trusted-root.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 /** How a refresh may use the network, and what it starts from. */
 export interface RefreshOptions {
@@ -224,7 +225,7 @@ function result(work: string, repo: string, targets: Map<string, Buffer>): Refre
   // A trusted root the verifier could not use must not replace a good one.
   let json: unknown;
   try {
-    json = JSON.parse(trustedRoot.toString('utf8'));
+    json = parseStrictJson(trustedRoot.toString('utf8'));
   } catch {
     throw new TrustError('TRUSTED_ROOT_INVALID', `the ${TRUSTED_ROOT_TARGET} published by ${repo} is not valid JSON`);
   }
@@ -233,7 +234,7 @@ function result(work: string, repo: string, targets: Map<string, Buffer>): Refre
   if (signingConfig) {
     let sc: unknown;
     try {
-      sc = JSON.parse(signingConfig.toString('utf8'));
+      sc = parseStrictJson(signingConfig.toString('utf8'));
     } catch {
       sc = undefined;
     }
