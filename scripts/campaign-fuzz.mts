@@ -19,6 +19,7 @@ const r = await runFuzzCampaign({ iterations: opt('--iterations', 100_000), seed
 console.log(
   `fuzz campaign: ${r.iterations} inputs (${Object.entries(r.byTarget).map(([k, v]) => `${k} ${v}`).join(', ')}), ${r.rejected} rejected, ${r.accepted} accepted, ${r.findings.length} findings, slowest ${r.slowestMs.toFixed(0)} ms, ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
+console.log(`accepted mutants checked for a false acceptance: ${Object.entries(r.acceptedByTarget).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 for (const f of r.findings.slice(0, 50)) console.log(`FINDING seed=${f.seed} ${f.target}: ${f.problem}`);
 const cliRuns = opt('--cli-runs', 100);
 let cliFindings = 0;

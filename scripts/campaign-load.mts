@@ -25,5 +25,6 @@ console.log(
 );
 if (r.killedAtMs !== undefined) console.log(`kill -9 at ${(r.killedAtMs / 1000).toFixed(1)} s with ${r.acknowledgedBeforeKill} entries acknowledged; restarted in ${r.restartMs} ms`);
 console.log(`final trees: Rekor v1 ${r.final.v1Size} entries, Rekor v2 ${r.final.v2Size} entries; ${r.checked} acknowledged entries checked with a valid inclusion proof, ${r.problems.length} problems, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`tree heads handed out: ${r.treeHeads.handedOut} distinct (${r.treeHeads.beforeKill} before the kill -9), ${r.treeHeads.consistent} consistent with the final trees`);
 for (const p of r.problems) console.log(`PROBLEM: ${p}`);
-process.exitCode = r.problems.length || r.checked !== r.acknowledged.v1 + r.acknowledged.v2 ? 1 : 0;
+process.exitCode = r.problems.length || r.checked !== r.acknowledged.v1 + r.acknowledged.v2 || r.treeHeads.consistent !== r.treeHeads.handedOut ? 1 : 0;

@@ -92,7 +92,7 @@ export function parse(argv: string[], options: Options, { allowPositionals = tru
       positionals.push(a);
     }
   }
-  if (!allowPositionals && positionals.length > 0) usage(`unrecognized arguments: ${positionals.join(' ')}`);
+  if (!allowPositionals && positionals.length > 0) usage(`unrecognized arguments: ${positionals.map(shown).join(' ')}`);
   return { values, positionals };
 }
 
@@ -148,6 +148,15 @@ export function flag(p: Parsed, name: string): boolean {
 export function exclusive(p: Parsed, names: string[]): void {
   const given = names.filter((n) => p.values[n] !== undefined && p.values[n] !== false);
   if (given.length > 1) throw new UsageError('USAGE', `${given.map((n) => `--${n}`).join(' and ')} cannot be used together`);
+}
+
+/**
+ * A word of the command line as an error message may repeat it: one that looks like a secret
+ * (a JWT: three base64url parts) is not repeated, and a long one is cut.
+ */
+export function shown(word: string): string {
+  if (word.length > 20 && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(word)) return '(a value that looks like a token, not shown)';
+  return word.length > 80 ? `${word.slice(0, 40)}... (${word.length} characters)` : word;
 }
 
 export function usage(message: string): never {

@@ -115,7 +115,10 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
-  const { signer } = await signerFromArgs(p, env);
+  const { signer } = await signerFromArgs(p, env, 'dsse');
+  if (signer.keyType === 'p384') {
+    writeStderr('warning: sigstore-python and sigstore-js cannot verify DSSE attestations signed with P-384 keys today (they check DSSE signatures with SHA-256); use --key-type p256 for attestations others must verify\n');
+  }
   const bundles = await signer.attestMany(payloads);
   const { bundleToText } = await import('../bundle/serialize.js');
   const files: OutputFile[] = bundles.map((b, i) => ({ path: outputs[i]!, data: bundleToText(b) }));

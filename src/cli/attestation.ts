@@ -13,7 +13,7 @@ import { Distribution } from '../pypi/distribution.js';
 import { type AttestationSignOptions, distributionStatement, signAttestations } from '../pypi/sign.js';
 import { verifyAttestation } from '../pypi/verify.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
-import { exclusive, flag, type Options, type Parsed, parse, splitSubcommand, str, strs, usage } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcommand, str, strs, usage } from './args.js';
 import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
@@ -88,8 +88,9 @@ attestation: an in-toto v1 statement whose one subject is the file's name and sh
 the PyPI publish predicate (https://docs.pypi.org/attestations/publish/v1) or SLSA provenance v1,
 signed with one Sigstore certificate for all DISTs. Writes DIST.publish.attestation (or
 DIST.slsa.attestation) next to each DIST. Every output is checked before anything is signed, and
-written only after the attestation verified. The log entry must date the signature (attestations
-cannot carry RFC 3161 timestamps), so Rekor v1 is used unless --rekor-version says otherwise.
+written only after the attestation verified. Rekor v1 is used unless --rekor-version says otherwise;
+with --rekor-version 2 the attestations carry RFC 3161 timestamps (accepted by pypi-attestations
+0.0.28+). PyPI verifies ECDSA P-256 signatures only: other key types are refused.
 
 options:
   --predicate-type TYPE publish (default) or slsa
@@ -108,9 +109,8 @@ const HELP_CONVERT = `usage: sigstore attestation convert [options] --output-fil
 convert a PEP 740 attestation into the Sigstore bundle it stands for, or a Sigstore bundle (a DSSE
 bundle with an in-toto statement, signed with a certificate) into a PEP 740 attestation. The
 direction follows from FILE's content. Conversion is lossless: the certificate, the transparency
-log entries, the statement and the signature are carried over as they are. An attestation cannot
-hold RFC 3161 timestamps: they are dropped when the bundle's log entries date the signature, and
-the bundle is refused otherwise. Nothing is verified.
+log entries, the RFC 3161 timestamps (an attestation's \`timestamps\`, pypi-attestations 0.0.28+),
+the statement and the signature are carried over as they are. Nothing is verified.
 
 options:
   -o, --output-file OUT      where to write the result (\`-\` for stdout)
@@ -267,8 +267,9 @@ async function runSign(argv: string[]): Promise<number> {
   const dists = await Promise.all(p.positionals.map((d) => Distribution.fromFile(d)));
   await Promise.all(dists.map((d) => distributionStatement(d, signOptions)));
 
-  // A PEP 740 attestation cannot carry RFC 3161 timestamps: its log entry must date it (Rekor v1).
-  const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' });
+  // Rekor v1 unless asked: attestations with Rekor v2 entries need timestamps, which only
+  // pypi-attestations 0.0.28+ accepts.
+  const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' }, 'dsse');
   const attestations = await signAttestations(signer, dists, signOptions);
   await writeAllAtomic(
     attestations.map((a, i) => ({ path: outputs[i]!, data: serializeAttestation(a) })),
@@ -315,6 +316,6 @@ export async function run(argv: string[]): Promise<number> {
       writeStderr(HELP);
       return usage('attestation needs a command: sign, verify, verify-provenance, verify-pypi, audit, convert or inspect');
     default:
-      return usage(`unknown attestation command '${sub}' (choose from sign, verify, verify-provenance, verify-pypi, audit, convert, inspect)`);
+      return usage(`unknown attestation command '${shown(sub)}' (choose from sign, verify, verify-provenance, verify-pypi, audit, convert, inspect)`);
   }
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NetworkError, SigstoreError, UsageError } from '../errors.js';
-import { flag, GLOBAL_VALUED, parse, splitSubcommand, str, usage } from './args.js';
+import { flag, GLOBAL_VALUED, parse, shown, splitSubcommand, str, usage } from './args.js';
 
 const HELP = `usage: sigstore instance [-h] {serve,token} ...
 
@@ -209,6 +209,6 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     case 'token':
       return token(rest, io);
     default:
-      throw new UsageError('USAGE', `unknown instance command '${sub}' (choose from serve, token)`);
+      throw new UsageError('USAGE', `unknown instance command '${shown(sub)}' (choose from serve, token)`);
   }
 }

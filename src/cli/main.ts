@@ -5,7 +5,7 @@
  */
 import { SigstoreError, UsageError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
-import { commandIndex, GLOBAL_VALUED } from './args.js';
+import { commandIndex, GLOBAL_VALUED, shown } from './args.js';
 import { VERSION } from '../version.js';
 
 /** Every command module exports `run(argv)`, resolving to the exit code. */
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const name = argv[idx]!;
     const cmd = COMMANDS[name];
-    if (!cmd) throw new UsageError('USAGE', `unknown command '${name}' (choose from ${Object.keys(COMMANDS).join(', ')})`);
+    if (!cmd) throw new UsageError('USAGE', `unknown command '${shown(name)}' (choose from ${Object.keys(COMMANDS).join(', ')})`);
     const mod = await cmd.load();
     // Global options go last, so a command's own words (e.g. `verify identity`) come first.
     return await mod.run([...argv.slice(idx + 1), ...globals]);

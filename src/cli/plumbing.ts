@@ -9,8 +9,8 @@ import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrust, updateTrustRoot } from '../trust/load.js';
 import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
-import { leafHash } from '../verify/tlog/merkle.js';
-import { flag, type Parsed, parse, splitSubcommand, str, trustFlags, usage } from './args.js';
+import { leafHash } from '../lib/merkle.js';
+import { flag, type Parsed, parse, shown, splitSubcommand, str, trustFlags, usage } from './args.js';
 import { readDocumentOr } from './input.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
@@ -298,6 +298,6 @@ export async function run(argv: string[]): Promise<number> {
       writeStderr(HELP);
       return usage('plumbing needs a command: update-trust-root, trust-root or fix-bundle');
     default:
-      return usage(`unknown plumbing command '${sub}' (choose from update-trust-root, trust-root, fix-bundle)`);
+      return usage(`unknown plumbing command '${shown(sub)}' (choose from update-trust-root, trust-root, fix-bundle)`);
   }
 }

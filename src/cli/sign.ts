@@ -15,6 +15,7 @@ import type { JsonObject } from '../lib/json.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
 import type { KeyType } from '../sign/keys.js';
+import type { SigningKind } from '../sign/preflight.js';
 import type { Signer, SignerOptions } from '../sign/signer.js';
 import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
 import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
@@ -120,8 +121,12 @@ export async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Trust for signing: the trusted root and the signing config, from files or the instance. */
-export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustMaterial; signingConfig: SigningConfig }> {
+/**
+ * Trust for signing: the trusted root and the signing config, from files or the instance. With
+ * `rekorVersion: 2` the public-good instances (production, staging) sign with their opt-in
+ * Rekor v2 signing config (signing_config_rekor_v2.v0.2.json).
+ */
+export async function loadSigningTrust(p: Parsed, o: { rekorVersion?: 1 | 2 } = {}): Promise<{ trustedRoot: TrustMaterial; signingConfig: SigningConfig }> {
   const trustedRootFile = str(p, 'trusted-root');
   const signingConfigFile = str(p, 'signing-config');
   const trustConfig = str(p, 'trust-config');
@@ -147,6 +152,11 @@ export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustM
   const active = await loadTrust({ ...source, purpose: 'sign' });
   trustedRoot = trustedRootFile ? parseTrustedRoot(readTrustFile(trustedRootFile, 'trusted root'), trustedRootFile) : active.trustMaterial;
   if (signingConfigFile) return { trustedRoot, signingConfig: parseSigningConfig(readTrustFile(signingConfigFile, 'signing config'), signingConfigFile) };
+  if (o.rekorVersion === 2 && !instance) {
+    const which = staging ? 'staging' : 'production';
+    const { rekorV2SigningConfig } = await import('../sign/rekor-v2-config.js');
+    return { trustedRoot, signingConfig: parseSigningConfig(rekorV2SigningConfig(which), `the ${which} Rekor v2 signing config (signing_config_rekor_v2.v0.2.json)`) };
+  }
   signingConfigJson = active.signingConfigJson;
   if (!signingConfigJson) {
     const { EMBEDDED } = await import('../trust/embedded.js');
@@ -156,15 +166,18 @@ export async function loadSigningTrust(p: Parsed): Promise<{ trustedRoot: TrustM
   return { trustedRoot, signingConfig: parseSigningConfig(signingConfigJson, active.origin.description) };
 }
 
-/** The Signer options a command line asks for (Rekor version, key type, identity). */
-export async function signerFromArgs(p: Parsed, env: Env = process.env): Promise<{ signer: Signer; describe: () => string }> {
+/**
+ * The Signer a command line asks for (Rekor version, key type, identity), checked without any
+ * request: the services it selects, and that `kind` (artifacts or DSSE) can be signed with them.
+ */
+export async function signerFromArgs(p: Parsed, env: Env = process.env, kind: SigningKind = 'artifact'): Promise<{ signer: Signer; describe: () => string }> {
   const rekor = strOrEnv(p, 'rekor-version', env, 'SIGSTORE_REKOR_VERSION');
   if (rekor !== undefined && rekor !== '1' && rekor !== '2') usage(`--rekor-version must be 1 or 2, not ${JSON.stringify(rekor)}`);
   const keyType = strOrEnv(p, 'key-type', env, 'SIGSTORE_KEY_TYPE');
   if (keyType !== undefined && !['p256', 'p384', 'ed25519'].includes(keyType)) usage(`--key-type must be p256, p384 or ed25519, not ${JSON.stringify(keyType)}`);
   const conformance = flag(p, 'conformance');
   if (conformance && str(p, 'identity-token') === undefined) usage('--identity-token is required');
-  const { trustedRoot, signingConfig } = await loadSigningTrust(p);
+  const { trustedRoot, signingConfig } = await loadSigningTrust(p, rekor ? { rekorVersion: Number(rekor) as 1 | 2 } : {});
 
   // The OIDC issuer of the interactive login: the signing config's, unless given.
   let oidcIssuer: string | undefined;
@@ -198,8 +211,9 @@ export async function signerFromArgs(p: Parsed, env: Env = process.env): Promise
     ...(log ? { log } : {}),
   };
   const signer = new Signer(options);
-  // Service selection is local: a signing config that cannot work fails before any request.
+  // Service selection is local: a signing config or key type that cannot work fails before any request.
   const services = signer.services();
+  signer.preflight(kind);
   const describe = () =>
     `Fulcio ${services.fulcio}; Rekor ${services.rekor.map((r) => `v${r.version} ${r.url}`).join(', ')}${services.tsa.length ? `; TSA ${services.tsa.join(', ')}` : ''}`;
   log?.(`services: ${describe()}`);
@@ -271,7 +285,7 @@ export async function run(argv: string[]): Promise<number> {
     if (o.signature && ms) files.push({ path: o.signature, data: `${ms.signature}\n` });
     if (o.certificate) {
       const raw = Buffer.from((b.verificationMaterial as { certificate: { rawBytes: string } }).certificate.rawBytes, 'base64');
-      const { pem } = await import('../sign/asn1.js');
+      const { pem } = await import('../lib/der-write.js');
       files.push({ path: o.certificate, data: pem(raw, 'CERTIFICATE') });
     }
   }

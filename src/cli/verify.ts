@@ -15,7 +15,7 @@ import type { VerifyManyItem } from '../verify/pool.js';
 import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type VerificationPolicy } from '../verify/policy.js';
 import type { VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
-import { exclusive, flag, type Options, type Parsed, parse, str, strs, trustFlags, usage } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, shown, str, strs, trustFlags, usage } from './args.js';
 import { describeResult, resultToJson } from './format.js';
 import { startProgress } from './progress.js';
 import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
@@ -259,7 +259,7 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    usage(sub ? `unknown verify mode '${sub}' (choose from identity, github, slsa)` : 'verify needs a mode: identity, github or slsa');
+    usage(sub ? `unknown verify mode '${shown(sub)}' (choose from identity, github, slsa)` : 'verify needs a mode: identity, github or slsa');
   }
   const p = parse(rest, sub === 'identity' ? IDENTITY_OPTS : GITHUB_OPTS);
   if (flag(p, 'help')) {

@@ -1,13 +1,13 @@
 /**
  * Rekor entry types: validation of proposed entries (signatures are checked, not echoed) and
- * their canonical bodies, for Rekor v1 (hashedrekord 0.0.1, dsse 0.0.1) and Rekor v2
- * (hashedrekord 0.0.2, dsse 0.0.2 from rekor-tiles' CreateEntryRequest).
+ * their canonical bodies, for Rekor v1 (hashedrekord 0.0.1, dsse 0.0.1, intoto 0.0.2) and Rekor
+ * v2 (hashedrekord 0.0.2 from rekor-tiles' CreateEntryRequest; no DSSE, as rekor-tiles).
  */
 import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto';
 import { type HashAlgorithm, verifyDigest } from '../lib/signature.js';
 import { Certificate } from '../lib/x509.js';
 import { supportsFastDigest, verifyEcdsaDigest } from './ecdsa.js';
-import { badRequest, fromB64, fromPem, isObj, objAt, strAt, toPem } from './util.js';
+import { badRequest, canonicalJson, fromB64, fromPem, isObj, objAt, strAt, toPem } from './util.js';
 
 const HASH_LEN: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
 
@@ -100,7 +100,11 @@ export async function validateV1(proposed: unknown): Promise<ValidatedEntry> {
     if (apiVersion !== '0.0.1') badRequest(`unsupported dsse apiVersion ${JSON.stringify(apiVersion)} (this log takes 0.0.1)`);
     return dsseV001(spec);
   }
-  return badRequest(`unsupported entry kind ${JSON.stringify(kind)} (this log takes hashedrekord and dsse)`);
+  if (kind === 'intoto') {
+    if (apiVersion !== '0.0.2') badRequest(`unsupported intoto apiVersion ${JSON.stringify(apiVersion)} (this log takes 0.0.2)`);
+    return intotoV002(spec);
+  }
+  return badRequest(`unsupported entry kind ${JSON.stringify(kind)} (this log takes hashedrekord, dsse and intoto)`);
 }
 
 async function hashedRekordV001(spec: Record<string, unknown>): Promise<ValidatedEntry> {
@@ -188,17 +192,73 @@ async function dsseV001(spec: Record<string, unknown>): Promise<ValidatedEntry> 
   };
 }
 
+/**
+ * intoto 0.0.2 (sigstore-js's `attest` and legacy signing): the envelope with its payload and
+ * signature base64-encoded twice and, per signature, the PEM key or certificate (base64). As
+ * Rekor, the log computes the payload hash and the envelope hash (canonical JSON of the envelope
+ * with single-encoded payload and signature, the PEM and any key ID), refuses given hashes that
+ * differ, and keeps the payload out of the body.
+ */
+async function intotoV002(spec: Record<string, unknown>): Promise<ValidatedEntry> {
+  const content = objAt(spec.content, 'spec.content');
+  const env = objAt(content.envelope, 'spec.content.envelope');
+  const payloadType = strAt(env.payloadType, 'spec.content.envelope.payloadType');
+  const payloadB64 = fromB64(env.payload, 'spec.content.envelope.payload').toString('utf8');
+  const payload = fromB64(payloadB64, 'spec.content.envelope.payload (decoded)', { allowEmpty: true });
+  if (!Array.isArray(env.signatures) || env.signatures.length !== 1) badRequest('spec.content.envelope.signatures must hold exactly one signature');
+  const so = objAt(env.signatures[0], 'spec.content.envelope.signatures[0]');
+  const sigB64 = fromB64(so.sig, 'spec.content.envelope.signatures[0].sig').toString('utf8');
+  const sig = fromB64(sigB64, 'spec.content.envelope.signatures[0].sig (decoded)');
+  const v = v1Verifier(so.publicKey, 'spec.content.envelope.signatures[0].publicKey');
+  const keyid = so.keyid === undefined || so.keyid === '' ? undefined : strAt(so.keyid, 'spec.content.envelope.signatures[0].keyid');
+  if (!verifyMessage(v.key, pae(payloadType, payload), sig, [naturalHash(v.key), 'sha256'])) {
+    badRequest('spec.content.envelope.signatures[0].sig does not verify over the envelope with its publicKey');
+  }
+  const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+  const pemText = Buffer.from(so.publicKey as string, 'base64').toString('utf8');
+  const envelopeForHash = { payloadType, payload: payload.toString('base64'), signatures: [{ sig: sig.toString('base64'), publicKey: pemText, ...(keyid ? { keyid } : {}) }] };
+  const hashes = { hash: sha(await canonicalJson(envelopeForHash)), payloadHash: sha(payload) };
+  for (const f of ['hash', 'payloadHash'] as const) {
+    if (content[f] === undefined) continue;
+    const h = objAt(content[f], `spec.content.${f}`);
+    if (h.algorithm !== 'sha256' || typeof h.value !== 'string' || h.value.toLowerCase() !== hashes[f]) {
+      badRequest(`spec.content.${f} is not the sha256 of the ${f === 'hash' ? 'envelope' : 'payload'}`);
+    }
+  }
+  const signature: Record<string, unknown> = { sig: so.sig as string, publicKey: so.publicKey as string };
+  if (keyid) signature.keyid = keyid;
+  return {
+    kind: 'intoto',
+    apiVersion: '0.0.2',
+    body: {
+      apiVersion: '0.0.2',
+      kind: 'intoto',
+      spec: {
+        content: {
+          envelope: { payloadType, signatures: [signature] },
+          hash: { algorithm: 'sha256', value: hashes.hash },
+          payloadHash: { algorithm: 'sha256', value: hashes.payloadHash },
+        },
+      },
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rekor v2
 
-const KEY_DETAILS: Record<string, { check: (k: KeyObject) => boolean; hash: HashAlgorithm | null; bodyHash: string }> = {
+/**
+ * The signing algorithms rekor-tiles accepts by default (since August 2026 without pure Ed25519,
+ * which cannot sign the prehashed digest of a hashedrekord entry). Ed25519ph is also accepted by
+ * rekor-tiles, but not by this instance (node:crypto cannot verify it).
+ */
+const KEY_DETAILS: Record<string, { check: (k: KeyObject) => boolean; hash: HashAlgorithm; bodyHash: string }> = {
   PKIX_ECDSA_P256_SHA_256: { check: (k) => k.asymmetricKeyDetails?.namedCurve === 'prime256v1', hash: 'sha256', bodyHash: 'SHA2_256' },
   PKIX_ECDSA_P384_SHA_384: { check: (k) => k.asymmetricKeyDetails?.namedCurve === 'secp384r1', hash: 'sha384', bodyHash: 'SHA2_384' },
   PKIX_ECDSA_P521_SHA_512: { check: (k) => k.asymmetricKeyDetails?.namedCurve === 'secp521r1', hash: 'sha512', bodyHash: 'SHA2_512' },
   PKIX_RSA_PKCS1V15_2048_SHA256: { check: (k) => k.asymmetricKeyType === 'rsa' && k.asymmetricKeyDetails?.modulusLength === 2048, hash: 'sha256', bodyHash: 'SHA2_256' },
   PKIX_RSA_PKCS1V15_3072_SHA256: { check: (k) => k.asymmetricKeyType === 'rsa' && k.asymmetricKeyDetails?.modulusLength === 3072, hash: 'sha256', bodyHash: 'SHA2_256' },
   PKIX_RSA_PKCS1V15_4096_SHA256: { check: (k) => k.asymmetricKeyType === 'rsa' && k.asymmetricKeyDetails?.modulusLength === 4096, hash: 'sha256', bodyHash: 'SHA2_256' },
-  PKIX_ED25519: { check: (k) => k.asymmetricKeyType === 'ed25519', hash: null, bodyHash: 'SHA2_512' },
 };
 
 interface V2Verifier {
@@ -212,7 +272,10 @@ function v2Verifier(v: unknown, path: string): V2Verifier {
   const o = objAt(v, path);
   const keyDetails = strAt(o.keyDetails, `${path}.keyDetails`);
   const details = KEY_DETAILS[keyDetails];
-  if (!details) badRequest(`${path}.keyDetails ${JSON.stringify(keyDetails)} is not supported`);
+  if (keyDetails === 'PKIX_ED25519') {
+    badRequest(`${path}.keyDetails PKIX_ED25519 is not allowed: this log does not accept pure Ed25519 signatures (hashedrekord entries are signed over a digest); use ECDSA P-256, P-384 or P-521, or RSA`);
+  }
+  if (!details) badRequest(`${path}.keyDetails ${JSON.stringify(keyDetails)} is not an allowed signing algorithm (allowed: ${Object.keys(KEY_DETAILS).join(', ')})`);
   let key: KeyObject;
   let json: Record<string, unknown>;
   if (isObj(o.publicKey) && o.x509Certificate === undefined) {
@@ -238,14 +301,22 @@ function v2Verifier(v: unknown, path: string): V2Verifier {
   return { key, keyDetails, json };
 }
 
-/** Validates a rekor-tiles CreateEntryRequest (`POST /api/v2/log/entries` body). */
+/**
+ * Validates a rekor-tiles CreateEntryRequest (`POST /api/v2/log/entries` body). Rekor v2 takes
+ * hashedrekord entries only: a `dsseRequestV002` is refused (400), as rekor-tiles does since it
+ * dropped DSSE entries; clients log a DSSE envelope as a hashedrekord over the hash of its PAE.
+ */
 export async function validateV2(request: unknown): Promise<ValidatedEntry> {
   const r = objAt(request, 'the request');
   const keys = Object.keys(r);
-  if (keys.length !== 1) badRequest('the request must hold exactly one of hashedRekordRequestV002 and dsseRequestV002');
+  if (keys.length !== 1) badRequest('the request must hold exactly one hashedRekordRequestV002');
+  if (r.dsseRequestV002 !== undefined) {
+    badRequest(
+      'dsseRequestV002 is not supported: this log takes hashedrekord entries only; log a DSSE envelope as a hashedRekordRequestV002 over the digest of its PAE, with the envelope signature',
+    );
+  }
   if (isObj(r.hashedRekordRequestV002)) return hashedRekordV002(r.hashedRekordRequestV002);
-  if (isObj(r.dsseRequestV002)) return dsseV002(r.dsseRequestV002);
-  return badRequest(`unsupported request ${JSON.stringify(keys[0])} (use hashedRekordRequestV002 or dsseRequestV002)`);
+  return badRequest(`unsupported request ${JSON.stringify(keys[0])} (use hashedRekordRequestV002)`);
 }
 
 async function hashedRekordV002(req: Record<string, unknown>): Promise<ValidatedEntry> {
@@ -255,8 +326,7 @@ async function hashedRekordV002(req: Record<string, unknown>): Promise<Validated
   const sig = fromB64(signature.content, `${path}.signature.content`);
   const v = v2Verifier(signature.verifier, `${path}.signature.verifier`);
   const details = KEY_DETAILS[v.keyDetails]!;
-  if (details.hash === null) badRequest(`${path}: ${v.keyDetails} keys cannot verify a signature over a prehashed digest`);
-  const hash = details.hash as HashAlgorithm;
+  const hash = details.hash;
   if (digest.length !== HASH_LEN[hash]) badRequest(`${path}.digest must be a ${hash} digest (${HASH_LEN[hash]} bytes) for ${v.keyDetails}`);
   if (!(await verifyPrehashed(v.key, digest, sig, hash))) badRequest(`${path}.signature does not verify over the digest with the verifier's key`);
   return {
@@ -269,37 +339,6 @@ async function hashedRekordV002(req: Record<string, unknown>): Promise<Validated
         hashedRekordV002: {
           data: { algorithm: details.bodyHash, digest: digest.toString('base64') },
           signature: { content: sig.toString('base64'), verifier: v.json },
-        },
-      },
-    },
-  };
-}
-
-async function dsseV002(req: Record<string, unknown>): Promise<ValidatedEntry> {
-  const path = 'dsseRequestV002';
-  const e = objAt(req.envelope, `${path}.envelope`);
-  if (typeof e.payloadType !== 'string') badRequest(`${path}.envelope.payloadType is required`);
-  const payload = fromB64(e.payload, `${path}.envelope.payload`, { allowEmpty: true });
-  if (!Array.isArray(e.signatures) || e.signatures.length === 0) badRequest(`${path}.envelope.signatures must be a non-empty array`);
-  const sigs = (e.signatures as unknown[]).map((s, i) => fromB64(objAt(s, `${path}.envelope.signatures[${i}]`).sig, `${path}.envelope.signatures[${i}].sig`));
-  if (!Array.isArray(req.verifiers) || req.verifiers.length === 0) badRequest(`${path}.verifiers must be a non-empty array`);
-  const verifiers = (req.verifiers as unknown[]).map((v, i) => v2Verifier(v, `${path}.verifiers[${i}]`));
-  const data = pae(e.payloadType as string, payload);
-  const signatures = sigs.map((sig, i) => {
-    const v = verifiers.find((ver) => verifyMessage(ver.key, data, sig, [KEY_DETAILS[ver.keyDetails]!.hash]));
-    if (!v) badRequest(`${path}.envelope.signatures[${i}] does not verify with any of the verifiers`);
-    return { content: sig.toString('base64'), verifier: v.json };
-  });
-  return {
-    kind: 'dsse',
-    apiVersion: '0.0.2',
-    body: {
-      apiVersion: '0.0.2',
-      kind: 'dsse',
-      spec: {
-        dsseV002: {
-          payloadHash: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
-          signatures,
         },
       },
     },

@@ -5,7 +5,7 @@
  * tree size are computed from O(log n) stored hashes.
  */
 import { createHash } from 'node:crypto';
-import { leafHash, nodeHash } from '../verify/tlog/merkle.js';
+import { leafHash, nodeHash } from '../lib/merkle.js';
 
 export { leafHash, nodeHash };
 

@@ -1,10 +1,11 @@
 /**
  * Rekor v2 (the rekor-tiles API).
  *
- * - `POST /api/v2/log/entries`: a CreateEntryRequest ({"hashedRekordRequestV002": ...} or
- *   {"dsseRequestV002": ...}); answers a TransparencyLogEntry in protobuf JSON with an inclusion
- *   proof and a signed checkpoint (no SET, integratedTime 0). Resubmitting an entry returns the
- *   existing one.
+ * - `POST /api/v2/log/entries`: a CreateEntryRequest ({"hashedRekordRequestV002": ...}; as
+ *   rekor-tiles today, `dsseRequestV002` and pure Ed25519 are refused with 400, and only the
+ *   algorithms rekor-tiles allows are accepted); answers a TransparencyLogEntry in protobuf JSON
+ *   with an inclusion proof and a signed checkpoint (no SET, integratedTime 0). Resubmitting an
+ *   entry returns the existing one.
  * - `GET /api/v2/checkpoint`: the latest C2SP checkpoint (signed note, Ed25519)
  * - `GET /api/v2/tile/{L}/{N}[.p/{W}]`, `GET /api/v2/tile/entries/{N}[.p/{W}]`: C2SP tlog-tiles
  *

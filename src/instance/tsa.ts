@@ -15,7 +15,7 @@
 import { createHash, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { Der, DerError, encode, Tag } from '../lib/der.js';
 import { Certificate } from '../lib/x509.js';
-import { ctx, int, octets, oid, seq, set } from '../sign/asn1.js';
+import { ctx, int, octets, oid, seq, set } from '../lib/der-write.js';
 import { OIDS, randomSerial } from './pki.js';
 import { badRequest, isObj, toPem } from './util.js';
 

@@ -1,7 +1,8 @@
 /**
  * The PEP 740 `Attestation` object: version 1, `verification_material` (the signing certificate
- * as base64 DER and one or more Rekor `TransparencyLogEntry` objects in their protobuf JSON form)
- * and `envelope` (the in-toto statement and its DSSE signature, base64). Read strictly, written
+ * as base64 DER, one or more Rekor `TransparencyLogEntry` objects in their protobuf JSON form
+ * and, optionally, RFC 3161 `timestamps` as base64 DER: the form pypi-attestations 0.0.28+
+ * accepts, needed with Rekor v2 entries, which carry no signed time) and `envelope` (the in-toto statement and its DSSE signature, base64). Read strictly, written
  * in the field order `pypi-attestations` writes.
  */
 import { SLSA_PROVENANCE_V1 } from '../bundle/intoto.js';
@@ -53,6 +54,8 @@ export interface Attestation {
     certificate: Buffer;
     /** Rekor `TransparencyLogEntry` objects (protobuf JSON, as in a bundle's `tlogEntries`). */
     transparencyEntries: JsonObject[];
+    /** RFC 3161 timestamp tokens (DER), when the attestation has a `timestamps` field. */
+    timestamps?: Buffer[];
   };
   envelope: {
     /** The DSSE payload: an in-toto v1 statement, JSON. */
@@ -78,10 +81,16 @@ export function attestationFromJson(v: unknown, path = '', failWith: Fail = fail
     obj(e, p(`verification_material.transparency_entries[${i}]`), failWith),
   );
   if (transparencyEntries.length === 0) failWith(`${p('verification_material.transparency_entries')} must have at least one entry`);
+  let timestamps: Buffer[] | undefined;
+  if (vm.timestamps !== undefined && vm.timestamps !== null) {
+    const ts = p('verification_material.timestamps');
+    if (!Array.isArray(vm.timestamps)) failWith(`${ts} must be an array`);
+    timestamps = arr(vm.timestamps, ts, failWith).map((t, i) => b64(t, `${ts}[${i}]`, failWith));
+  }
   const env = obj(o.envelope, p('envelope'), failWith);
   return {
     version: 1,
-    verificationMaterial: { certificate, transparencyEntries },
+    verificationMaterial: { certificate, transparencyEntries, ...(timestamps ? { timestamps } : {}) },
     envelope: {
       statement: b64(env.statement, p('envelope.statement'), failWith),
       signature: b64(env.signature, p('envelope.signature'), failWith),
@@ -122,6 +131,7 @@ export function attestationToJson(a: Attestation): JsonObject {
     verification_material: {
       certificate: a.verificationMaterial.certificate.toString('base64'),
       transparency_entries: a.verificationMaterial.transparencyEntries,
+      ...(a.verificationMaterial.timestamps ? { timestamps: a.verificationMaterial.timestamps.map((t) => t.toString('base64')) } : {}),
     },
     envelope: {
       statement: a.envelope.statement.toString('base64'),

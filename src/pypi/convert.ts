@@ -1,8 +1,10 @@
 /**
  * Conversion between PEP 740 attestations and Sigstore bundles, with the rules of the
  * `pypi-attestations` reference implementation: the bundle is a v0.3 bundle with the leaf
- * certificate, the attestation's transparency entries as its `tlogEntries` and a DSSE envelope
- * (`application/vnd.in-toto+json`) with the statement and its one signature.
+ * certificate, the attestation's transparency entries as its `tlogEntries`, its RFC 3161
+ * `timestamps` (if any) as its `timestampVerificationData`, and a DSSE envelope
+ * (`application/vnd.in-toto+json`) with the statement and its one signature. Both directions
+ * are lossless.
  */
 import { BUNDLE_V03, type ParsedBundle, parseBundle } from '../bundle/parse.js';
 import { BundleError } from '../errors.js';
@@ -41,6 +43,9 @@ export function attestationToBundle(a: Attestation): ParsedBundle {
     verificationMaterial: {
       certificate: { rawBytes: a.verificationMaterial.certificate.toString('base64') },
       tlogEntries: a.verificationMaterial.transparencyEntries,
+      ...(a.verificationMaterial.timestamps
+        ? { timestampVerificationData: { rfc3161Timestamps: a.verificationMaterial.timestamps.map((t) => ({ signedTimestamp: t.toString('base64') })) } }
+        : {}),
     },
     dsseEnvelope: {
       payload: a.envelope.statement.toString('base64'),
@@ -70,10 +75,10 @@ export function attestationToBundle(a: Attestation): ParsedBundle {
  */
 export interface BundleToAttestationOptions {
   /**
-   * An attestation cannot carry RFC 3161 timestamps. By default a bundle that has them is
-   * converted only when every log entry has a signed integrated time (so the attestation still
-   * verifies), and the timestamps are dropped; with `dropTimestamps: false` such a bundle is
-   * refused instead.
+   * RFC 3161 timestamps are carried over as the attestation's `timestamps` (the form
+   * pypi-attestations 0.0.28+ accepts). With `dropTimestamps: true` they are dropped instead,
+   * for consumers that predate them, but only when every log entry has a signed integrated time
+   * (so the attestation still verifies); otherwise the bundle is refused.
    */
   dropTimestamps?: boolean;
 }
@@ -104,22 +109,18 @@ export function bundleToAttestation(input: BundleInput, options: BundleToAttesta
   }
   if (bundle.material.kind !== 'certificate') conversionError('cannot convert the bundle: it is signed with a managed key, not a certificate');
   if (bundle.tlogEntries.length === 0) conversionError('cannot convert the bundle: it has no transparency log entry');
-  if (bundle.timestamps.length > 0) {
-    const undated = bundle.tlogEntries.some((e) => e.integratedTime === 0n || !e.signedEntryTimestamp);
-    if (undated || options.dropTimestamps === false) {
-      conversionError(
-        `cannot convert the bundle: it has RFC 3161 timestamps, which an attestation cannot carry${
-          undated ? ', and its log entries have no signed integrated time to date the signature instead' : ''
-        }`,
-      );
-    }
+  const drop = options.dropTimestamps === true && bundle.timestamps.length > 0;
+  if (drop && bundle.tlogEntries.some((e) => e.integratedTime === 0n || !e.signedEntryTimestamp)) {
+    conversionError('cannot convert the bundle without its RFC 3161 timestamps: its log entries have no signed integrated time to date the signature instead');
   }
   const vm = (bundle.json as unknown as { verificationMaterial: { tlogEntries: JsonObject[] } }).verificationMaterial;
+  const timestamps = drop || bundle.timestamps.length === 0 ? undefined : bundle.timestamps.map((t) => Buffer.from(t));
   return {
     version: 1,
     verificationMaterial: {
       certificate: bundle.material.certificate.raw,
       transparencyEntries: vm.tlogEntries.map((e) => structuredClone(e)),
+      ...(timestamps ? { timestamps } : {}),
     },
     envelope: { statement: env.payload, signature: env.signatures[0]!.sig },
   };

@@ -1,11 +1,11 @@
 /**
  * Signing PEP 740 attestations: an in-toto v1 statement whose one subject is the distribution
  * (its file name and sha256 digest), with the PyPI publish predicate or SLSA provenance v1,
- * signed as a DSSE envelope by the {@link Signer}, and converted to the attestation form. Each
- * attestation is verified again in that form (without RFC 3161 timestamps, which it cannot
- * carry) before it is returned.
+ * signed as a DSSE envelope by the {@link Signer}, and converted to the attestation form (with the
+ * bundle's RFC 3161 timestamps, which Rekor v2 entries need). Each attestation is verified again
+ * in that form before it is returned. PyPI verifies ECDSA P-256 (SHA-256) signatures only.
  */
-import { BundleError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
 import { OwnCertificate, type Signer } from '../sign/signer.js';
 import { Verifier } from '../verify/verifier.js';
@@ -69,9 +69,22 @@ export async function distributionStatement(dist: Distribution, options: Attesta
 }
 
 /**
+ * Refuses, before any request, a signer whose key PyPI cannot verify: PyPI checks PEP 740
+ * attestations signed with ECDSA P-256 and SHA-256 only.
+ */
+function checkPyPIKeyType(signer: Signer): void {
+  if (signer.keyType !== 'p256') {
+    throw new UsageError(
+      'KEY_TYPE_UNSUPPORTED',
+      `PyPI verifies attestations signed with ECDSA P-256 and SHA-256 only, not ${signer.keyType === 'p384' ? 'P-384' : 'Ed25519'} keys; use p256 (the default key type)`,
+    );
+  }
+}
+
+/**
  * Signs PEP 740 attestations for distributions, with one signing certificate, concurrently.
- * Each attestation is checked to verify on its own (it cannot carry RFC 3161 timestamps, so the
- * log entry must date it: a Rekor v1 log).
+ * Each attestation is checked to verify on its own (with Rekor v2, its RFC 3161 timestamps date
+ * it: the `timestamps` form pypi-attestations 0.0.28+ accepts).
  *
  * @example
  * ```ts
@@ -83,25 +96,14 @@ export async function distributionStatement(dist: Distribution, options: Attesta
  * ```
  */
 export async function signAttestations(signer: Signer, dists: Distribution[], options: AttestationSignOptions = {}): Promise<Attestation[]> {
+  checkPyPIKeyType(signer);
   const payloads = await Promise.all(dists.map((d) => distributionStatement(d, options)));
   if (payloads.length === 0) return [];
   const bundles = await signer.attestMany(payloads);
   const verifier = new Verifier(signer.trustedRoot);
   return Promise.all(
     bundles.map(async (b, i) => {
-      let attestation: Attestation;
-      try {
-        attestation = bundleToAttestation(b as unknown as JsonObject);
-      } catch (e) {
-        if (e instanceof BundleError && e.code === 'ATTESTATION_CONVERSION') {
-          throw new BundleError(
-            'ATTESTATION_CONVERSION',
-            `${e.message}: a PEP 740 attestation needs a log entry with a signed integrated time (a Rekor v1 log; sign with Rekor version 1)`,
-            { cause: e },
-          );
-        }
-        throw e;
-      }
+      const attestation: Attestation = bundleToAttestation(b as unknown as JsonObject);
       await verifyAttestation(verifier, attestation, dists[i]!, new OwnCertificate(attestation.verificationMaterial.certificate));
       return attestation;
     }),

@@ -76,11 +76,11 @@ async function digestOf(artifact: Artifact, hash: HashAlgorithm): Promise<Buffer
  * ```
  */
 export async function detachedBundles(
-  input: { certificate: Certificate; signature: Buffer; artifact: Artifact },
+  input: { certificate: Certificate; signature: Buffer; artifact: Artifact; hash?: HashAlgorithm },
   rekorUrls: string[],
   http: ClientOptions = {},
 ): Promise<BundleJson[]> {
-  const hash = defaultHashForKey(input.certificate.publicKey) ?? 'sha256';
+  const hash = input.hash ?? defaultHashForKey(input.certificate.publicKey) ?? 'sha256';
   const digest = await digestOf(input.artifact, hash);
   const proposed = hashedRekordV001({ algorithm: hash, value: digest }, input.signature, input.certificate.raw);
   const entries: TlogEntryJson[] = [];
@@ -112,6 +112,32 @@ export async function detachedBundles(
       content: { kind: 'messageSignature', digest: { algorithm: hash, value: digest }, signature: input.signature },
     }),
   );
+}
+
+/**
+ * The hash a detached signature was made with, checked against the artifact: SHA-256 first (as
+ * sigstore-python and cosign sign, whatever the curve), then the key's own hash (SHA-384 for
+ * P-384, as this signer signs). Throws the SHA-256 failure when neither verifies.
+ */
+async function signedWith(certificate: Certificate, signature: Buffer, artifact: Artifact): Promise<HashAlgorithm> {
+  const { verifyMessageSignature } = await import('../verify/signature.js');
+  const key = certificate.publicKey;
+  if (key.asymmetricKeyType === 'ed25519') {
+    await verifyMessageSignature({ kind: 'messageSignature', digest: undefined, signature }, key, artifact);
+    return 'sha256';
+  }
+  const candidates: HashAlgorithm[] = 'digest' in artifact ? [artifact.digest.algorithm] : [...new Set<HashAlgorithm>(['sha256', defaultHashForKey(key) ?? 'sha256'])];
+  let first: unknown;
+  for (const algorithm of candidates) {
+    try {
+      const digest = await digestOf(artifact, algorithm);
+      await verifyMessageSignature({ kind: 'messageSignature', digest: { algorithm, value: digest }, signature }, key, artifact);
+      return algorithm;
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
 }
 
 /**
@@ -167,10 +193,9 @@ export async function verifyDetached(v: DetachedVerification): Promise<Verificat
   const certificate = readCertificate(read(v.certPath, 'certificate'), v.certPath);
   const signature = readSignature(read(v.sigPath, 'signature'));
   // The signature must be over this artifact before the log is asked about it.
-  const { verifyMessageSignature } = await import('../verify/signature.js');
-  await verifyMessageSignature({ kind: 'messageSignature', digest: undefined, signature }, certificate.publicKey, v.artifact);
+  const hash = await signedWith(certificate, signature, v.artifact);
   const urls = rekorV1Urls(v.active);
-  const candidates = await detachedBundles({ certificate, signature, artifact: v.artifact }, urls, v.http);
+  const candidates = await detachedBundles({ certificate, signature, artifact: v.artifact, hash }, urls, v.http);
   if (candidates.length === 0) {
     throw new VerificationError('tlog', 'TLOG_ENTRY_NOT_FOUND', `no entry for this certificate and signature in the transparency log (${urls.join(', ')})`);
   }

@@ -13,7 +13,7 @@ import type { TrustMaterial } from '../trust/trusted-root.js';
 import { verifyChain } from '../verify/chain.js';
 import { certificateIdentity, fulcioExtensions } from '../verify/extensions.js';
 import { verifySCTs } from '../verify/sct.js';
-import { bits, ctx, oid, pem, seq } from './asn1.js';
+import { bits, ctx, oid, pem, seq } from '../lib/der-write.js';
 import { type ClientOptions, httpSettings } from './client.js';
 import type { EphemeralKey } from './keys.js';
 
@@ -43,17 +43,45 @@ export function buildCsr(key: EphemeralKey): Buffer {
 }
 
 /**
+ * The identities (SANs) Fulcio can certify for this token, exactly: the `email` of a token
+ * that has one (unless marked unverified), and nothing else; for CI tokens the workflow URI Fulcio builds (GitHub Actions:
+ * `https://github.com/` + `job_workflow_ref`, or the token's server; GitLab: `https://` +
+ * `ci_config_ref_uri`; Buildkite: its pipeline URI); otherwise the `sub` claim.
+ */
+export function expectedIdentities(token: TokenLike): string[] {
+  const c = token.claims;
+  const str = (k: string): string | undefined => (typeof c[k] === 'string' && (c[k] as string).length > 0 ? (c[k] as string) : undefined);
+  // An email token is certified for its email only (Fulcio's email issuers).
+  const email = str('email');
+  if (email && c.email_verified !== false) return [email];
+  const out: string[] = [];
+  const jobWorkflowRef = str('job_workflow_ref');
+  if (jobWorkflowRef) {
+    out.push(`https://github.com/${jobWorkflowRef}`);
+    const server = str('server_url');
+    if (server && /^https:\/\/[^/]+$/.test(server)) out.push(`${server}/${jobWorkflowRef}`);
+  }
+  const gitlab = str('ci_config_ref_uri');
+  if (gitlab) out.push(`https://${gitlab}`);
+  const org = str('organization_slug');
+  const pipeline = str('pipeline_slug');
+  if (org && pipeline) out.push(`https://buildkite.com/${org}/${pipeline}`);
+  const sub = str('sub');
+  if (sub) out.push(sub);
+  return [...new Set(out)];
+}
+
+/**
  * Whether the certificate's identity can come from this token: the OIDC issuer extension is the
- * token's issuer (or the one it federates), and the SAN is one of the token's claims, or built
- * from one as Fulcio does (a workflow URI ending in `job_workflow_ref`, `sub!domain` usernames).
+ * token's issuer (or the one it federates), and the SAN is exactly one of
+ * {@link expectedIdentities} (never a suffix, prefix or other claim of it). Returns why not.
  */
 export function identityFromToken(identity: string, issuer: string | undefined, token: TokenLike): string | undefined {
-  if (issuer !== undefined && issuer !== token.issuer && issuer !== token.federatedIssuer) {
+  if (issuer === undefined) return `the certificate names no OIDC issuer (the identity token is from ${token.issuer})`;
+  if (issuer !== token.issuer && issuer !== token.federatedIssuer) {
     return `the certificate is for issuer ${issuer}, the identity token is from ${token.issuer}`;
   }
-  const claims = Object.values(token.claims).filter((v): v is string => typeof v === 'string' && v.length >= 3);
-  const ok = claims.some((c) => identity === c || identity.endsWith(`/${c}`) || identity.startsWith(`${c}!`));
-  return ok ? undefined : `the certificate is for ${identity}, which is not the identity in the token`;
+  return expectedIdentities(token).includes(identity) ? undefined : `the certificate is for ${identity}, which is not the identity in the token`;
 }
 
 /**

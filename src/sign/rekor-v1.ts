@@ -8,7 +8,7 @@ import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
 import { NetworkError } from '../errors.js';
 import { expectOk, type HttpResponse, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
-import { pem } from './asn1.js';
+import { pem } from '../lib/der-write.js';
 import { type ClientOptions, httpSettings } from './client.js';
 
 /** The protobuf-specs JSON form of a TransparencyLogEntry. */

@@ -1,14 +1,20 @@
 /**
- * Rekor v2 client (rekor-tiles): uploads hashedrekord 0.0.2 and dsse 0.0.2 entries
- * (`POST /api/v2/log/entries` with a CreateEntryRequest) and returns the TransparencyLogEntry the
- * log answers with (inclusion proof and checkpoint; no integrated time, so a signed timestamp
- * from a TSA is needed as the trusted time).
+ * Rekor v2 client (rekor-tiles): uploads hashedrekord 0.0.2 entries (`POST /api/v2/log/entries`
+ * with a CreateEntryRequest) and returns the TransparencyLogEntry the log answers with (inclusion
+ * proof and checkpoint; no integrated time, so a signed timestamp from a TSA is needed as the
+ * trusted time). Rekor v2 takes no DSSE entries: a DSSE envelope is logged as a hashedrekord over
+ * the hash of its PAE, with the envelope's signature (rekor-tiles CLIENTS.md). The log answers
+ * only once a checkpoint includes the entry, so requests wait at least
+ * {@link REKOR_V2_MIN_TIMEOUT_MS} (as rekor-tiles asks).
  */
 import { NetworkError } from '../errors.js';
 import { expectOk, request } from '../lib/http.js';
 import { isObject, type JsonObject } from '../lib/json.js';
 import { type ClientOptions, httpSettings } from './client.js';
 import type { TlogEntryJson } from './rekor-v1.js';
+
+/** The shortest per-attempt timeout of a Rekor v2 upload (rekor-tiles: at least 20 s). */
+export const REKOR_V2_MIN_TIMEOUT_MS = 20_000;
 
 /** A rekor-tiles CreateEntryRequest (protobuf JSON). */
 export type CreateEntryRequest = JsonObject;
@@ -22,20 +28,6 @@ function verifier(certificateDer: Buffer, keyDetails: string): JsonObject {
 /** A hashedRekordRequestV002: the artifact digest, the signature and the certificate. */
 export function hashedRekordV002(digest: Buffer, signature: Buffer, certificateDer: Buffer, keyDetails: string): CreateEntryRequest {
   return { hashedRekordRequestV002: { digest: b64(digest), signature: { content: b64(signature), verifier: verifier(certificateDer, keyDetails) } } };
-}
-
-/** A dsseRequestV002: the envelope and the certificate that verifies it. */
-export function dsseV002(
-  envelope: { payload: Buffer; payloadType: string; signature: Buffer },
-  certificateDer: Buffer,
-  keyDetails: string,
-): CreateEntryRequest {
-  return {
-    dsseRequestV002: {
-      envelope: { payload: b64(envelope.payload), payloadType: envelope.payloadType, signatures: [{ sig: b64(envelope.signature), keyid: '' }] },
-      verifiers: [verifier(certificateDer, keyDetails)],
-    },
-  };
 }
 
 /**
@@ -56,6 +48,7 @@ export async function createEntryV2(baseUrl: string, req: CreateEntryRequest, op
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     service: 'Rekor',
     ...httpSettings(options),
+    timeoutMs: Math.max(options.timeoutMs ?? 30_000, REKOR_V2_MIN_TIMEOUT_MS),
   });
   expectOk(res, service, 'the log entry');
   const e = res.json<unknown>();

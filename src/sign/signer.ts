@@ -9,27 +9,31 @@
  * (v1 or v2, the highest offered unless `rekorVersion` says otherwise, per the config's
  * selector) and the TSAs (per its selector).
  */
-import { createEnvelope, type DsseEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE } from '../bundle/dsse.js';
+import { createHash } from 'node:crypto';
+import { createEnvelope, type DsseEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE, pae } from '../bundle/dsse.js';
 import { parseStatementForSigning, type Statement } from '../bundle/intoto.js';
 import { type BundleJson, type BundleParts, serializeBundle } from '../bundle/serialize.js';
-import { PolicyError, SigstoreError, UsageError } from '../errors.js';
+import { SigstoreError, UsageError } from '../errors.js';
 import { mapConcurrent, type RampOptions } from '../lib/concurrent.js';
 import type { JsonObject } from '../lib/json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { IdentityToken } from '../oidc/token.js';
 import type { ClientTrustConfig } from '../trust/client-config.js';
-import type { Service, SigningConfig } from '../trust/signing-config.js';
+import type { SigningConfig } from '../trust/signing-config.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
-import type { VerificationPolicy } from '../verify/policy.js';
-import type { Artifact, CertificateSigner } from '../verify/types.js';
+import type { Artifact } from '../verify/types.js';
 import { Verifier } from '../verify/verifier.js';
 import type { ClientOptions } from './client.js';
 import { type IssuedCertificate, requestCertificate, type TokenLike } from './fulcio.js';
 import { EphemeralKey, KEY_TYPES, type KeyType } from './keys.js';
+import { checkCombination, type Services, type SigningKind, selectSigningServices } from './preflight.js';
 import { createEntryV1, dsseV001, hashedRekordV001, type TlogEntryJson } from './rekor-v1.js';
-import { createEntryV2, dsseV002, hashedRekordV002 } from './rekor-v2.js';
-import { selectService, selectServices } from './select.js';
+import { createEntryV2, hashedRekordV002 } from './rekor-v2.js';
+import { OwnCertificate, subjectArtifact } from './self-check.js';
 import { requestTimestamp } from './tsa.js';
+
+/** The self-check policy, also used for PEP 740 attestations (defined in self-check.ts). */
+export { OwnCertificate };
 
 /**
  * Options of a {@link Signer}. Trust comes from `trustConfig`, or from `trustedRoot` and
@@ -79,31 +83,10 @@ export interface SignerOptions {
 /** How signMany and attestMany open their window: 2 at once, doubling every 10 ms or on answers. */
 const RAMP: RampOptions = { start: 2, everyMs: 10 };
 
-/** The services a session uses, selected from the signing config. */
-interface Services {
-  fulcio: Service;
-  rekor: Service[];
-  tsa: Service[];
-}
-
 /** One key and its certificate. */
 interface Session {
   key: EphemeralKey;
   cert: IssuedCertificate;
-}
-
-/**
- * Accepts only the session's own certificate: our key, certified for our identity (the
- * self-check of what was just signed, here and for PEP 740 attestations).
- */
-export class OwnCertificate implements VerificationPolicy {
-  constructor(private readonly raw: Buffer) {}
-  check(signer: CertificateSigner): void {
-    if (!signer.certificate.raw.equals(this.raw)) throw new PolicyError('WRONG_CERTIFICATE', 'the bundle is not signed with the certificate of this signing session');
-  }
-  describe(): string {
-    return 'the signing session certificate';
-  }
 }
 
 /** The digest algorithm a key's hashedrekord entries use. */
@@ -181,24 +164,22 @@ export class Signer {
   }
 
   #selectServices(): Services {
-    if (this.#services) return this.#services;
-    const cfg = this.signingConfig;
-    const source = cfg.source;
-    const fulcio = selectService(cfg.caUrls, { versions: [1], what: 'Fulcio CA', source });
-    const rekor = selectServices(cfg.rekorTlogUrls, cfg.rekorTlogConfig, {
-      versions: this.#options.rekorVersion ? [this.#options.rekorVersion] : [2, 1],
-      what: this.#options.rekorVersion ? `Rekor v${this.#options.rekorVersion} log` : 'Rekor log',
-      source,
-    });
-    const tsa = this.#options.timestamps === false || cfg.tsaUrls.length === 0 ? [] : selectServices(cfg.tsaUrls, cfg.tsaConfig, { versions: [1], what: 'timestamp authority', source });
-    if (rekor.some((r) => r.majorApiVersion === 2) && tsa.length === 0) {
-      throw new SigstoreError(
-        'TSA_REQUIRED',
-        `Rekor v2 entries carry no integrated time, so a signed timestamp is needed, but ${this.#options.timestamps === false ? 'timestamps are disabled' : `the signing config ${source} names no usable timestamp authority`}`,
-      );
-    }
-    this.#services = { fulcio, rekor, tsa };
+    this.#services ??= selectSigningServices(this.signingConfig, this.#options);
     return this.#services;
+  }
+
+  /**
+   * Checks, without any request, that signing `kind` (artifacts or DSSE statements) can succeed
+   * with this key type and the selected services; throws a one-line error saying what to use
+   * instead. {@link Signer.sign} and {@link Signer.attest} check this before any request too.
+   *
+   * @example
+   * ```ts
+   * signer.preflight('dsse'); // throws KEY_TYPE_UNSUPPORTED for Ed25519 with a Rekor v2 log
+   * ```
+   */
+  preflight(kind: SigningKind): void {
+    checkCombination(this.keyType, kind, this.#selectServices());
   }
 
   async #token(): Promise<TokenLike> {
@@ -298,12 +279,7 @@ export class Signer {
    */
   async sign(artifact: Artifact | Uint8Array | string): Promise<BundleJson> {
     const a: Artifact = typeof artifact === 'string' ? { path: artifact } : artifact instanceof Uint8Array ? { data: artifact } : artifact;
-    if (this.keyType === 'ed25519') {
-      throw new UsageError(
-        'KEY_TYPE_UNSUPPORTED',
-        'Ed25519 keys cannot sign artifacts for a transparency log (hashedrekord entries are verified from a digest, which Ed25519 cannot sign); use p256 or p384, or attest (DSSE)',
-      );
-    }
+    this.preflight('artifact');
     const services = this.#selectServices();
     const session = await this.#getSession();
     const key = session.key;
@@ -355,6 +331,7 @@ export class Signer {
    */
   async signMany(artifacts: (Artifact | Uint8Array | string)[]): Promise<BundleJson[]> {
     if (artifacts.length === 0) return [];
+    this.preflight('artifact');
     await this.#getSession();
     return mapConcurrent(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a), RAMP);
   }
@@ -374,6 +351,7 @@ export class Signer {
         ? parseStatementForSigning(statement)
         : parseStatementForSigning(Buffer.from(JSON.stringify(statement), 'utf8'));
     const artifact = subjectArtifact(st);
+    this.preflight('dsse');
     const services = this.#selectServices();
     const session = await this.#getSession();
     const key = session.key;
@@ -381,7 +359,9 @@ export class Signer {
     const cert = session.cert.certificate.raw;
     const { tlogEntries, timestamps } = await this.#witness(services, envelope.signature, {
       v1: () => dsseV001(JSON.stringify(envelopeToJson(envelope)), cert),
-      v2: () => dsseV002(envelope, cert, key.keyDetails),
+      // Rekor v2 takes hashedrekord entries only: the digest of the PAE (with the key's hash, as
+      // its keyDetails say) and the envelope's signature over it.
+      v2: () => hashedRekordV002(createHash(digestAlgorithm(key)).update(pae(envelope.payloadType, envelope.payload)).digest(), envelope.signature, cert, key.keyDetails),
     });
     const name = st.subject[0]?.name;
     return this.#verify({ certificate: cert, tlogEntries, timestamps, content: { kind: 'dsseEnvelope', envelope } }, artifact, session, name ? `the statement about ${name}` : 'the statement');
@@ -397,21 +377,8 @@ export class Signer {
    */
   async attestMany(statements: (Statement | Buffer | string)[]): Promise<BundleJson[]> {
     if (statements.length === 0) return [];
+    this.preflight('dsse');
     await this.#getSession();
     return mapConcurrent(statements, this.#options.concurrency ?? 32, (s) => this.attest(s), RAMP);
   }
-}
-
-/** A digest artifact for one of the statement's subjects (what the self-verification checks). */
-function subjectArtifact(st: Statement): Artifact {
-  for (const alg of ['sha256', 'sha384', 'sha512'] as const) {
-    for (const s of st.subject) {
-      const hex = s.digest[alg];
-      const len = { sha256: 64, sha384: 96, sha512: 128 }[alg];
-      if (typeof hex === 'string' && hex.length === len && /^[0-9a-fA-F]+$/.test(hex)) {
-        return { digest: { algorithm: alg, value: Buffer.from(hex, 'hex') } };
-      }
-    }
-  }
-  throw new UsageError('STATEMENT_INVALID', 'the statement has no subject with a sha256, sha384 or sha512 digest, so the signed attestation could not be verified');
 }

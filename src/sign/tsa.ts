@@ -12,7 +12,7 @@ import { Der, Tag } from '../lib/der.js';
 import { expectOk, request } from '../lib/http.js';
 import type { TrustMaterial } from '../trust/trusted-root.js';
 import { verifyTimestamps } from '../verify/timestamp.js';
-import { bool, int, nul, octets, oid, seq } from './asn1.js';
+import { bool, int, nul, octets, oid, seq } from '../lib/der-write.js';
 import { type ClientOptions, httpSettings } from './client.js';
 
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';

@@ -234,13 +234,8 @@ export class Verifier {
       if (v.integratedTime) times.push({ time: v.integratedTime, source: 'tlog', authority: v.log.baseUrl });
       else checkLogValidAtTsaTimes(v.log, tsaTimes);
     }
-    if (times.length === 0) {
-      throw new VerificationError(
-        'time',
-        'NO_TRUSTED_TIME',
-        'no trusted time: the bundle has no verified RFC 3161 timestamp and no log entry with a signed integrated time',
-      );
-    }
+    // times is never empty here: there is at least one entry (TLOG_MISSING), and an entry without
+    // a signed integrated time is refused above when the bundle has no verified timestamp.
 
     if (mat.kind === 'publicKey') {
       const keyId = createHash('sha256').update(signerMaterial.publicKey!).digest('hex');

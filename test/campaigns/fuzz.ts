@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DerError } from '../../src/lib/der.js';
-import { Certificate } from '../../src/lib/x509.js';
 import { parseBundle, parseTrustedRoot, SigstoreError, TrustError, Verifier } from '../../src/index.js';
 import { Signer } from '../../src/sign/signer.js';
 import { parseClientTrustConfig } from '../../src/trust/client-config.js';
@@ -19,7 +18,20 @@ import { parseSigningConfig } from '../../src/trust/signing-config.js';
 import { trustedRootJson } from '../../src/trust/material.js';
 import { verifyTimestamps } from '../../src/verify/timestamp.js';
 import { hasStackTrace, runCliTimed, type TimedCliResult } from '../helpers/cli.js';
+import { readCertificate, signingConfigFalseAcceptance, substituteLeaf, timestampFalseAcceptance, trustedRootFalseAcceptance } from './oracles.js';
 import { artifactOf, type Genuine, genuineBundles, localInstanceTrustConfig } from './tamper.js';
+import type { TrustMaterial } from '../../src/trust/trusted-root.js';
+
+/**
+ * The code under test, replaceable so the campaign's self-test (test/campaigns/selftest.test.ts)
+ * can disable a check and see the campaign report it. The oracles never use these.
+ */
+export interface FuzzHooks {
+  verifier: (trust: TrustMaterial) => Pick<Verifier, 'verify'>;
+  verifyTimestamps: typeof verifyTimestamps;
+  parseSigningConfig: typeof parseSigningConfig;
+}
+const REAL: FuzzHooks = { verifier: (t) => new Verifier(t), verifyTimestamps, parseSigningConfig };
 
 /** mulberry32: a small seeded PRNG, so every finding can be replayed from its seed. */
 export function rng(seed: number): () => number {
@@ -180,6 +192,8 @@ export interface FuzzReport {
   accepted: number;
   findings: { seed: number; target: string; problem: string }[];
   slowestMs: number;
+  /** Accepted mutants by input type (each checked by that type's false-acceptance oracle). */
+  acceptedByTarget: Record<string, number>;
 }
 
 function isOurs(e: unknown): boolean {
@@ -189,15 +203,28 @@ function isOurs(e: unknown): boolean {
 const TARGETS = ['bundle', 'trusted-root', 'certificate', 'timestamp', 'pem-key', 'signing-config', 'trust-config'] as const;
 
 /** Runs `iterations` fuzz inputs starting at `seed`; findings are saved under `saveDir`. */
-export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { iterations: number; seed?: number; saveDir?: string }): Promise<FuzzReport> {
+export async function runFuzzCampaign({
+  iterations,
+  seed = 1,
+  saveDir,
+  hooks = {},
+}: { iterations: number; seed?: number; saveDir?: string; hooks?: Partial<FuzzHooks> }): Promise<FuzzReport> {
+  const h: FuzzHooks = { ...REAL, ...hooks };
   const genuine = await genuineBundles();
-  const report: FuzzReport = { iterations: 0, byTarget: {}, rejected: 0, accepted: 0, findings: [], slowestMs: 0 };
-  const verifiers = new Map<Genuine, Verifier>(genuine.map((g) => [g, new Verifier(g.trust)]));
-  const certs: Buffer[] = [];
+  const report: FuzzReport = { iterations: 0, byTarget: {}, rejected: 0, accepted: 0, findings: [], slowestMs: 0, acceptedByTarget: {} };
+  const accepted = (target: string): void => {
+    report.accepted++;
+    report.acceptedByTarget[target] = (report.acceptedByTarget[target] ?? 0) + 1;
+  };
+  const falseAcceptance = (s: number, target: string, problem: string | undefined): void => {
+    if (problem) report.findings.push({ seed: s, target, problem: `false acceptance: ${problem}` });
+  };
+  const verifiers = new Map<Genuine, Pick<Verifier, 'verify'>>(genuine.map((g) => [g, h.verifier(g.trust)]));
+  const certs: { der: Buffer; g: Genuine }[] = [];
   const tokens: { token: Buffer; signature: Buffer; g: Genuine }[] = [];
   for (const g of genuine) {
     const b = parseBundle(g.bundle);
-    if (b.material.kind === 'certificate') certs.push(b.material.certificate.raw);
+    if (b.material.kind === 'certificate') certs.push({ der: b.material.certificate.raw, g });
     const sig = b.content.kind === 'messageSignature' ? b.content.signature : b.content.envelope.signatures[0]!.sig;
     for (const t of b.timestamps) tokens.push({ token: t, signature: sig, g });
   }
@@ -213,6 +240,12 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
     })),
   ];
   const signingConfigs = trustConfigs.map((c) => c.signingConfig);
+  // A bundle each trust config's trusted root verifies: the instance's, a production and a staging one.
+  const trustBundles: (Genuine | undefined)[] = [
+    genuine.find((g) => g.name.startsWith('instance/')),
+    genuine.find((g) => g.name === 'conformance/happy-path-v0.3'),
+    genuine.find((g) => g.name.startsWith('pypi/rfc8785')),
+  ];
   for (let i = 0; i < iterations; i++) {
     const s = seed + i;
     const r = rng(s);
@@ -227,30 +260,44 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
         input = mutated;
         try {
           await verifiers.get(g)!.verify(mutated, artifactOf(g), g.policy);
-          report.accepted++;
-          if (changedAuthenticated(g.bundle, mutated)) report.findings.push({ seed: s, target, problem: 'a bundle whose authenticated bytes changed verified' });
+          accepted(target);
+          falseAcceptance(s, target, changedAuthenticated(g.bundle, mutated) ? 'a bundle whose authenticated bytes changed verified' : undefined);
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;
         }
       } else if (target === 'trusted-root') {
-        const mutated = JSON.stringify(mutateJson(r, trustedRootJson(g.trust)));
+        const mutatedJson = mutateJson(r, trustedRootJson(g.trust)) as Record<string, unknown>;
+        const mutated = JSON.stringify(mutatedJson);
         input = mutated;
         try {
           const trust = parseTrustedRoot(mutated);
-          await new Verifier(trust).verify(g.bundle, artifactOf(g), g.policy);
-          report.accepted++;
+          await h.verifier(trust).verify(g.bundle, artifactOf(g), g.policy);
+          accepted(target);
+          falseAcceptance(s, target, await trustedRootFalseAcceptance(trustedRootJson(g.trust) as unknown as Record<string, unknown>, mutatedJson, g.bundle, artifactOf(g), g.policy));
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;
         }
       } else if (target === 'certificate') {
-        const der = mutateDer(r, pick(r, certs));
+        const c = pick(r, certs);
+        const der = mutateDer(r, c.der);
         input = der;
         try {
-          const c = new Certificate(der);
-          void [c.subjectAltNames, c.keyUsage, c.extKeyUsage, c.basicConstraints, c.subjectKeyId, c.authorityKeyId];
-          report.accepted++;
+          readCertificate(der);
+          // What parses goes into its bundle in place of the genuine leaf: a changed leaf must never verify.
+          const bundle = substituteLeaf(c.g.bundle, der);
+          if (bundle) {
+            let verified = false;
+            try {
+              await verifiers.get(c.g)!.verify(bundle, artifactOf(c.g), c.g.policy);
+              verified = true;
+            } catch (e) {
+              if (!isOurs(e)) throw e;
+            }
+            if (verified) falseAcceptance(s, target, der.equals(c.der) ? undefined : 'a bundle verified with a changed leaf certificate');
+          }
+          accepted(target);
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;
@@ -261,9 +308,10 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
         const der = mutateDer(r, t.token);
         input = der;
         try {
-          verifyTimestamps([der], t.signature, t.g.trust);
-          report.accepted++;
+          const [ts] = h.verifyTimestamps([der], t.signature, t.g.trust);
+          accepted(target);
           // A mutated token may still verify only if the change was outside what its signature covers.
+          falseAcceptance(s, target, timestampFalseAcceptance(t.token, der, ts!.time));
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;
@@ -276,31 +324,49 @@ export async function runFuzzCampaign({ iterations, seed = 1, saveDir }: { itera
         input = mutated;
         try {
           await verifiers.get(keyCase)!.verify(keyCase.bundle, artifactOf(keyCase), { key: mutated });
-          report.accepted++;
-          if (mutatedBody !== body) report.findings.push({ seed: s, target, problem: 'a bundle verified with a mutated key' });
+          accepted(target);
+          falseAcceptance(s, target, mutatedBody !== body ? 'a bundle verified with a mutated key' : undefined);
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;
         }
       } else if (target === 'signing-config') {
-        const mutated = JSON.stringify(mutateJson(r, pick(r, signingConfigs)));
+        const mutatedJson = mutateJson(r, pick(r, signingConfigs));
+        const mutated = JSON.stringify(mutatedJson);
         input = mutated;
         try {
-          parseSigningConfig(mutated, 'fuzzed');
-          report.accepted++;
+          const parsed = h.parseSigningConfig(mutated, 'fuzzed');
+          accepted(target);
+          falseAcceptance(s, target, signingConfigFalseAcceptance(mutatedJson, parsed));
         } catch (e) {
           // A malformed signing config is a TrustError, nothing else.
           if (!(e instanceof TrustError)) throw e;
           report.rejected++;
         }
       } else if (target === 'trust-config') {
-        const mutated = JSON.stringify(mutateJson(r, pick(r, trustConfigs)));
+        const which = int(r, trustConfigs.length);
+        const mutatedJson = mutateJson(r, trustConfigs[which]) as Record<string, Record<string, unknown>>;
+        const mutated = JSON.stringify(mutatedJson);
         input = mutated;
         try {
           const trustConfig = parseClientTrustConfig(mutated, 'fuzzed');
           // What parses must also select services (locally, no request) or refuse with our error.
           new Signer({ trustConfig, identityToken: 'x' }).services();
-          report.accepted++;
+          accepted(target);
+          falseAcceptance(s, target, signingConfigFalseAcceptance(mutatedJson.signingConfig, trustConfig.signingConfig));
+          // Its trusted root verifies a bundle of that trust only on unchanged key material.
+          const own = trustBundles[which]!;
+          if (own) {
+            let verified = false;
+            try {
+              await h.verifier(trustConfig.trustedRoot).verify(own.bundle, artifactOf(own), own.policy);
+              verified = true;
+            } catch (e) {
+              if (!isOurs(e)) throw e;
+            }
+            const original = trustConfigs[which]!.trustedRoot as Record<string, unknown>;
+            if (verified) falseAcceptance(s, target, await trustedRootFalseAcceptance(original, mutatedJson.trustedRoot!, own.bundle, artifactOf(own), own.policy));
+          }
         } catch (e) {
           if (!isOurs(e)) throw e;
           report.rejected++;

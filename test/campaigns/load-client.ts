@@ -44,8 +44,10 @@ async function worker(w: number): Promise<void> {
               predicateType: 'https://sigstore-ts.local/load/v1',
               predicate: { client: id, i },
             });
-      const e = (bundle.verificationMaterial as { tlogEntries: { logIndex: string; canonicalizedBody: string }[] }).tlogEntries[0]!;
-      appendFileSync(recordFile!, `${JSON.stringify({ version, logIndex: e.logIndex, body: e.canonicalizedBody, at: Date.now() })}\n`);
+      const e = (bundle.verificationMaterial as { tlogEntries: { logIndex: string; canonicalizedBody: string; inclusionProof?: { checkpoint?: { envelope?: string } } }[] }).tlogEntries[0]!;
+      // The tree head the log handed out with it: the final tree must be consistent with it.
+      const checkpoint = e.inclusionProof?.checkpoint?.envelope;
+      appendFileSync(recordFile!, `${JSON.stringify({ version, logIndex: e.logIndex, body: e.canonicalizedBody, checkpoint, at: Date.now() })}\n`);
       stats.acknowledged++;
     } catch (err) {
       stats.failures++;

@@ -13,4 +13,7 @@ it('concurrent signing, kill -9 and restart of the instance: no acknowledged ent
   assert.ok(r.acknowledged.v1 > 0 && r.acknowledged.v2 > 0, JSON.stringify(r.acknowledged));
   assert.equal(r.checked, r.acknowledged.v1 + r.acknowledged.v2);
   assert.ok(r.killedAtMs !== undefined);
+  // Every tree head handed out, before the kill -9 and after, is a prefix of the final trees.
+  assert.ok(r.treeHeads.beforeKill > 0, JSON.stringify(r.treeHeads));
+  assert.equal(r.treeHeads.consistent, r.treeHeads.handedOut, JSON.stringify(r.treeHeads));
 });

@@ -11,8 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tileIndexPath } from '../../src/instance/rekor-v2.js';
-import { leafHash, nodeHash, rootFromInclusionProof } from '../../src/verify/tlog/merkle.js';
+import { leafHash, nodeHash, rootFromInclusionProof } from '../../src/lib/merkle.js';
 import { SIGSTORE } from '../helpers/cli.js';
+import { checkTreeHeads, type TreeHead, treeHeadOf } from './tree-heads.js';
 
 export interface LoadReport {
   clients: number;
@@ -23,6 +24,8 @@ export interface LoadReport {
   restartMs: number | undefined;
   acknowledgedBeforeKill: number;
   checked: number;
+  /** Distinct tree heads handed out with the acknowledged entries, proved consistent with the final trees. */
+  treeHeads: { handedOut: number; beforeKill: number; consistent: number };
   final: { v1Size: number; v2Size: number };
   problems: string[];
 }
@@ -67,6 +70,8 @@ interface Recorded {
   version: 1 | 2;
   logIndex: string;
   body: string;
+  /** The signed checkpoint handed out with the entry. */
+  checkpoint?: string;
   at: number;
 }
 
@@ -134,10 +139,12 @@ export async function runLoadCampaign({
     restartMs: undefined,
     acknowledgedBeforeKill: 0,
     checked: 0,
+    treeHeads: { handedOut: 0, beforeKill: 0, consistent: 0 },
     final: { v1Size: 0, v2Size: 0 },
     problems: [],
   };
   let inst = await startServe(dataDir, 0);
+  let killedAt: number | undefined;
   const port = Number(new URL(inst.url).port);
   log?.(`instance serving on ${inst.url}`);
   const kids: ChildProcess[] = [];
@@ -167,7 +174,8 @@ export async function runLoadCampaign({
       const ackBefore = records.map((f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0)).reduce((a, b) => a + b, 0);
       inst.child.kill('SIGKILL');
       await waitExit(inst.child);
-      report.killedAtMs = Date.now() - startAt;
+      killedAt = Date.now();
+      report.killedAtMs = killedAt - startAt;
       report.acknowledgedBeforeKill = ackBefore;
       log?.(`kill -9 at ${(report.killedAtMs / 1000).toFixed(1)} s (${ackBefore} entries acknowledged so far)`);
       const restarted = Date.now();
@@ -232,6 +240,22 @@ export async function runLoadCampaign({
       if (!root?.equals(cp.root)) report.problems.push(`Rekor v2 entry ${i}: the inclusion proof does not lead to the final checkpoint's root`);
       else report.checked++;
     }
+
+    // Every tree head handed out (before and after the kill -9) is a prefix of the final tree:
+    // Rekor v1 by the log's consistency proofs, Rekor v2 by recomputing the prefix from the tiles.
+    const heads = (version: 1 | 2): TreeHead[] =>
+      acks.filter((a) => a.version === version && a.checkpoint).map((a) => ({ ...treeHeadOf(a.checkpoint!), at: a.at }));
+    const distinct = (hs: TreeHead[]) => new Set(hs.map((h) => `${h.size}/${h.root.toString('hex')}`)).size;
+    const [h1, h2] = [heads(1), heads(2)];
+    report.treeHeads.handedOut = distinct(h1) + distinct(h2);
+    report.treeHeads.beforeKill = killedAt === undefined ? 0 : distinct([...h1, ...h2].filter((h) => h.at! < killedAt!));
+    const v1 = await checkTreeHeads('Rekor v1', h1, { size: info.treeSize, root: v1Root }, {
+      proof: async (size) =>
+        (await getJson<{ hashes: string[] }>(`${inst.url}/api/v1/log/proof?firstSize=${size}&lastSize=${info.treeSize}`)).hashes.map((h) => Buffer.from(h, 'hex')),
+    });
+    const v2 = await checkTreeHeads('Rekor v2', h2, cp, { leaves });
+    report.treeHeads.consistent = v1.checked + v2.checked;
+    report.problems.push(...v1.problems, ...v2.problems);
   } finally {
     for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
     inst.child.kill('SIGTERM');

@@ -33,6 +33,7 @@ import {
 import type { Artifact } from '../../src/verify/types.js';
 import type { KeyPolicy } from '../../src/verify/verifier.js';
 import { conformanceCases } from '../helpers/conformance.js';
+import { forgedVariants } from './tamper-forged.js';
 
 type Json = Record<string, unknown>;
 
@@ -451,6 +452,8 @@ export interface CampaignReport {
   byStep: Record<string, number>;
   /** Variants by what they changed: [tried, rejected]. */
   byField: Record<string, [number, number]>;
+  /** Rejections of each kind of variant, by the step that refused it (which checks a change reaches). */
+  byFieldStep: Record<string, Record<string, number>>;
   /** Variants by genuine bundle source (conformance, examples, pypi, instance). */
   bySource: Record<string, number>;
   genuine: number;
@@ -463,17 +466,30 @@ export async function runTamperCampaign({
   exhaustive = false,
   filter,
   instance = true,
+  forged = true,
+  verifier: makeVerifier = (t) => new Verifier(t),
   onProgress,
-}: { exhaustive?: boolean; filter?: RegExp; instance?: boolean; onProgress?: (name: string, r: CampaignReport) => void } = {}): Promise<CampaignReport> {
-  const report: CampaignReport = { variants: 0, rejected: 0, byStep: {}, byField: {}, bySource: {}, genuine: 0, accepted: [], wrongError: [] };
-  for (const g of await genuineBundles({ instance })) {
+}: {
+  exhaustive?: boolean;
+  filter?: RegExp;
+  instance?: boolean;
+  /** Also the forged PKI's bundles, with certificate and timestamp variants re-signed (tamper-forged.ts). */
+  forged?: boolean;
+  /** The verifier under test (the self-test disables a check in it). */
+  verifier?: (trust: Genuine['trust']) => Pick<Verifier, 'verify'>;
+  onProgress?: (name: string, r: CampaignReport) => void;
+} = {}): Promise<CampaignReport> {
+  const report: CampaignReport = { variants: 0, rejected: 0, byStep: {}, byField: {}, byFieldStep: {}, bySource: {}, genuine: 0, accepted: [], wrongError: [] };
+  const resigned = forged ? forgedVariants(exhaustive) : undefined;
+  for (const g of [...(await genuineBundles({ instance })), ...(resigned?.genuine ?? [])]) {
     if (filter && !filter.test(g.name)) continue;
     report.genuine++;
-    const verifier = new Verifier(g.trust);
-    // The genuine bundle itself must verify, or its variants prove nothing.
-    await verifier.verify(g.bundle, artifactOf(g), g.policy);
+    // The genuine bundle itself must verify (with the real verifier), or its variants prove nothing.
+    await new Verifier(g.trust).verify(g.bundle, artifactOf(g), g.policy);
+    const verifier = makeVerifier(g.trust);
     const source = g.name.split('/')[0]!;
-    for (const v of variantsOf(g, exhaustive)) {
+    const all = g.name.startsWith('forged/') ? [variantsOf(g, exhaustive), resigned!.variants(g)] : [variantsOf(g, exhaustive)];
+    for (const v of all.flatMap((it) => [...it])) {
       report.variants++;
       report.bySource[source] = (report.bySource[source] ?? 0) + 1;
       report.byField[v.field] ??= [0, 0];
@@ -487,6 +503,9 @@ export async function runTamperCampaign({
           report.rejected++;
           f[1]++;
           report.byStep[e.step] = (report.byStep[e.step] ?? 0) + 1;
+          report.byFieldStep[v.field] ??= {};
+          const fs = report.byFieldStep[v.field]!;
+          fs[e.step] = (fs[e.step] ?? 0) + 1;
         } else {
           report.wrongError.push(`${g.name}: ${v.what}: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
         }

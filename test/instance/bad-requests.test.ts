@@ -194,36 +194,43 @@ describe('bad requests', () => {
     });
 
     it('refuses malformed requests and signatures that do not verify', async () => {
-      await expectError(entries({}), 400, /exactly one of/);
-      await expectError(entries({ ...hashed(), dsseRequestV002: {} }), 400, /exactly one of/);
+      await expectError(entries({}), 400, /exactly one hashedRekordRequestV002/);
+      await expectError(entries({ ...hashed(), dsseRequestV002: {} }), 400, /exactly one hashedRekordRequestV002/);
       await expectError(entries({ intotoRequestV002: {} }), 400, /unsupported request/);
       await expectError(entries(hashed(sign('sha256', Buffer.from('x'), privateKey))), 400, /does not verify/);
       await expectError(entries(hashed(undefined, digest.subarray(0, 20))), 400, /must be a sha256 digest/);
       await expectError(entries(hashed(undefined, undefined, verifier('PKIX_ECDSA_P384_SHA_384'))), 400, /does not match/);
-      await expectError(entries(hashed(undefined, undefined, verifier('PKIX_BOGUS'))), 400, /not supported/);
+      await expectError(entries(hashed(undefined, undefined, verifier('PKIX_BOGUS'))), 400, /not an allowed signing algorithm/);
+      await expectError(entries(hashed(undefined, undefined, verifier('PKIX_ED25519_PH'))), 400, /not an allowed signing algorithm/);
+      await expectError(entries(hashed(undefined, undefined, { publicKey: { rawBytes: b64('junk') }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' })), 400, /SubjectPublicKeyInfo/);
+    });
+
+    it('refuses pure Ed25519 (as rekor-tiles since August 2026)', async () => {
       const ed = generateKeyPairSync('ed25519');
       await expectError(
         entries(hashed(sign(null, data, ed.privateKey), digest, { publicKey: { rawBytes: b64(ed.publicKey.export({ format: 'der', type: 'spki' })) }, keyDetails: 'PKIX_ED25519' })),
         400,
-        /prehashed/,
+        /PKIX_ED25519 is not allowed: this log does not accept pure Ed25519/,
       );
-      await expectError(entries(hashed(undefined, undefined, { publicKey: { rawBytes: b64('junk') }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' })), 400, /SubjectPublicKeyInfo/);
+    });
+
+    it('refuses a well-formed dsseRequestV002 with 400 (rekor-tiles dropped DSSE entries)', async () => {
       const pae = Buffer.from('DSSEv1 10 text/plain 2 hi');
-      await expectError(
-        entries({
-          dsseRequestV002: {
-            envelope: { payload: b64('hi'), payloadType: 'text/plain', signatures: [{ sig: b64(sign('sha256', Buffer.from('DSSEv1 10 text/plain 2 ho'), privateKey)), keyid: '' }] },
-            verifiers: [verifier()],
-          },
-        }),
-        400,
-        /does not verify/,
-      );
-      await expectError(
-        entries({ dsseRequestV002: { envelope: { payload: b64('hi'), payloadType: 'text/plain', signatures: [{ sig: b64(sign('sha256', pae, privateKey)) }] }, verifiers: [] } }),
-        400,
-        /verifiers must be a non-empty array/,
-      );
+      const res = await http('POST', `${inst.url}/api/v2/log/entries`, {
+        dsseRequestV002: {
+          envelope: { payload: b64('hi'), payloadType: 'text/plain', signatures: [{ sig: b64(sign('sha256', pae, privateKey)), keyid: '' }] },
+          verifiers: [verifier()],
+        },
+      });
+      assert.equal(res.status, 400);
+      assert.match(res.text(), /dsseRequestV002 is not supported: this log takes hashedrekord entries only; log a DSSE envelope as a hashedRekordRequestV002/);
+      // The same envelope as a hashedrekord over the SHA-256 of its PAE is accepted.
+      const ok = await entries(hashed(sign('sha256', pae, privateKey), createHash('sha256').update(pae).digest()));
+      assert.equal(ok.status, 201);
+      sizes.v2++;
+    });
+
+    it('answers missing or malformed tiles with 404', async () => {
       await expectError(http('GET', `${inst.url}/api/v2/tile/0/000`), 404, /not available/);
       await expectError(http('GET', `${inst.url}/api/v2/tile/entries/x1/2`), 404, /malformed tile index/);
     });

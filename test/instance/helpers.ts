@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rootFromInclusionProof } from '../../src/verify/tlog/merkle.js';
+import { rootFromInclusionProof } from '../../src/lib/merkle.js';
 import { runNode, SOURCE_CLI } from '../helpers/cli.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -107,7 +107,7 @@ export function prefixRoots(leaves: Buffer[]): Buffer[] {
   return roots;
 }
 
-/** RFC 9162 §2.1.3.2 inclusion proof verification: the client's own (src/verify/tlog/merkle.ts). */
+/** RFC 9162 §2.1.3.2 inclusion proof verification: the client's own (src/lib/merkle.ts). */
 export function verifyInclusionProof(leafHash: Buffer, index: number, size: number, proof: Buffer[], root: Buffer): boolean {
   return rootFromInclusionProof(BigInt(index), BigInt(size), leafHash, proof)?.equals(root) ?? false;
 }

@@ -72,10 +72,11 @@ function makeV2Entry(i: number): object {
     const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', n: i, run, v: 2 }));
     const type = 'application/vnd.in-toto+json';
     const pae = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
+    // A DSSE envelope goes to Rekor v2 as a hashedrekord over the SHA-256 of its PAE.
     return {
-      dsseRequestV002: {
-        envelope: { payload: payload.toString('base64'), payloadType: type, signatures: [{ sig: sign('sha256', pae, privateKey).toString('base64'), keyid: '' }] },
-        verifiers: [verifier],
+      hashedRekordRequestV002: {
+        digest: createHash('sha256').update(pae).digest('base64'),
+        signature: { content: sign('sha256', pae, privateKey).toString('base64'), verifier },
       },
     };
   }

@@ -4,7 +4,9 @@
  * from the instance's OIDC provider, and verifies the bundles against the instance's trusted
  * root: bootstrapped over the instance's TUF repository (Rekor v1 + SET + TSA), and from the
  * trusted root and signing config directly (Rekor v2 + TSA, services picked from the signing
- * config by sigstore-js itself).
+ * config by sigstore-js itself). Every bundle sigstore-js signs is verified by ours too: sign
+ * (Rekor v1, v2), attest (Rekor v1 dsse 0.0.1; intoto 0.0.2 with legacy compatibility). Its
+ * attest to Rekor v2 (a dsseRequestV002) is refused, as rekor-tiles refuses it.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -16,6 +18,9 @@ import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import * as sigstore from 'sigstore';
 import { type SigstoreInstance, startInstance } from '../../src/instance/index.js';
 import { Certificate } from '../../src/lib/x509.js';
+import { parseTrustedRoot } from '../../src/trust/trusted-root.js';
+import { Identity } from '../../src/verify/policy.js';
+import { Verifier as OurVerifier } from '../../src/verify/verifier.js';
 import { tempDir } from './helpers.js';
 
 const EMAIL = 'alice@example.com';
@@ -34,6 +39,13 @@ describe('sigstore-js against the local instance', () => {
     const body = (await res.json()) as { id_token: string; token_type: string };
     assert.equal(body.token_type, 'Bearer');
     return body.id_token;
+  }
+
+  /** Our verifier, with the instance's trusted root and its identity. */
+  async function verifiedByOurs(bundle: unknown, subject: string | Buffer): Promise<void> {
+    const v = new OurVerifier(parseTrustedRoot(inst.trustedRoot));
+    const artifact = typeof subject === 'string' ? { digest: { algorithm: 'sha256' as const, value: Buffer.from(subject, 'hex') } } : { data: subject };
+    await v.verify(bundle as never, artifact, new Identity({ identity: EMAIL, issuer: inst.issuer }));
   }
 
   const tufOptions = () => ({ tufMirrorURL: inst.tufUrl, tufRootPath: inst.files.tufRoot, tufCachePath: join(tmp.dir, 'tuf-cache') });
@@ -59,6 +71,7 @@ describe('sigstore-js against the local instance', () => {
     const signer = await sigstore.verify(bundle, data, { ...tufOptions(), certificateIdentityEmail: EMAIL, certificateIssuer: inst.issuer });
     assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
     assert.equal(signer.identity?.extensions?.issuer, inst.issuer);
+    await verifiedByOurs(bundle, data);
 
     await assert.rejects(sigstore.verify(bundle, Buffer.from('another file'), tufOptions()), /signature|verif/i);
     await assert.rejects(sigstore.verify(bundle, data, { ...tufOptions(), certificateIdentityEmail: 'mallory@example.com' }), /identity|subject|policy|SAN|match/i);
@@ -82,6 +95,37 @@ describe('sigstore-js against the local instance', () => {
     assert.equal(bundle.verificationMaterial.tlogEntries[0]?.kindVersion?.kind, 'dsse');
     const signer = await sigstore.verify(bundle, { ...tufOptions(), certificateIdentityEmail: EMAIL, certificateIssuer: inst.issuer });
     assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
+    await verifiedByOurs(bundle, 'a'.repeat(64));
+  });
+
+  it('attests with legacy compatibility (Rekor v1 intoto 0.0.2), and both sigstore-js and ours verify it', async () => {
+    const statement = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'artifact.tgz', digest: { sha256: 'b'.repeat(64) } }],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: {},
+      }),
+    );
+    const bundle = await sigstore.attest(statement, 'application/vnd.in-toto+json', {
+      fulcioURL: inst.url,
+      rekorURL: inst.url,
+      tsaServerURL: inst.url,
+      identityToken: await token(),
+      legacyCompatibility: true,
+    });
+    assert.deepEqual(bundle.verificationMaterial.tlogEntries[0]?.kindVersion, { kind: 'intoto', version: '0.0.2' });
+    const body = JSON.parse(Buffer.from(bundle.verificationMaterial.tlogEntries[0]!.canonicalizedBody, 'base64').toString('utf8'));
+    assert.equal(body.spec.content.envelope.payload, undefined, 'the payload stays out of the body, as Rekor');
+    const signer = await sigstore.verify(bundle, { ...tufOptions(), certificateIdentityEmail: EMAIL, certificateIssuer: inst.issuer });
+    assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
+    await verifiedByOurs(bundle, 'b'.repeat(64));
+    // The same statement with another signature is refused by our verifier's body step.
+    const tampered = structuredClone(bundle) as { dsseEnvelope: { signatures: { sig: string }[] } };
+    const sig = Buffer.from(tampered.dsseEnvelope.signatures[0]!.sig, 'base64');
+    sig[sig.length - 1]! ^= 1;
+    tampered.dsseEnvelope.signatures[0]!.sig = sig.toString('base64');
+    await assert.rejects(verifiedByOurs(tampered, 'b'.repeat(64)), (e: { step?: string }) => ['signature', 'body'].includes(e.step ?? ''));
   });
 
   it('signs a file and an attestation with the services sigstore-js picks from the signing config (Rekor v2, TSA) and verifies them', async () => {
@@ -100,13 +144,14 @@ describe('sigstore-js against the local instance', () => {
     assert.equal(b1.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length, 1);
     const signer = verifier.verify(toSignedEntity(bundleFromJSON(b1), data), policy);
     assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
+    await verifiedByOurs(b1, data);
     assert.throws(() => verifier.verify(toSignedEntity(bundleFromJSON(b1), Buffer.from('tampered')), policy));
 
+    // sigstore-js still sends DSSE to Rekor v2 as a dsseRequestV002, which rekor-tiles (and so
+    // the instance) refuses since it dropped DSSE entries: it cannot attest with Rekor v2.
     const dsseBuilder = bundleBuilderFromSigningConfig({ signingConfig, identityProvider, bundleType: 'dsseEnvelope' });
     const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [], predicateType: 'x', predicate: {} }));
-    const b2 = bundleToJSON(await dsseBuilder.create({ data: statement, type: 'application/vnd.in-toto+json' })) as SerializedBundle;
-    assert.deepEqual(b2.verificationMaterial.tlogEntries[0]!.kindVersion, { kind: 'dsse', version: '0.0.2' });
-    verifier.verify(toSignedEntity(bundleFromJSON(b2)), policy);
+    await assert.rejects(dsseBuilder.create({ data: statement, type: 'application/vnd.in-toto+json' }), /400|dsseRequestV002|hashedrekord/);
 
     // The v2 entry checkpoints verify only with the v2 log of this trusted root.
     const other = structuredClone(inst.trustedRoot) as { tlogs: { publicKey: { keyDetails: string; rawBytes: string } }[] };

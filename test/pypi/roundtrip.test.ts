@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bundleFromJSON, type SerializedBundle } from '@sigstore/bundle';
@@ -109,12 +109,26 @@ describe('PEP 740 attestations against the local instance', () => {
     await assert.rejects(distributionStatement(d, { predicate: { x: 1 } }), { code: 'PREDICATE_INVALID' });
   });
 
-  it('refuses to make an attestation from a Rekor v2 signature (nothing would date it)', async () => {
-    await assert.rejects(signAttestation(signer(2), await Distribution.fromFile(sdist)), (e: unknown) => {
-      assert.equal((e as { code?: string }).code, 'ATTESTATION_CONVERSION');
-      assert.match((e as Error).message, /needs a log entry with a signed integrated time \(a Rekor v1 log/);
-      return true;
-    });
+  it('signs with Rekor v2: the attestation carries its RFC 3161 timestamps, verifies and round-trips (library and CLI)', async () => {
+    const d = await Distribution.fromFile(sdist);
+    const a = await signAttestation(signer(2), d);
+    assert.deepEqual(a.verificationMaterial.transparencyEntries[0]!.kindVersion, { kind: 'hashedrekord', version: '0.0.2' });
+    assert.equal(a.verificationMaterial.timestamps?.length, 1);
+    const r = await verifyAttestation(new Verifier(trust), a, d, policy);
+    assert.deepEqual(r.result.timestamps.map((t) => t.source), ['tsa']);
+    const text = serializeAttestation(a);
+    assert.match(text, /"transparency_entries":\[.*\],"timestamps":\["/);
+    assert.equal(serializeAttestation(bundleToAttestation(JSON.stringify(attestationToBundle(a).json))), text);
+
+    const out = join(dir, 'v2');
+    mkdirSync(out);
+    const c = await cli(['--trust-config', trustConfigPath, 'attestation', 'sign', '--rekor-version', '2', '--output-directory', out, '--identity-token', await inst.token(), wheel]);
+    assert.equal(c.code, 0, c.stderr);
+    const written = parseAttestation(readFileSync(join(out, 'octo_pkg-1.0.0-py3-none-any.whl.publish.attestation')));
+    assert.equal(written.verificationMaterial.timestamps?.length, 1);
+    await verifyAttestation(new Verifier(trust), written, await Distribution.fromFile(wheel), policy);
+    const v = await cli(['--trust-config', trustConfigPath, 'attestation', 'verify', '--identity', WORKFLOW, '--attestation', join(out, 'octo_pkg-1.0.0-py3-none-any.whl.publish.attestation'), wheel]);
+    assert.equal(v.code, 0, v.stderr);
   });
 
   describe('through the CLI', () => {

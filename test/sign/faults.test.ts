@@ -13,7 +13,7 @@ import { parseBundle } from '../../src/bundle/parse.js';
 import { main } from '../../src/cli/main.js';
 import { NetworkError, SigstoreError } from '../../src/errors.js';
 import { redirectOutput } from '../../src/lib/stdio.js';
-import { int, pem, seq, utf8 } from '../../src/sign/asn1.js';
+import { int, pem, seq, utf8 } from '../../src/lib/der-write.js';
 import { buildCsr } from '../../src/sign/fulcio.js';
 import { EphemeralKey } from '../../src/sign/keys.js';
 import { Signer } from '../../src/sign/signer.js';

@@ -13,6 +13,7 @@ import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
 import { bundleBuilderFromSigningConfig } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier as JsVerifier } from '@sigstore/verify';
+import { pae } from '../../src/bundle/dsse.js';
 import { IN_TOTO_STATEMENT_V1, SLSA_PROVENANCE_V1 } from '../../src/bundle/intoto.js';
 import { parseBundle } from '../../src/bundle/parse.js';
 import { bundleToText, type BundleJson } from '../../src/bundle/serialize.js';
@@ -105,11 +106,27 @@ describe('sign and verify', () => {
       it(`attests (DSSE, in-toto): Rekor v${version}, ${keyType}`, async () => {
         const s = signer(t, { trustConfig: config(version, true), keyType });
         const digest = createHash('sha256').update(CONTENT).digest();
+        if (version === 2 && keyType === 'ed25519') {
+          // Rekor v2 takes hashedrekord only and refuses pure Ed25519: refused before any request.
+          const before = t.inst.rekorV2.log.size;
+          await assert.rejects(s.attest(statement(digest)), (e: SigstoreError) => e.code === 'KEY_TYPE_UNSUPPORTED' && /use p256 or p384, or --rekor-version 1/.test(e.message));
+          assert.equal(t.inst.rekorV2.log.size, before);
+          return;
+        }
         const b = await s.attest(statement(digest));
         const parsed = parseBundle(bundleToText(b));
         assert.equal(parsed.content.kind, 'dsseEnvelope');
-        assert.equal(parsed.tlogEntries[0]!.kind, 'dsse');
+        // Rekor v2: a hashedrekord 0.0.2 over the PAE's digest (with the key's hash), not a dsse entry.
+        assert.equal(parsed.tlogEntries[0]!.kind, version === 1 ? 'dsse' : 'hashedrekord');
         assert.equal(parsed.tlogEntries[0]!.version, version === 1 ? '0.0.1' : '0.0.2');
+        if (version === 2 && parsed.content.kind === 'dsseEnvelope') {
+          const env = parsed.content.envelope;
+          const body = JSON.parse(parsed.tlogEntries[0]!.canonicalizedBody.toString('utf8'));
+          const alg = keyType === 'p384' ? 'sha384' : 'sha256';
+          assert.equal(body.spec.hashedRekordV002.data.algorithm, keyType === 'p384' ? 'SHA2_384' : 'SHA2_256');
+          assert.equal(body.spec.hashedRekordV002.data.digest, createHash(alg).update(pae(env.payloadType, env.payload)).digest('base64'));
+          assert.equal(body.spec.hashedRekordV002.signature.content, env.signatures[0]!.sig.toString('base64'));
+        }
         const r = await verifyOurs(b, { path: file });
         assert.equal(r.statement?.predicateType, 'https://example.com/predicate/v1');
         await assert.rejects(verifyOurs(b, { data: Buffer.from('not a subject') }), /not a subject/);
@@ -267,14 +284,60 @@ describe('cross-client (sigstore-js)', () => {
         // And sigstore-js refuses it for another artifact.
         assert.throws(() => verifyJs(b, Buffer.from('other')));
       }
-      // DSSE: P-256 (sigstore-js checks DSSE signatures with SHA-256 whatever the curve).
-      const s = signer(t, { trustConfig: config(version, true) });
-      verifyJs(await s.attest(statement(createHash('sha256').update(CONTENT).digest())));
+      // DSSE: P-256 (sigstore-js checks DSSE signatures with SHA-256 whatever the curve). Rekor v2
+      // DSSE bundles (hashedrekord over the PAE) are in PEER_CANNOT_VERIFY below.
+      if (version === 1) {
+        for (const keyType of ['p256', 'ed25519'] as const) {
+          const s = signer(t, { trustConfig: config(version, true), keyType });
+          verifyJs(await s.attest(statement(createHash('sha256').update(CONTENT).digest())));
+        }
+      }
     });
   }
 
+  /**
+   * Every combination we sign that sigstore-js (sigstore 4.1, @sigstore/verify 3.1) cannot verify,
+   * and why. Each is checked to fail, so this list notices when the peer catches up.
+   */
+  const PEER_CANNOT_VERIFY: { what: string; why: RegExp; reason: string; options: { version: 1 | 2; keyType: 'p256' | 'p384' } }[] = [
+    {
+      what: 'DSSE, P-384, Rekor v1',
+      options: { version: 1, keyType: 'p384' },
+      why: /signature/i,
+      reason: 'sigstore-js checks DSSE signatures with SHA-256 whatever the curve; a P-384 key signs the PAE with SHA-384',
+    },
+    {
+      what: 'DSSE, P-256, Rekor v2',
+      options: { version: 2, keyType: 'p256' },
+      why: /digest mismatch/,
+      reason: "sigstore-js compares a DSSE bundle's hashedrekord digest with the SHA-256 of the payload, not of the PAE that Rekor v2 logs",
+    },
+    {
+      what: 'DSSE, P-384, Rekor v2',
+      options: { version: 2, keyType: 'p384' },
+      why: /signature|digest mismatch/i,
+      reason: 'both of the above',
+    },
+  ];
+  for (const c of PEER_CANNOT_VERIFY) {
+    it(`sigstore-js cannot verify: ${c.what} (${c.reason}); ours does`, async () => {
+      const s = signer(t, { trustConfig: config(c.options.version, true), keyType: c.options.keyType });
+      const b = await s.attest(statement(createHash('sha256').update(CONTENT).digest()));
+      await verifyOurs(b, { path: file });
+      assert.throws(() => verifyJs(b), c.why);
+    });
+  }
+
+  it('sigstore-js cannot attest to Rekor v2: it sends a dsseRequestV002, which rekor-tiles (and the instance) refuse with 400', async () => {
+    const sc = structuredClone(t.inst.signingConfig) as { rekorTlogUrls: { majorApiVersion: number }[] };
+    sc.rekorTlogUrls = sc.rekorTlogUrls.filter((r) => r.majorApiVersion === 2);
+    const builder = bundleBuilderFromSigningConfig({ signingConfig: SigningConfig.fromJSON(sc), identityProvider: { getToken: () => t.inst.token() }, bundleType: 'dsseEnvelope' });
+    const data = Buffer.from(JSON.stringify(statement(createHash('sha256').update(CONTENT).digest())));
+    await assert.rejects(builder.create({ data, type: 'application/vnd.in-toto+json' }), /\(400\) dsseRequestV002 is not supported/);
+  });
+
   for (const version of [1, 2] as const) {
-    for (const bundleType of ['messageSignature', 'dsseEnvelope'] as const) {
+    for (const bundleType of ['messageSignature', ...(version === 1 ? (['dsseEnvelope'] as const) : [])] as const) {
       it(`sigstore-js bundles signed against the instance verify with ours: Rekor v${version}, ${bundleType}`, async () => {
         const sc = t.inst.signingConfig as { rekorTlogUrls: { majorApiVersion: number }[] };
         sc.rekorTlogUrls = sc.rekorTlogUrls.filter((r) => r.majorApiVersion === version);

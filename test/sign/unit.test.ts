@@ -18,7 +18,7 @@ import { planOutputs, writeAllAtomic, writeAtomic } from '../../src/cli/output.j
 import { NetworkError, UsageError } from '../../src/errors.js';
 import { Der, Tag } from '../../src/lib/der.js';
 import { verifyDigest } from '../../src/lib/signature.js';
-import { int, oid } from '../../src/sign/asn1.js';
+import { int, oid } from '../../src/lib/der-write.js';
 import { buildCsr, identityFromToken } from '../../src/sign/fulcio.js';
 import { EphemeralKey, IN_MEMORY_LIMIT } from '../../src/sign/keys.js';
 import { toTlogEntry } from '../../src/sign/rekor-v1.js';
@@ -77,9 +77,21 @@ describe('ephemeral keys', () => {
     truncateSync(big, 256 * 1024 * 1024); // sparse; hashing it takes far longer than the delay below
     const k = new EphemeralKey('p256');
     const signing = k.signFile(big);
-    await new Promise((r) => setTimeout(r, 30));
-    appendFileSync(big, 'appended while signing');
-    await assert.rejects(signing, (e: UsageError) => e.code === 'INPUT_CHANGED' && /changed while it was being signed; nothing was signed/.test(e.message));
+    // Keep appending until signing settles: some append lands while the file is read, however
+    // late the timers fire on a loaded machine.
+    let settled = false;
+    signing.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const timer = setInterval(() => {
+      if (!settled) appendFileSync(big, 'appended while signing');
+    }, 5);
+    try {
+      await assert.rejects(signing, (e: UsageError) => e.code === 'INPUT_CHANGED' && /changed while it was being signed; nothing was signed/.test(e.message));
+    } finally {
+      clearInterval(timer);
+    }
     rmSync(big);
   });
 

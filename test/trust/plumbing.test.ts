@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { leafHash } from '../../src/verify/tlog/merkle.js';
+import { leafHash } from '../../src/lib/merkle.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
 import { cleanEnv, runCli, tempDir } from './helpers.js';
 

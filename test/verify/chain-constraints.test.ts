@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { encode, Tag } from '../../src/lib/der.js';
 import type { TrustMaterial } from '../../src/trust/trusted-root.js';
 import { refuseShippedRoot, verifyChain } from '../../src/verify/chain.js';
-import { basicConstraintsExt, codeSigningExtensions, ext, extKeyUsageExt, forgeCA, forgeLeaf, generalName, HOUR, type Issued, keyUsageExt, nameDer, OIDS, otherName, sanExtension, T0, utf8String } from '../helpers/forge.js';
+import { basicConstraintsExt, codeSigningExtensions, ext, extKeyUsageExt, forgeCA, forgeLeaf, generalName, HOUR, type Issued, keyUsageExt, nameDer, OIDS, otherName, sanExtension, T0, utf8String } from '../helpers/forge-pki.js';
 import { rejectsAt } from '../helpers/tamper.js';
 
 const rejects = (f: () => unknown, code: string, message?: RegExp) => rejectsAt('chain', f, code, message);

@@ -13,7 +13,7 @@ import { MerkleTree } from '../../src/instance/merkle.js';
 import type { TransparencyLog, TrustMaterial } from '../../src/trust/trusted-root.js';
 import { MAX_NOTE_SIGNATURES, parseNote, verifyCheckpoint } from '../../src/verify/tlog/checkpoint.js';
 import { MAX_CLOCK_SKEW_MS, verifyInclusionProof, verifyTlogEntry } from '../../src/verify/tlog/index.js';
-import { leafHash } from '../../src/verify/tlog/merkle.js';
+import { leafHash } from '../../src/lib/merkle.js';
 import { setPayload, verifySET } from '../../src/verify/tlog/set.js';
 import { rejectsAt } from '../helpers/tamper.js';
 

@@ -11,7 +11,7 @@ import { encode, Tag } from '../../src/lib/der.js';
 import type { Certificate } from '../../src/lib/x509.js';
 import { certificateSigner, fulcioExtensions, identitySANs } from '../../src/verify/extensions.js';
 import { AnyOf, ExtensionPolicy, Identity } from '../../src/verify/policy.js';
-import { ext, forgeCA, forgeLeaf, generalName, otherName, sanExtension, utf8String } from '../helpers/forge.js';
+import { ext, forgeCA, forgeLeaf, generalName, otherName, sanExtension, utf8String } from '../helpers/forge-pki.js';
 import { rejectsAt } from '../helpers/tamper.js';
 
 const FULCIO_USERNAME = '1.3.6.1.4.1.57264.1.7';

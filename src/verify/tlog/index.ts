@@ -7,7 +7,7 @@ import type { TlogEntry } from '../../bundle/parse.js';
 import { VerificationError } from '../../errors.js';
 import { type TransparencyLog, type TrustMaterial, within } from '../../trust/trusted-root.js';
 import { verifyCheckpoint } from './checkpoint.js';
-import { leafHash, rootFromInclusionProof } from './merkle.js';
+import { leafHash, rootFromInclusionProof } from '../../lib/merkle.js';
 import { verifySET } from './set.js';
 
 /** How far ahead of the local clock an integrated time may be (clock skew). */

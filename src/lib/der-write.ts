@@ -1,8 +1,8 @@
 /**
- * The few DER encoders the signing path needs (a CSR, an RFC 3161 request), on top of
+ * DER writers (a CSR, an RFC 3161 request, the local instance's TSA tokens), on top of
  * `encode()` from src/lib/der.ts: no ASN.1 library is loaded to sign.
  */
-import { encode, Tag } from '../lib/der.js';
+import { encode, Tag } from './der.js';
 
 export const seq = (...items: Buffer[]): Buffer => encode(Tag.SEQUENCE, items);
 export const set = (...items: Buffer[]): Buffer => encode(Tag.SET, items);
