@@ -144,7 +144,7 @@ export function parseStatement(envelope: Envelope): InTotoStatement {
     // Strict: a duplicate key would let two readers see different subjects or predicates.
     st = parseStrictJson(envelope.payload.toString('utf8'), { exactIntegers: false, maxValues: STATEMENT_MAX_VALUES });
   } catch (e) {
-    return fail('STATEMENT_MALFORMED', `the DSSE payload is not valid JSON (${(e as Error).message})`);
+    return fail('STATEMENT_MALFORMED', `the DSSE payload is not JSON (${(e as Error).message})`);
   }
   const s = st as InTotoStatement;
   if (typeof s !== 'object' || s === null || !Array.isArray(s.subject) || typeof s.predicateType !== 'string') {
