@@ -163,7 +163,15 @@ export function usage(message: string): never {
   throw new UsageError('USAGE', message);
 }
 
-/** The trust flags of a command line: --staging, --instance, --trust-config, --trusted-root, --trust-cache, --offline. */
+/** Whether `SIGSTORE_OFFLINE` asks for offline trust material (`1`, `true`, `yes`, `on`), as in sigstore-python. */
+export function offlineFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes|on)$/i.test(env.SIGSTORE_OFFLINE?.trim() ?? '');
+}
+
+/**
+ * The trust flags of a command line: --staging, --instance, --trust-config, --trusted-root,
+ * --trust-cache, and --offline (or `SIGSTORE_OFFLINE=1`) where the command takes it.
+ */
 export function trustFlags(p: Parsed, offline: boolean = flag(p, 'offline')): TrustFlags {
   return {
     trustedRoot: str(p, 'trusted-root'),
@@ -171,6 +179,6 @@ export function trustFlags(p: Parsed, offline: boolean = flag(p, 'offline')): Tr
     staging: flag(p, 'staging'),
     instance: str(p, 'instance'),
     trustCache: str(p, 'trust-cache'),
-    offline,
+    offline: offline || offlineFromEnv(),
   };
 }

@@ -18,7 +18,7 @@ export const TRUST_OPTS: Options = {
   'trusted-root': { type: 'string' },
 };
 
-export const TRUST_HELP = `  --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
+export const TRUST_HELP = `  --offline               never use the network: trust material from the cache, else the embedded copy (also SIGSTORE_OFFLINE=1)
   --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root;
                           the global --staging selects the staging root)`;
 

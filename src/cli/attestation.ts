@@ -17,7 +17,7 @@ import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcomma
 import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
-import { HELP as INSPECT_HELP, inspectFiles } from './inspect.js';
+import { runInspect } from './inspect.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
 const HELP = `usage: sigstore attestation [-h] COMMAND ...
@@ -299,15 +299,8 @@ export async function run(argv: string[]): Promise<number> {
       return runConvert(rest);
     case 'sign':
       return runSign(rest);
-    case 'inspect': {
-      const p = parse(rest, { json: { type: 'boolean' } });
-      if (flag(p, 'help')) {
-        writeStdout(INSPECT_HELP('sigstore attestation inspect'));
-        return 0;
-      }
-      if (p.positionals.length === 0) usage('at least one FILE is required');
-      return inspectFiles(p.positionals, flag(p, 'json'));
-    }
+    case 'inspect':
+      return runInspect(rest, 'sigstore attestation inspect');
     case undefined:
       if (argv.includes('-h') || argv.includes('--help')) {
         writeStdout(HELP);

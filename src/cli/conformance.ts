@@ -18,7 +18,8 @@ export function translate(argv: string[]): string[] {
   };
   const args = rest.map((a) => map[a] ?? a);
   if (command === 'verify-bundle') {
-    out.push('verify', 'identity', ...args);
+    // A test harness: it verifies from the embedded root (or its --trusted-root), never over the network.
+    out.push('verify', 'identity', '--offline', ...args);
   } else if (command === 'sign-bundle') {
     const staging = args.includes('--staging');
     const inToto = args.includes('--in-toto');

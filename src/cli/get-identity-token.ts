@@ -9,7 +9,7 @@
 import { UsageError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
-import { exclusive, flag, type Options, type Parsed, parse, str } from './args.js';
+import { exclusive, flag, type Options, type Parsed, parse, str, trustFlags } from './args.js';
 
 /**
  * The identity flags, shared by every command that gets a token.
@@ -41,18 +41,24 @@ export const IDENTITY_HELP = `OpenID Connect options:
   --identity-token TOKEN
                         the OIDC identity token to use (default: $SIGSTORE_IDENTITY_TOKEN, then
                         ambient CI credentials, then the interactive login)
-  --oidc-client-id ID   the custom OpenID Connect client ID to use during OAuth2
-                        (default: $SIGSTORE_OIDC_CLIENT_ID or sigstore)
+  --oidc-client-id ID   the custom OpenID Connect client ID to use during OAuth2; also the audience
+                        every token (explicit, ambient or interactive) must carry, unless
+                        $SIGSTORE_OIDC_AUDIENCE says otherwise (default: $SIGSTORE_OIDC_CLIENT_ID or sigstore)
   --oidc-client-secret SECRET
                         the custom OpenID Connect client secret to use during OAuth2
                         (default: $SIGSTORE_OIDC_CLIENT_SECRET)
   --oidc-disable-ambient-providers
-                        disable ambient OpenID Connect credential detection (e.g. on GitHub Actions)
+                        disable ambient OpenID Connect credential detection (GitHub Actions, Google
+                        Cloud, Buildkite, GitLab CI, CircleCI, tried in that order)
                         (default: $SIGSTORE_OIDC_DISABLE_AMBIENT_PROVIDERS)
-  --oidc-issuer URL     the OpenID Connect issuer to use (default: $SIGSTORE_OIDC_ISSUER, else the
-                        instance's: https://oauth2.sigstore.dev/auth, or sigstage with --staging)
+  --oidc-issuer URL     the OpenID Connect issuer of the interactive login (default: $SIGSTORE_OIDC_ISSUER,
+                        else the issuer in the signing config of the selected instance (the
+                        one --trust-config, --instance or --staging selects; without them,
+                        public-good Sigstore's https://oauth2.sigstore.dev/auth)
   --oauth-force-oob     force an out-of-band OAuth flow and do not automatically start the default
                         web browser (default: $SIGSTORE_OAUTH_FORCE_OOB)
+Boolean variables take 1/0, true/false, yes/no or on/off; any other value is a usage error.
+A flag wins over its environment variable.
 `;
 
 const HELP = `usage: sigstore get-identity-token [-h] [-v] [--staging | --instance URL | --trust-config FILE]
@@ -65,6 +71,9 @@ retrieve and print an OIDC identity token (on stdout, and nowhere else)
 options:
   -h, --help            show this help message and exit
   -v, --verbose         show where the token comes from (never the token itself)
+  --staging             use the staging instance's OIDC issuer ($SIGSTORE_STAGING)
+  --instance URL        use this Sigstore instance's OIDC issuer (from its signing config)
+  --trust-config FILE   use the OIDC issuer of this client trust configuration's signing config
 
 ${IDENTITY_HELP}`;
 
@@ -127,9 +136,39 @@ export function identityOptions(
   }
   options.disableAmbientProviders = flag(p, 'oidc-disable-ambient-providers') || envFlag(env, 'SIGSTORE_OIDC_DISABLE_AMBIENT_PROVIDERS');
   options.forceOob = flag(p, 'oauth-force-oob') || envFlag(env, 'SIGSTORE_OAUTH_FORCE_OOB');
-  const audience = str(p, 'audience') ?? nonEmpty(env.SIGSTORE_OIDC_AUDIENCE);
+  // As sigstore-python: the client ID is also the audience tokens must carry (and ambient
+  // providers are asked for), unless an audience is given explicitly.
+  const audience = str(p, 'audience') ?? nonEmpty(env.SIGSTORE_OIDC_AUDIENCE) ?? clientId;
   if (audience !== undefined) options.audience = audience;
   return options;
+}
+
+/**
+ * The OIDC issuer in the signing config of the instance the flags select (`--trust-config`,
+ * `--instance`, `--staging`), as sigstore-python takes it from its signing config.
+ *
+ * @example
+ * ```ts
+ * const issuer = await instanceOidcIssuer(parse(['--trust-config', 'trust_config.json'], IDENTITY_OPTIONS));
+ * ```
+ */
+export async function instanceOidcIssuer(p: Parsed): Promise<string> {
+  const { readTrustFile } = await import('../trust/load.js');
+  const trustConfig = str(p, 'trust-config');
+  let config: import('../trust/signing-config.js').SigningConfig;
+  if (trustConfig !== undefined) {
+    const { parseClientTrustConfig } = await import('../trust/client-config.js');
+    config = parseClientTrustConfig(readTrustFile(trustConfig, 'trust config'), trustConfig).signingConfig;
+  } else {
+    const { loadSigningConfigJson } = await import('../trust/load.js');
+    const { trustSourceFromFlags } = await import('../trust/instances.js');
+    const { parseSigningConfig } = await import('../trust/signing-config.js');
+    const source = trustSourceFromFlags(trustFlags(p));
+    config = parseSigningConfig(await loadSigningConfigJson(source), 'signing config');
+  }
+  if (config.oidcUrls.length === 0) throw new UsageError('USAGE', "the instance's signing config names no OIDC provider: give the issuer with --oidc-issuer (or SIGSTORE_OIDC_ISSUER)");
+  const { selectService } = await import('../sign/select.js');
+  return selectService(config.oidcUrls, { versions: [1], what: 'OIDC provider' }).url;
 }
 
 /**
@@ -151,11 +190,9 @@ export async function run(argv: string[]): Promise<number> {
   const verbose = flag(p, 'verbose');
   const options = identityOptions(p, process.env);
   if (!options.issuer && (str(p, 'instance') !== undefined || str(p, 'trust-config') !== undefined)) {
-    // The instance's issuer is in its signing config, which is not read here yet: ask for it, but
-    // only when the interactive login is reached (a token or ambient credentials need no issuer).
-    options.issuer = () => {
-      throw new UsageError('USAGE', 'with --instance or --trust-config, give the OIDC issuer with --oidc-issuer (or SIGSTORE_OIDC_ISSUER)');
-    };
+    // The instance's issuer is in its signing config: read only when the interactive login is
+    // reached (a token or ambient credentials need no issuer).
+    options.issuer = () => instanceOidcIssuer(p);
   }
   if (verbose) options.log = (m) => writeStderr(`${m}\n`);
   const { getIdentityToken } = await import('../oidc/index.js');

@@ -155,8 +155,10 @@ async function token(argv: string[], io: Io): Promise<number> {
   if (!state.url || !state.pid) throw new SigstoreError('INSTANCE_NOT_RUNNING', `the instance in ${dir} is not running (start it with 'sigstore instance serve --data-dir ${dir}')`);
   const issuer = `${state.url}/oauth2`;
   let tokenEndpoint: string;
+  // Through the project's HTTP client, as every other request (proxies, extra CA certificates).
+  const { fetchWithTimeout } = await import('../oidc/util.js');
   try {
-    const disc = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+    const disc = await fetchWithTimeout(`${issuer}/.well-known/openid-configuration`, {}, 10_000);
     if (!disc.ok) throw new NetworkError('INSTANCE_OIDC', `OIDC discovery at ${issuer} answered HTTP ${disc.status}`, { status: disc.status });
     tokenEndpoint = ((await disc.json()) as { token_endpoint: string }).token_endpoint;
   } catch (e) {
@@ -168,7 +170,7 @@ async function token(argv: string[], io: Io): Promise<number> {
   const audience = str(p, 'audience');
   if (audience !== undefined) form.set('audience', audience);
   if (ttl !== undefined) form.set('ttl', ttl);
-  const res = await fetch(tokenEndpoint, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) });
+  const res = await fetchWithTimeout(tokenEndpoint, { method: 'POST', body: form }, 10_000);
   const body = (await res.json().catch(() => ({}))) as { id_token?: string; error?: string; error_description?: string };
   if (!res.ok || typeof body.id_token !== 'string') {
     throw new NetworkError('INSTANCE_TOKEN', `the token request failed: ${body.error ?? `HTTP ${res.status}`}${body.error_description ? ` (${body.error_description})` : ''}`, {

@@ -39,9 +39,17 @@ options:
   -v, --verbose         run with additional debug logging; supply multiple times to increase verbosity
   -V, --version         show program's version number and exit
   --staging             use sigstore's staging instance, instead of the default production instance
+                        ($SIGSTORE_STAGING)
   --instance URL        use a given Sigstore instance (its TUF repository URL), pinned with trust-instance
   --trust-config FILE   the client trust configuration (trusted root and signing config) to use
   --trust-cache DIR     where TUF metadata and trust material are cached (default: XDG directories)
+
+environment:
+  SIGSTORE_STAGING      1/0, true/false, yes/no, on/off: like --staging (a flag on the command line
+                        that selects an instance wins); any other value is a usage error
+  SIGSTORE_LOGLEVEL     DEBUG is -v; INFO (the default), WARNING, ERROR and CRITICAL keep the
+                        default output; any other value is a usage error
+Each command's --help lists its own variables (sigstore-python's names).
 `;
 
 /** Whether `-v` was given anywhere: decides whether errors show a stack trace. */
@@ -57,8 +65,15 @@ function verbosity(argv: string[]): number {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const verbose = verbosity(argv);
+  let verbose = verbosity(argv);
   try {
+    const idx0 = commandIndex(argv);
+    // SIGSTORE_STAGING and SIGSTORE_LOGLEVEL (src/cli/env-globals.ts) become global flags.
+    if (idx0 >= 0 && (process.env.SIGSTORE_STAGING !== undefined || process.env.SIGSTORE_LOGLEVEL !== undefined)) {
+      const extra = (await import('./env-globals.js')).envGlobals(argv);
+      argv = [...extra, ...argv];
+      verbose = verbosity(argv);
+    }
     const idx = commandIndex(argv);
     const globals = idx < 0 ? argv : argv.slice(0, idx);
     if (globals.includes('-V') || globals.includes('--version')) {

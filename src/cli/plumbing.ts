@@ -10,7 +10,7 @@ import { loadTrust, updateTrustRoot } from '../trust/load.js';
 import type { TransparencyLog } from '../trust/trusted-root.js';
 import { verifyInclusionProof } from '../verify/tlog/index.js';
 import { leafHash } from '../lib/merkle.js';
-import { flag, type Parsed, parse, shown, splitSubcommand, str, trustFlags, usage } from './args.js';
+import { flag, offlineFromEnv, type Parsed, parse, shown, splitSubcommand, str, trustFlags, usage } from './args.js';
 import { readDocumentOr } from './input.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
@@ -39,7 +39,7 @@ const HELP_TRUST_ROOT = `usage: sigstore plumbing trust-root [-h] [--offline] [-
 print the trusted root verification would use (JSON, on stdout) and where it came from (on stderr).
 
 options:
-  --offline             do not refresh stale material (use the cache, else the embedded copy)
+  --offline             never use the network: the cache, else the embedded copy (also SIGSTORE_OFFLINE=1)
   --trusted-root FILE   a trusted root file (printed as parsed)
 `;
 
@@ -68,6 +68,7 @@ async function updateTrustRootCmd(argv: string[]): Promise<number> {
     return 0;
   }
   if (str(p, 'trust-config')) usage('--trust-config does not use TUF: there is nothing to update');
+  if (offlineFromEnv()) usage('SIGSTORE_OFFLINE is set: updating the trust material needs the network');
   const { origin } = await updateTrustRoot(sourceOf(p));
   writeStderr(
     `updated the trust material of ${origin.instance} from ${origin.repository}: root v${origin.rootVersion}, timestamp v${origin.timestampVersion} (expires ${origin.expires?.toISOString()})${

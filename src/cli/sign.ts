@@ -19,7 +19,7 @@ import type { SigningKind } from '../sign/preflight.js';
 import type { Signer, SignerOptions } from '../sign/signer.js';
 import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
 import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
-import { exclusive, flag, type Options, type Parsed, parse, str, usage } from './args.js';
+import { exclusive, flag, offlineFromEnv, type Options, type Parsed, parse, str, usage } from './args.js';
 import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
 import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
@@ -141,7 +141,8 @@ export async function loadSigningTrust(p: Parsed, o: { rekorVersion?: 1 | 2 } = 
     return { trustedRoot: cfg.trustedRoot, signingConfig: cfg.signingConfig };
   }
   const { trustSourceFromFlags } = await import('../trust/instances.js');
-  const source = trustSourceFromFlags({ staging, instance, trustCache: str(p, 'trust-cache') });
+  // SIGSTORE_OFFLINE=1: the trust material from the cache or the embedded copy (signing itself still needs the services).
+  const source = trustSourceFromFlags({ staging, instance, trustCache: str(p, 'trust-cache'), offline: offlineFromEnv() });
   const { loadTrust } = await import('../trust/load.js');
   let trustedRoot: TrustMaterial;
   let signingConfigJson: JsonObject | undefined;

@@ -13,6 +13,7 @@ import { loadTrustMaterial } from '../trust/load.js';
 import type { Artifact } from '../verify/types.js';
 import { exclusive, flag, type Options, parse, str, trustFlags, usage } from './args.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
+import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
 
 const OPTIONS: Options = {
   provenance: { type: 'string' },
@@ -47,10 +48,14 @@ options:
   --print-provenance              print the verified provenance (the in-toto statement) on stdout
   --offline                       do not fetch anything (trust material comes from the cache or the embedded copy)
   --trusted-root FILE             the trusted root to verify against (default: the Sigstore public-good root)
-  --json                          print the results as JSON on stdout
+  --json                          print one JSON object per input on stdout, one per line, as
+                                  schemas/output.v1.schema.json describes ("slsa": builder, source, ref)
   -q, --quiet                     print only OK:/FAIL: lines
   -v, --verbose                   more detail on failures (stack traces)
   -h, --help                      show this help message and exit
+
+No environment variables of its own; \`sigstore --help\` lists the global ones (SIGSTORE_STAGING,
+SIGSTORE_LOGLEVEL).
 `;
 
 const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
@@ -92,7 +97,6 @@ export async function run(argv: string[]): Promise<number> {
   const trust = await loadTrustMaterial(trustSourceFromFlags(trustFlags(p)));
   const quiet = flag(p, 'quiet');
   const json = flag(p, 'json');
-  const out: unknown[] = [];
   let failed = 0;
   let printed: SlsaVerificationResult | undefined;
   for (const input of inputs) {
@@ -101,17 +105,19 @@ export async function run(argv: string[]): Promise<number> {
       const r = await verifySlsaProvenance(parseProvenanceBundle(text), input.artifact, expected, { trust });
       printed ??= r;
       writeStderr(`OK: ${input.label}\n${quiet ? '' : describe(r)}`);
-      if (json) out.push({ input: input.label, provenance: provenancePath, verified: true, builderId: r.builderId, sourceUri: r.sourceUri, ref: r.ref, commit: r.commit });
+      if (json) {
+        const slsa = { builderId: r.builderId, sourceUri: r.sourceUri, ref: r.ref, commit: r.commit ?? null };
+        writeStdout(jsonLine({ ...verificationToJson(input.label, provenancePath, r.verification), slsa }));
+      }
     } catch (e) {
       if (e instanceof UsageError && !(e instanceof VerificationError)) throw e;
       failed++;
       const err = e as Error & Partial<VerificationError>;
       writeStderr(`FAIL: ${input.label}${err.step ? ` [${err.step}]` : ''}: ${err.message}\n`);
       if (flag(p, 'verbose') && err.stack) writeStderr(`${err.stack}\n`);
-      if (json) out.push({ input: input.label, provenance: provenancePath, verified: false, error: { step: err.step, code: err.code, message: err.message } });
+      if (json) writeStdout(jsonLine(verificationFailureToJson(input.label, provenancePath, err)));
     }
   }
-  if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
-  else if (flag(p, 'print-provenance') && printed && failed === 0) writeStdout(`${JSON.stringify(printed.statement)}\n`);
+  if (!json && flag(p, 'print-provenance') && printed && failed === 0) writeStdout(`${JSON.stringify(printed.statement)}\n`);
   return failed > 0 ? 1 : 0;
 }

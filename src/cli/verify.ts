@@ -16,7 +16,8 @@ import { AllOf, AnyOf, ExtensionPolicy, Identity, unsafeAcceptAnyIdentity, type 
 import type { VerificationResult } from '../verify/types.js';
 import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, shown, str, strs, trustFlags, usage } from './args.js';
-import { describeResult, resultToJson } from './format.js';
+import { describeResult } from './format.js';
+import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
 import { startProgress } from './progress.js';
 import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
 
@@ -60,9 +61,10 @@ const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify wit
                           a detached PEM certificate, with --signature ($SIGSTORE_CERTIFICATE)
   --signature FILE, --sig FILE
                           a detached base64 signature, with --certificate ($SIGSTORE_SIGNATURE)
-  --offline               do not fetch anything (trust material comes from the cache or the embedded copy)
+  --offline               never use the network: trust material from the cache, else the embedded copy (also SIGSTORE_OFFLINE=1)
   --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root)
-  --json                  print the structured verification results as JSON on stdout
+  --json                  print one JSON object per input on stdout, one per line (JSON Lines), as
+                          described by schemas/output.v1.schema.json in the package
   -q, --quiet             print only OK:/FAIL: lines, not what was verified
   -v, --verbose           more detail on failures (stack traces)
   -h, --help              show this help message and exit`;
@@ -288,7 +290,6 @@ export async function run(argv: string[]): Promise<number> {
   const verbose = flag(p, 'verbose');
   const json = flag(p, 'json');
   const quiet = flag(p, 'quiet');
-  const out: unknown[] = [];
   let failed = 0;
   const threads = detachedFlags ? 1 : await threadsFor(inputs.length);
   const progress = await startProgress(inputs.length, 'verifying', !quiet);
@@ -316,7 +317,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (result) {
       progress.print(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
-      if (json) out.push(resultToJson(input.label, input.bundlePath, result));
+      if (json) writeStdout(jsonLine(verificationToJson(input.label, input.detached ? null : input.bundlePath, result)));
       // As sigstore-python: a DSSE bundle's verified in-toto statement goes to stdout after OK.
       else if (result.statement && result.bundle.content.kind === 'dsseEnvelope') writeStdout(`${result.bundle.content.envelope.payload.toString('utf8')}\n`);
     } else {
@@ -325,14 +326,10 @@ export async function run(argv: string[]): Promise<number> {
       const hint = error instanceof VerificationError && UNTRUSTED.has(error.code) ? INSTANCE_HINT : '';
       progress.print(`FAIL: ${input.label}${step}: ${error!.message}${hint}\n`);
       if (verbose && error?.stack) progress.print(`${error.stack}\n`);
-      if (json) {
-        const e = error as Partial<VerificationError>;
-        out.push({ input: input.label, bundle: input.bundlePath, verified: false, error: { step: e.step, code: e.code, message: error!.message } });
-      }
+      if (json) writeStdout(jsonLine(verificationFailureToJson(input.label, input.detached ? null : input.bundlePath, error)));
     }
   }
   progress.end();
   if (inputs.length > 1) writeStderr(`${inputs.length - failed} verified, ${failed} failed\n`);
-  if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
 }

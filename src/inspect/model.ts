@@ -10,251 +10,30 @@ import { BundleError } from '../errors.js';
 import { parseTimeStampToken } from '../lib/cms.js';
 import { Der, Tag } from '../lib/der.js';
 import { isObject, type JsonObject } from '../lib/json.js';
-import { type Certificate, OID } from '../lib/x509.js';
+import type { Certificate } from '../lib/x509.js';
 import { type Attestation, parseAttestation } from '../pypi/attestation.js';
 import { attestationToBundle } from '../pypi/convert.js';
 import { parseProvenance } from '../pypi/provenance.js';
 import { describePublisher } from '../pypi/publisher.js';
 import { FULCIO_EXTENSIONS } from '../verify/extensions.js';
 import type { BundleInput } from '../verify/verifier.js';
+import { describeKey, FULCIO_ARC, FULCIO_NAMES, HASH_NAMES, hexSerial, renderDN, X509_NAMES } from './names.js';
+import {
+  type BundleInspection,
+  type InspectedCertificate,
+  type InspectedContent,
+  type InspectedExtension,
+  type InspectedSigner,
+  type InspectedStatement,
+  type InspectedSubject,
+  type InspectedTimestamp,
+  type InspectedTlogEntry,
+  type Inspection,
+  NOT_VERIFIED_NOTICE,
+} from './types.js';
 
-/**
- * The sentence every inspection carries: inspecting is not verifying.
- *
- * @example
- * ```ts
- * import { NOT_VERIFIED_NOTICE } from 'sigstore-ts';
- * console.error(NOT_VERIFIED_NOTICE);
- * ```
- */
-export const NOT_VERIFIED_NOTICE =
-  'Inspecting is not verifying: nothing below has been checked. The signature, certificate, log entries and timestamps are shown as the file claims them, and may be forged.';
-
-/** A statement subject. */
-export interface InspectedSubject {
-  name: string | null;
-  /** Digests by algorithm, as listed (hex). */
-  digest: Record<string, string>;
-}
-
-/** The in-toto statement of a DSSE bundle, unverified. */
-export interface InspectedStatement {
-  type: string | null;
-  predicateType: string | null;
-  subjects: InspectedSubject[];
-  predicate: unknown;
-}
-
-/** What the bundle signs. */
-export type InspectedContent =
-  | {
-      kind: 'dsseEnvelope';
-      payloadType: string;
-      payloadSize: number;
-      signatures: number;
-      /** The parsed statement, or null when the payload is not an in-toto statement. */
-      statement: InspectedStatement | null;
-      /** Why the payload could not be read as a statement. */
-      statementError?: string;
-    }
-  | { kind: 'messageSignature'; digest: { algorithm: string; value: string } | null; signatureSize: number };
-
-/** A certificate extension with its Fulcio name, when it has one. */
-export interface InspectedExtension {
-  oid: string;
-  /** Fulcio's name for it (e.g. `Source Repository URI`), or the usual X.509 name. */
-  name: string;
-  /** Field name in {@link FulcioExtensions}, for Fulcio extensions. */
-  field?: string;
-  critical: boolean;
-  /** The decoded value for Fulcio extensions; otherwise undefined. */
-  value?: string;
-}
-
-/** The signing certificate, undecided whether it is trustworthy. */
-export interface InspectedCertificate {
-  /** Subject alternative names (the identity `--cert-identity` matches). */
-  subjectAltNames: { type: string; value: string }[];
-  /** The OIDC issuer (Fulcio extension 1.8, else 1.1). */
-  oidcIssuer: string | null;
-  serial: string;
-  issuer: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  sha256: string;
-  publicKey: string;
-  extensions: InspectedExtension[];
-  /** Further certificates the bundle ships (v0.1/v0.2 chains), by subject. */
-  chain: string[];
-}
-
-/** The signer: a certificate, or a managed key named by a hint. */
-export type InspectedSigner = ({ kind: 'certificate' } & InspectedCertificate) | { kind: 'publicKey'; hint: string };
-
-/** One transparency log entry. */
-export interface InspectedTlogEntry {
-  logIndex: string;
-  /** Log ID, base64 (as in bundles and trusted roots). */
-  logId: string;
-  kind: string;
-  version: string;
-  /** Integrated time (RFC 3339), or null when the entry has none (Rekor v2). */
-  integratedTime: string | null;
-  inclusionPromise: boolean;
-  inclusionProof: { logIndex: string; treeSize: string; rootHash: string; hashes: number; checkpointOrigin: string | null } | null;
-  /** What the canonicalized body says it records: its kind and the hashes it names. */
-  body: { apiVersion: string | null; kind: string | null; hashes: Record<string, string> } | null;
-}
-
-/** One RFC 3161 timestamp. */
-export type InspectedTimestamp =
-  | { genTime: string; serial: string; policy: string; hashAlgorithm: string; authority: string | null }
-  | { error: string };
-
-/**
- * What one bundle (or attestation) claims, JSON-ready.
- *
- * @example
- * ```ts
- * import { inspectBundle } from 'sigstore-ts';
- * const i: BundleInspection = inspectBundle(readFileSync('a.txt.sigstore.json'));
- * console.log(i.signer.kind === 'certificate' ? i.signer.subjectAltNames : i.signer.hint);
- * ```
- */
-export interface BundleInspection {
-  format: 'bundle' | 'attestation';
-  /** Always false: inspection verifies nothing. */
-  verified: false;
-  notice: string;
-  /** The bundle media type (for an attestation: of the bundle it converts to). */
-  mediaType: string;
-  bundleVersion: string;
-  /** For attestations: the attestation format version (1). */
-  attestationVersion?: number;
-  content: InspectedContent;
-  signer: InspectedSigner;
-  tlogEntries: InspectedTlogEntry[];
-  timestamps: InspectedTimestamp[];
-}
-
-/**
- * What a PyPI provenance object claims: each publisher and its attestations.
- *
- * @example
- * ```ts
- * const p: ProvenanceInspection = inspectDocument(readFileSync('pkg-1.0.tar.gz.provenance')) as ProvenanceInspection;
- * for (const b of p.attestationBundles) console.log(b.publisher);
- * ```
- */
-export interface ProvenanceInspection {
-  format: 'provenance';
-  verified: false;
-  notice: string;
-  version: number;
-  attestationBundles: { publisher: string; publisherJson: JsonObject; attestations: BundleInspection[] }[];
-}
-
-/**
- * Any inspection.
- *
- * @example
- * ```ts
- * const i: Inspection = inspectDocument(text);
- * if (i.format === 'provenance') console.log(i.attestationBundles.length);
- * ```
- */
-export type Inspection = BundleInspection | ProvenanceInspection;
-
-/** Fulcio extension names (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
-const FULCIO_NAMES: Record<number, string> = {
-  1: 'Issuer (deprecated)',
-  2: 'GitHub Workflow Trigger (deprecated)',
-  3: 'GitHub Workflow SHA (deprecated)',
-  4: 'GitHub Workflow Name (deprecated)',
-  5: 'GitHub Workflow Repository (deprecated)',
-  6: 'GitHub Workflow Ref (deprecated)',
-  8: 'Issuer',
-  9: 'Build Signer URI',
-  10: 'Build Signer Digest',
-  11: 'Runner Environment',
-  12: 'Source Repository URI',
-  13: 'Source Repository Digest',
-  14: 'Source Repository Ref',
-  15: 'Source Repository Identifier',
-  16: 'Source Repository Owner URI',
-  17: 'Source Repository Owner Identifier',
-  18: 'Build Config URI',
-  19: 'Build Config Digest',
-  20: 'Build Trigger',
-  21: 'Run Invocation URI',
-  22: 'Source Repository Visibility At Signing',
-};
-
-const X509_NAMES: Record<string, string> = {
-  [OID.subjectKeyIdentifier]: 'Subject Key Identifier',
-  [OID.keyUsage]: 'Key Usage',
-  [OID.subjectAltName]: 'Subject Alternative Name',
-  [OID.basicConstraints]: 'Basic Constraints',
-  [OID.authorityKeyIdentifier]: 'Authority Key Identifier',
-  [OID.extKeyUsage]: 'Extended Key Usage',
-  [OID.sctList]: 'Signed Certificate Timestamps',
-  [OID.ctPoison]: 'CT Precertificate Poison',
-};
-
-const DN_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.5': 'serialNumber',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '1.2.840.113549.1.9.1': 'emailAddress',
-};
-
-const HASH_NAMES: Record<string, string> = {
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-  '1.3.14.3.2.26': 'sha1',
-};
-
-const FULCIO_ARC = '1.3.6.1.4.1.57264.1.';
-
-/** A distinguished name as `O=sigstore.dev, CN=sigstore-intermediate` (in encoded order). */
-export function renderDN(raw: Buffer): string {
-  try {
-    const parts: string[] = [];
-    for (const rdn of Der.parse(raw).children) {
-      for (const atv of rdn.children) {
-        const oid = atv.child(0).oid();
-        parts.push(`${DN_NAMES[oid] ?? oid}=${atv.child(1).string()}`);
-      }
-    }
-    return parts.join(', ') || '(empty)';
-  } catch {
-    return '(malformed name)';
-  }
-}
-
-/** A serial number as hex with whole bytes (as `openssl` shows it, without colons). */
-function hexSerial(n: bigint): string {
-  const h = n.toString(16);
-  return h.length % 2 ? `0${h}` : h;
-}
-
-function describeKey(cert: Certificate): string {
-  try {
-    const k = cert.publicKey;
-    const d = k.asymmetricKeyDetails;
-    if (k.asymmetricKeyType === 'ec') return `ECDSA ${d?.namedCurve ?? ''}`.trim();
-    if (k.asymmetricKeyType === 'rsa' || k.asymmetricKeyType === 'rsa-pss') return `RSA ${d?.modulusLength ?? ''}`.trim();
-    return k.asymmetricKeyType ?? 'unknown';
-  } catch {
-    return 'unreadable';
-  }
-}
+export { renderDN } from './names.js';
+export * from './types.js';
 
 function inspectExtension(ext: Certificate['extensions'][number]): InspectedExtension {
   if (ext.oid.startsWith(FULCIO_ARC)) {

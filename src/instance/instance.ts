@@ -1,44 +1,25 @@
-/**
- * The local Sigstore instance: wires the services (OIDC, Fulcio, CT log, Rekor v1 and v2, TSA,
- * TUF) onto one loopback HTTP server, keeps their keys and logs in the data directory, and
- * publishes the trust material.
- *
- * Data directory layout:
- *   instance.json        state: identity, tree ID, CA certificates, log key periods, last port/URL
- *   instance.lock        held (pid) while an instance runs
- *   keys/*.pem           private keys (PKCS#8, 0600)
- *   logs/*.log           durable logs (Rekor v1, Rekor v2, CT)
- *   tuf/                 TUF repository (every metadata version, targets by hash)
- *   trust_config.json    ClientTrustConfig (trusted root + signing config), written once serving
- *   root.json            the current TUF root, written once serving
- */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+
+import { existsSync, mkdirSync, readFileSync, rmSync, } from 'node:fs';
 import { join } from 'node:path';
 import { SigstoreError } from '../errors.js';
 import { CtLog } from './ctlog.js';
 import { Fulcio } from './fulcio.js';
 import { DEFAULT_IDENTITY, parseIdentity } from './identity.js';
-import { KeyStore, spki } from './keys.js';
+import { KeyStore, } from './keys.js';
 import { type MintOptions, OidcProvider } from './oidc.js';
-import { authorityKeyIdExt, caCertificate, type DnSpec, extKeyUsageExt, issueCertificate, keyUsageExt, OIDS, randomSerial, subjectKeyIdExt } from './pki.js';
 import { RekorV1 } from './rekor-v1.js';
 import { RekorV2 } from './rekor-v2.js';
-import { bytes, json, type Listening, listen, Router, text } from './server.js';
+import { type Listening, listen, type Router, } from './server.js';
 import { buildClientTrustConfig, buildSigningConfig, buildTrustedRoot, type LogPeriod, originOf } from './trust.js';
-import { parseJsonTimestampRequest, parseTimestampQuery, Tsa } from './tsa.js';
+import { Tsa } from './tsa.js';
 import { type TufRole, TufRepo } from './tuf.js';
-import { HttpError, rfc3339, writeFileDurable } from './util.js';
+import { rfc3339, writeFileDurable } from './util.js';
+import { acquireLock, DN, followUrl, initState, instancePaths, type PeriodState, type State } from './state.js';
+import { instanceRoutes } from './routes.js';
+
+export { instancePaths } from './state.js';
 
 export const HOST = '127.0.0.1';
-const ORG = 'sigstore-ts.local';
-const DN = {
-  fulcioRoot: { organization: ORG, commonName: 'sigstore' },
-  fulcioIntermediate: { organization: ORG, commonName: 'sigstore-intermediate' },
-  tsaRoot: { organization: ORG, commonName: 'sigstore-tsa-selfsigned' },
-  tsaLeaf: { organization: ORG, commonName: 'sigstore-tsa' },
-} satisfies Record<string, DnSpec>;
-const CA_YEARS = 10;
 
 /** Options of {@link startInstance}. */
 export interface InstanceOptions {
@@ -53,70 +34,13 @@ export interface InstanceOptions {
   identity?: string;
   /** Receives one line per request and diagnostics. */
   log?: (line: string) => void;
-}
-
-interface PeriodState {
-  key: string;
-  baseUrl: string;
-  start: string;
-  end?: string;
-}
-
-interface State {
-  version: 1;
-  created: string;
-  identity: string;
-  treeId: string;
-  port: number | null;
-  url: string | null;
-  pid: number | null;
-  fulcio: { root: string; intermediate: string };
-  tsa: { root: string; leaf: string };
-  ctlog: { key: string };
-  rekorV1: PeriodState[];
-  rekorV2: PeriodState[];
-}
-
-/** Paths of the files the instance writes into its data directory. */
-export function instancePaths(dataDir: string) {
-  return {
-    state: join(dataDir, 'instance.json'),
-    lock: join(dataDir, 'instance.lock'),
-    keys: join(dataDir, 'keys'),
-    logs: join(dataDir, 'logs'),
-    tuf: join(dataDir, 'tuf'),
-    trustConfig: join(dataDir, 'trust_config.json'),
-    tufRoot: join(dataDir, 'root.json'),
-  };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function acquireLock(path: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o644);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new SigstoreError('INSTANCE_RUNNING', `another instance (pid ${pid}) is using this data directory`);
-      }
-      if (pid === process.pid) throw new SigstoreError('INSTANCE_RUNNING', 'an instance in this process is already using this data directory');
-      rmSync(path, { force: true }); // stale lock of a dead process (kill -9)
-    }
-  }
-  throw new SigstoreError('INSTANCE_LOCK', `cannot lock ${path}`);
+  /**
+   * Publish Rekor v2 in the signing config at `<url><path>` (e.g. `/global-rekor`): a signing
+   * URL that differs from the log's `baseUrl` in the trusted root, as staging signs at
+   * `global.rekor.sigstage.dev` a log its trusted root names `log2026-1.us-east4...`. Clients
+   * must find the log by its key, never by URL. Default: the log's `baseUrl`.
+   */
+  rekorV2SigningPath?: string;
 }
 
 /**
@@ -140,6 +64,9 @@ export class SigstoreInstance {
   readonly issuer: string;
   /** TUF repository URL (`<url>/tuf`): the mirror to bootstrap trust from. */
   readonly tufUrl: string;
+  /** Where the signing config sends Rekor v2 entries (the log's `baseUrl`, unless `rekorV2SigningPath` was given). */
+  readonly rekorV2SigningUrl: string;
+  private readonly rekorV2SigningPath: string | undefined;
   /** RFC 3161 endpoint (`<url>/api/v1/timestamp`). */
   readonly tsaUrl: string;
   /** CT log URL (`<url>/ct`). */
@@ -162,10 +89,12 @@ export class SigstoreInstance {
     private readonly state: State,
     private readonly keys: KeyStore,
     private readonly listening: Listening,
-    parts: { tuf: TufRepo; oidc: OidcProvider; fulcio: Fulcio; ctlog: CtLog; rekorV1: RekorV1; rekorV2: RekorV2; tsa: Tsa; dataDir: string },
+    parts: { tuf: TufRepo; oidc: OidcProvider; fulcio: Fulcio; ctlog: CtLog; rekorV1: RekorV1; rekorV2: RekorV2; tsa: Tsa; dataDir: string; rekorV2SigningPath?: string },
   ) {
     this.port = listening.port;
     this.url = `http://${HOST}:${this.port}`;
+    this.rekorV2SigningPath = parts.rekorV2SigningPath?.replace(/\/+$/, '') || undefined;
+    this.rekorV2SigningUrl = `${this.url}${this.rekorV2SigningPath ?? ''}`;
     this.issuer = `${this.url}/oauth2`;
     this.tufUrl = `${this.url}/tuf`;
     this.tsaUrl = `${this.url}/api/v1/timestamp`;
@@ -241,7 +170,7 @@ export class SigstoreInstance {
       rekorV1: this.periods(this.state.rekorV1),
       rekorV2: this.periods(this.state.rekorV2),
     });
-    const signingConfig = buildSigningConfig({ url: this.url, issuer: this.issuer, start, rekorV2Url: this.url });
+    const signingConfig = buildSigningConfig({ url: this.url, issuer: this.issuer, start, rekorV2Url: this.rekorV2SigningUrl });
     this.trust = { trustedRoot, signingConfig };
     this.tuf.publish(
       {
@@ -317,139 +246,6 @@ export class SigstoreInstance {
     this.saveState();
     rmSync(instancePaths(this.dataDir).lock, { force: true });
   }
-
-  /** @internal */
-  routes(): Router {
-    const r = new Router();
-    const oidc = this.oidc;
-    r.add('GET', '/', () =>
-      json({
-        name: 'sigstore-ts local instance',
-        url: this.url,
-        oidcIssuer: this.issuer,
-        fulcio: this.url,
-        rekor: { v1: this.url, v2: this.url },
-        tsa: this.tsaUrl,
-        ctlog: this.ctUrl,
-        tuf: this.tufUrl,
-      }),
-    );
-    // OIDC
-    r.add('GET', '/oauth2/.well-known/openid-configuration', () => json(oidc.discovery()));
-    r.add('GET', '/oauth2/keys', async () => json(await oidc.jwks()));
-    r.add('GET', '/oauth2/auth', (req) => text(oidc.loginPage(req.query), 'text/html; charset=utf-8'));
-    r.add('POST', '/oauth2/auth', (req) => {
-      const out = oidc.submitLogin(req.form());
-      if ('redirect' in out) return { status: 302, headers: { Location: out.redirect }, body: '' };
-      return text(out.html, 'text/html; charset=utf-8');
-    });
-    r.add('POST', '/oauth2/token', async (req) => json(await oidc.token(req.form()), 200, { 'Cache-Control': 'no-store' }));
-    // Fulcio
-    r.add('POST', '/api/v2/signingCert', async (req) => json(await this.fulcio.signingCert(req.json()), 201));
-    r.add('GET', '/api/v2/trustBundle', () => json(this.fulcio.trustBundle()));
-    r.add('GET', '/api/v2/configuration', () => json(this.fulcio.configuration()));
-    r.add('GET', '/api/v1/rootCert', () => text(this.fulcio.chainPem.join(''), 'application/pem-certificate-chain'));
-    // CT log
-    r.add('POST', '/ct/v1/add-pre-chain', async (req) => json(await this.ctlog.handleAddPreChain(req.json())));
-    r.add('GET', '/ct/v1/get-sth', () => json(this.ctlog.sth()));
-    // Rekor v1
-    r.add('POST', '/api/v1/log/entries', async (req) => {
-      const { entryId, response } = await this.rekorV1.create(req.json());
-      return json(response, 201, { Location: `/api/v1/log/entries/${entryId}`, ETag: entryId });
-    });
-    r.add('GET', '/api/v1/log/entries', (req) => json(this.rekorV1.getByIndex(req.query.get('logIndex'))));
-    r.add('POST', '/api/v1/log/entries/retrieve', async (req) => json(await this.rekorV1.retrieve(req.json())));
-    r.add('GET', /^\/api\/v1\/log\/entries\/([^/]+)$/, (_req, [id]) => json(this.rekorV1.getByUuid(id!)));
-    r.add('GET', '/api/v1/log', () => json(this.rekorV1.info()));
-    r.add('GET', '/api/v1/log/publicKey', () => text(this.rekorV1.publicKeyPem, 'application/x-pem-file'));
-    r.add('GET', '/api/v1/log/proof', (req) => json(this.rekorV1.consistency(req.query)));
-    // Rekor v2
-    r.add('POST', '/api/v2/log/entries', async (req) => json(await this.rekorV2.create(req.json()), 201));
-    r.add('GET', '/api/v2/checkpoint', () => text(this.rekorV2.checkpoint()));
-    r.add('GET', /^\/api\/v2\/tile\/entries\/(.+)$/, (_req, [n]) => bytes(this.rekorV2.entryBundle(n!), 'application/octet-stream'));
-    r.add('GET', /^\/api\/v2\/tile\/(\d+)\/(.+)$/, (_req, [l, n]) => bytes(this.rekorV2.tile(Number(l), n!), 'application/octet-stream'));
-    // TSA
-    r.add('POST', '/api/v1/timestamp', (req) => {
-      let tsr: Buffer;
-      if (req.contentType === 'application/json') tsr = this.tsa.timestamp(parseJsonTimestampRequest(req.json()));
-      else if (req.contentType === 'application/timestamp-query') tsr = this.tsa.timestamp(parseTimestampQuery(req.body));
-      else throw new HttpError(415, 'Content-Type must be application/timestamp-query (DER TimeStampReq) or application/json');
-      return bytes(tsr, 'application/timestamp-reply');
-    });
-    r.add('GET', '/api/v1/timestamp/certchain', () => text(this.tsa.certChainPem(), 'application/pem-certificate-chain'));
-    // TUF
-    r.add('GET', /^\/tuf\/(.+)$/, (_req, [p]) => {
-      const data = this.tuf.serve(p!);
-      if (!data) throw new HttpError(404, `no TUF file ${p}`);
-      return bytes(data, 'application/json');
-    });
-    return r;
-  }
-}
-
-/** Creates the state of a new instance: keys, CA certificates, log key periods. */
-function initState(keys: KeyStore, identity: string): State {
-  const now = Date.now();
-  const created = new Date(Math.floor(now / 1000) * 1000 - 60_000);
-  const notAfter = new Date(created.getTime() + CA_YEARS * 365 * 86400_000);
-  const fRootKey = keys.get('fulcio-root', 'p384');
-  const fIntKey = keys.get('fulcio-intermediate', 'p384');
-  const fRoot = caCertificate({ subject: DN.fulcioRoot, issuer: DN.fulcioRoot, key: fRootKey, issuerKey: fRootKey, notBefore: created, notAfter, pathLen: 1 });
-  const fInt = caCertificate({
-    subject: DN.fulcioIntermediate,
-    issuer: DN.fulcioRoot,
-    key: fIntKey,
-    issuerKey: fRootKey,
-    notBefore: created,
-    notAfter,
-    pathLen: 0,
-    eku: [OIDS.codeSigning],
-  });
-  const tRootKey = keys.get('tsa-root', 'p384');
-  const tLeafKey = keys.get('tsa-leaf', 'p384');
-  const tRoot = caCertificate({ subject: DN.tsaRoot, issuer: DN.tsaRoot, key: tRootKey, issuerKey: tRootKey, notBefore: created, notAfter, pathLen: 0 });
-  const tLeaf = issueCertificate({
-    serial: randomSerial(),
-    subject: DN.tsaLeaf,
-    issuer: DN.tsaRoot,
-    notBefore: created,
-    notAfter,
-    spki: spki(tLeafKey),
-    extensions: [keyUsageExt([0]), subjectKeyIdExt(spki(tLeafKey)), authorityKeyIdExt(spki(tRootKey)), extKeyUsageExt([OIDS.timeStamping], true)],
-    signer: tRootKey,
-  });
-  keys.get('oidc', 'p256');
-  keys.get('ctlog-1', 'p256');
-  keys.get('rekor-v1-1', 'p256');
-  keys.get('rekor-v2-1', 'ed25519');
-  const treeId = (BigInt(`0x${randomBytes(8).toString('hex')}`) & 0x7fffffffffffffffn).toString();
-  return {
-    version: 1,
-    created: rfc3339(created),
-    identity,
-    treeId,
-    port: null,
-    url: null,
-    pid: null,
-    fulcio: { root: fRoot.toString('base64'), intermediate: fInt.toString('base64') },
-    tsa: { root: tRoot.toString('base64'), leaf: tLeaf.toString('base64') },
-    ctlog: { key: 'ctlog-1' },
-    rekorV1: [{ key: 'rekor-v1-1', baseUrl: '', start: rfc3339(created) }],
-    rekorV2: [{ key: 'rekor-v2-1', baseUrl: '', start: rfc3339(created) }],
-  };
-}
-
-/** Starts a period for `baseUrl` if the log's URL changed (port change): checkpoint names follow the URL. */
-function followUrl(list: PeriodState[], baseUrl: string): void {
-  const current = list[list.length - 1]!;
-  if (current.baseUrl === '') {
-    current.baseUrl = baseUrl;
-    return;
-  }
-  if (current.baseUrl === baseUrl) return;
-  const now = rfc3339(new Date());
-  current.end = now;
-  list.push({ key: current.key, baseUrl, start: now });
 }
 
 /**
@@ -531,10 +327,20 @@ export async function startInstance(opts: InstanceOptions): Promise<SigstoreInst
     });
     const tsa = new Tsa([Buffer.from(state.tsa.leaf, 'base64'), Buffer.from(state.tsa.root, 'base64')], keys.get('tsa-leaf', 'p384'));
     const tuf = TufRepo.open(paths.tuf, keys);
-    const inst = new SigstoreInstance(state, keys, listening, { tuf, oidc, fulcio, ctlog, rekorV1, rekorV2, tsa, dataDir: opts.dataDir });
+    const inst = new SigstoreInstance(state, keys, listening, {
+      tuf,
+      oidc,
+      fulcio,
+      ctlog,
+      rekorV1,
+      rekorV2,
+      tsa,
+      dataDir: opts.dataDir,
+      ...(opts.rekorV2SigningPath ? { rekorV2SigningPath: opts.rekorV2SigningPath } : {}),
+    });
     inst.saveState();
     inst.refreshTrust();
-    router = inst.routes();
+    router = instanceRoutes(inst);
 
     await selfCheck(inst);
     inst.writeTrustFiles();

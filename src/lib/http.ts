@@ -1,5 +1,6 @@
 /**
- * The client's HTTP layer: node:http/https (so NODE_EXTRA_CA_CERTS applies), HTTPS_PROXY /
+ * The client's one HTTP layer (TUF, Fulcio, Rekor, TSA, OIDC discovery and token requests all go
+ * through it): node:http/https (so NODE_EXTRA_CA_CERTS applies), HTTPS_PROXY /
  * HTTP_PROXY / NO_PROXY through CONNECT tunnels, per-attempt timeouts, bounded response sizes,
  * and bounded exponential backoff for transient failures (connection errors, timeouts, 408, 429,
  * 5xx). Permanent failures throw {@link NetworkError} naming the service.
@@ -25,6 +26,14 @@ export interface HttpRequest {
   maxBackoffMs?: number;
   /** Largest accepted response body (default 16 MiB). */
   maxBytes?: number;
+  /**
+   * An absolute deadline (epoch ms) for the whole request, retries and backoff included: no
+   * attempt outlives it and no retry starts after it (a repository that hangs or keeps
+   * answering 503 costs at most this long).
+   */
+  deadline?: number;
+  /** `false`: connect directly, whatever HTTPS_PROXY/HTTP_PROXY say (a cloud metadata server). */
+  proxy?: false;
 }
 
 export interface HttpResponse {
@@ -153,7 +162,7 @@ async function tunnel(proxy: URL, host: string, port: string, timeoutMs: number)
 async function attempt(req: HttpRequest, url: URL, timeoutMs: number, maxBytes: number): Promise<HttpResponse> {
   const isHttps = url.protocol === 'https:';
   const mod = isHttps ? await import('node:https') : await import('node:http');
-  const proxy = proxyFor(url);
+  const proxy = req.proxy === false ? undefined : proxyFor(url);
   const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
   const headers: OutgoingHttpHeaders = { 'user-agent': 'sigstore-ts', ...req.headers };
   if (body) headers['content-length'] = body.length;
@@ -261,9 +270,13 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   let delay = Math.min(req.backoffMs ?? 250, maxDelay);
   const service = req.service ?? url.host;
   let last = '';
+  const left = () => (req.deadline === undefined ? Number.POSITIVE_INFINITY : req.deadline - Date.now());
+  const outOfTime = (i: number) =>
+    new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} did not answer within the time allowed${i > 1 ? ` (${i - 1} attempt${i === 2 ? '' : 's'}: ${last})` : ''}`);
   for (let i = 1; i <= attempts; i++) {
+    if (left() < 1) throw outOfTime(i);
     try {
-      const res = await attempt(req, url, timeoutMs, maxBytes);
+      const res = await attempt(req, url, Math.max(1, Math.min(timeoutMs, left())), maxBytes);
       res.attempts = i;
       if (!TRANSIENT_STATUS.has(res.status) || i === attempts) return res;
       last = `HTTP ${res.status}`;
@@ -278,7 +291,9 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       last = e.message;
       if (i === attempts) break;
     }
-    await sleep(Math.min(delay * (0.75 + Math.random() * 0.5), maxDelay));
+    const pause = Math.min(delay * (0.75 + Math.random() * 0.5), maxDelay);
+    if (pause >= left()) throw outOfTime(i + 1);
+    await sleep(pause);
     delay = Math.min(delay * 2, maxDelay);
   }
   throw new NetworkError('SERVICE_UNAVAILABLE', `${service} at ${url.origin} failed after ${attempts} attempts: ${last}`);
@@ -298,4 +313,18 @@ export function expectOk(res: HttpResponse, service: string, what: string): Http
   const retried = res.attempts !== undefined && res.attempts > 1 ? ` after ${res.attempts} attempts` : '';
   const verb = res.status >= 500 || TRANSIENT_STATUS.has(res.status) ? 'failed on' : 'refused';
   throw new NetworkError('SERVICE_ERROR', `${service} ${verb} ${what}: HTTP ${res.status}${retried}${detail ? ` (${detail})` : ''}`, { status: res.status });
+}
+
+/**
+ * Whether a URL's host is this machine (`localhost`, `127.0.0.0/8`, `::1`): the only hosts a
+ * service may be reached at over plain `http:`.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost(new URL('http://127.0.0.1:8080').hostname); // true
+ * ```
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }

@@ -1,6 +1,6 @@
 /**
  * Ambient OIDC credentials of CI providers, detected and fetched in the order of sigstore-python's
- * `id` package: GitHub Actions, Google Cloud, GitLab CI, Buildkite, CircleCI. A provider whose
+ * `id` package: GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI. A provider whose
  * environment is absent is skipped; a provider that is present but cannot give a token is an
  * {@link AmbientCredentialError} (it does not fall through to the next one, as in `id`).
  *
@@ -38,7 +38,7 @@ export interface AmbientOptions {
   audience?: string;
   /** The environment to read (CI variables, `PATH`, `GCE_METADATA_HOST`). Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The providers to try (always tried in the built-in order: GitHub Actions, Google Cloud, GitLab CI, Buildkite, CircleCI). Default: all. */
+  /** The providers to try (always tried in the built-in order: GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI). Default: all. */
   providers?: readonly AmbientProvider[];
   /** Google metadata server host (`host[:port]`). Default `$GCE_METADATA_HOST`, else `metadata.google.internal`. */
   gcpMetadataHost?: string;
@@ -194,7 +194,8 @@ export async function detectGcp(options: AmbientOptions = {}): Promise<string | 
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     let resp: Response;
     try {
-      resp = await fetchWithTimeout(url, { headers: { 'metadata-flavor': 'Google' } }, c.timeoutMs);
+      // The metadata server is on the VM's own network: never through a proxy.
+      resp = await fetchWithTimeout(url, { headers: { 'metadata-flavor': 'Google' } }, c.timeoutMs, { direct: true });
     } catch (e) {
       return fail('AMBIENT_CREDENTIAL_ERROR', `${what} request to the metadata server failed (${fetchFailure(e, c.timeoutMs)})`);
     }
@@ -396,8 +397,8 @@ async function runProvider(c: Ctx, provider: AmbientProvider, label: string, com
 }
 
 /**
- * The providers, in detection order (sigstore-python's `id`: GitHub Actions, Google Cloud,
- * GitLab CI, Buildkite, CircleCI).
+ * The providers, in detection order: `detect_credential` of the `id` package sigstore-python uses
+ * (id 1.6: GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI).
  *
  * @example
  * ```ts
@@ -408,8 +409,8 @@ export const AMBIENT_PROVIDERS: readonly { provider: AmbientProvider; detect: (o
   Object.freeze([
     { provider: 'github', detect: detectGitHub },
     { provider: 'gcp', detect: detectGcp },
-    { provider: 'gitlab', detect: detectGitLab },
     { provider: 'buildkite', detect: detectBuildkite },
+    { provider: 'gitlab', detect: detectGitLab },
     { provider: 'circleci', detect: detectCircleCI },
   ]);
 

@@ -20,7 +20,7 @@ export class IdentityError extends SigstoreError {}
 
 /**
  * The environment looks like a CI provider with ambient OIDC credentials (GitHub Actions, Google
- * Cloud, GitLab CI, Buildkite, CircleCI), but the credential could not be retrieved.
+ * Cloud, Buildkite, GitLab CI, CircleCI), but the credential could not be retrieved.
  *
  * @example
  * ```ts

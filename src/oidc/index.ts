@@ -1,7 +1,7 @@
 /**
  * Identity tokens for signing, from the sources sigstore-python uses, in its order:
  * 1. an explicit token (`--identity-token`), 2. `SIGSTORE_IDENTITY_TOKEN`, 3. ambient CI
- * credentials (GitHub Actions, Google Cloud, GitLab CI, Buildkite, CircleCI) unless disabled,
+ * credentials (GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI) unless disabled,
  * 4. the interactive browser login (or the paste-the-code flow).
  * Every token is checked ({@link IdentityToken}) before it is returned, so a malformed or expired
  * token is refused before any other request is made with it.

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { NetworkError } from '../errors.js';
 import { IdentityError } from './errors.js';
 import { type IdentityClaim, IdentityToken } from './token.js';
-import { fetchFailure, isLoopbackUrl, REQUEST_TIMEOUT_MS, redact } from './util.js';
+import { fetchFailure, fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, redact } from './util.js';
 
 /**
  * The out-of-band redirect URI: the issuer shows the code for the user to paste.
@@ -103,7 +103,13 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
   if (issuerUrl.protocol !== 'https:' && !(issuerUrl.protocol === 'http:' && loopback)) {
     throw new IdentityError('OIDC_ISSUER_INVALID', `the OIDC issuer ${issuerUrl.href} must use https (plain http only on this machine)`);
   }
-  const http = { [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:', signal: () => AbortSignal.timeout(requestTimeoutMs) };
+  // Discovery and the token request go through the project's HTTP client (proxies, extra CAs).
+  const http = {
+    [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:',
+    [oauth.customFetch]: (url: string, o: { body?: unknown; headers: Record<string, string>; method: string; signal?: AbortSignal }) =>
+      fetchWithTimeout(url, o as RequestInit, requestTimeoutMs),
+    signal: () => AbortSignal.timeout(requestTimeoutMs),
+  };
 
   // Discovery.
   log(`OIDC: discovering ${issuerUrl.href}`);
@@ -161,13 +167,16 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
       redirectUri = listener.redirectUri;
       const url = authorizationUrl(redirectUri);
       listener.authorizationUrl = url;
-      output.write(`Waiting for browser interaction...\nIf no browser opens, go to the following link in a browser on this machine:\n\n\t${url}\n\n`);
+      output.write('Waiting for browser interaction...\n');
       const open = options.openBrowser ?? ((u: string) => openInBrowser(u, options.env ?? process.env));
       const opened = await deadline.race(
         (async () => open(url))().catch(() => false),
         'opening the browser',
       );
-      if (!opened) {
+      // One link, and one that works: the loopback link only while its listener runs, else the
+      // paste-the-code link below.
+      if (opened) output.write(`If no browser opens, go to the following link in a browser on this machine:\n\n\t${url}\n\n`);
+      else {
         log('OIDC: no browser could be opened; falling back to pasting the code');
         await listener.close();
         listener = undefined;

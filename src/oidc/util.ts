@@ -1,6 +1,6 @@
 /**
- * Internals shared by the token sources: a fetch with a timeout and one-line, token-free
- * descriptions of responses and failures.
+ * Internals shared by the token sources: a fetch over the project's HTTP client (proxies, extra
+ * CA certificates, timeouts) and one-line, token-free descriptions of responses and failures.
  */
 
 /** Anything that looks like a JWT (or a JWE) in text that may end up in a message. */
@@ -58,16 +58,52 @@ export function fetchFailure(e: unknown, timeoutMs: number): string {
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * `fetch` with a timeout and no redirects; rejects with the underlying error (use
- * {@link fetchFailure} to describe it).
+ * A `fetch` over the project's HTTP client (src/lib/http.ts, so HTTPS_PROXY, NO_PROXY and
+ * NODE_EXTRA_CA_CERTS apply): one attempt, a timeout, no redirects, a bounded body. Rejects
+ * with an error {@link fetchFailure} describes (`ECONNREFUSED`, `timed out after 30 s`).
+ * `direct` bypasses the proxy (a cloud metadata server on the local network).
  *
  * @example
  * ```ts
  * const resp = await fetchWithTimeout('http://127.0.0.1:8080/token', { headers: { accept: 'application/json' } }, 30_000);
  * ```
  */
-export async function fetchWithTimeout(url: string | URL, init: RequestInit, timeoutMs: number): Promise<Response> {
-  return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+export async function fetchWithTimeout(url: string | URL, init: RequestInit, timeoutMs: number, { direct = false } = {}): Promise<Response> {
+  const { request } = await import('../lib/http.js');
+  if (init.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((v, k) => {
+    headers[k] = v;
+  });
+  let body: Buffer | undefined;
+  const b = init.body;
+  if (typeof b === 'string') body = Buffer.from(b);
+  else if (b instanceof URLSearchParams) {
+    body = Buffer.from(b.toString());
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+  } else if (b instanceof Uint8Array) body = Buffer.from(b);
+  else if (b instanceof ArrayBuffer) body = Buffer.from(new Uint8Array(b));
+  else if (b !== undefined && b !== null) throw new TypeError('unsupported request body');
+  const method = (init.method ?? 'GET').toUpperCase();
+  if (method !== 'GET' && method !== 'POST' && method !== 'PUT') throw new TypeError(`unsupported method ${method}`);
+  let res: Awaited<ReturnType<typeof request>>;
+  try {
+    res = await request({ method, url: String(url), headers, ...(body ? { body } : {}), timeoutMs, attempts: 1, maxBytes: 1024 * 1024, service: 'OIDC', ...(direct ? { proxy: false as const } : {}) });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/no complete answer within/.test(message)) throw Object.assign(new Error(message), { name: 'TimeoutError' });
+    const code = /\b(E[A-Z]{3,}|ERR_[A-Z_]+|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\b/.exec(message)?.[1];
+    // As fetch reports a transport failure: a TypeError whose cause says why.
+    throw new TypeError('fetch failed', { cause: code ? { code, message } : { message } });
+  }
+  if (res.status < 200 || res.status > 599) throw new Error(`unexpected HTTP status ${res.status}`, { cause: { message: `HTTP ${res.status}` } });
+  const h = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) h.append(k, String(x));
+  }
+  const nullBody = res.status === 204 || res.status === 205 || res.status === 304;
+  return new Response(nullBody ? null : new Uint8Array(res.body), { status: res.status, headers: h });
 }
 
 /**

@@ -1,36 +1,46 @@
 /**
  * The on-disk TUF cache: where each instance's metadata and targets live, reading the cached
- * trust material without loading tuf-js (the fast path of every run), and committing a
- * refresh atomically, file by file, so that a failed or interrupted update never replaces the
- * previous good state.
+ * trust material without loading tuf-js (the fast path of every run) and verifying it on every
+ * read (tuf-metadata.ts: signatures, versions, hashes, expiry), and committing a refresh
+ * atomically so that a failed, interrupted or concurrent update never leaves a mixed cache.
  *
  * Layout (one directory per TUF repository, named after its URL):
  *
  * ```
  * metadata  ${XDG_DATA_HOME:-~/.local/share}/sigstore-ts/tuf/<key>/
- *             root.json timestamp.json snapshot.json targets.json   (TUF metadata, as verified)
+ *             metadata.json   root, timestamp, snapshot and targets metadata in one file
  * targets   ${XDG_CACHE_HOME:-~/.cache}/sigstore-ts/tuf/<key>/
- *             <sha256>.trusted_root.json <sha256>.signing_config.v0.2.json
+ *             <sha256>.trusted_root.json <sha256>.signing_config.v0.2.json ...
  * ```
  *
  * With `--trust-cache DIR` (or `SIGSTORE_TRUST_CACHE=DIR`) both live under `DIR/<key>/`
  * (targets in `DIR/<key>/targets/`). `<key>` is the URL, percent-encoded (as sigstore-python
- * names its directories). Targets are stored under their SHA-256, as named by `targets.json`,
- * so a reader always finds the file its metadata names, even while another process commits.
+ * names its directories). The four metadata files are one file, replaced by a rename, so a
+ * reader always sees one consistent set; targets are stored under their SHA-256, so a reader
+ * finds the file its metadata names even while another process commits. Commits take a lock
+ * file and never replace newer metadata with older.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { TrustError } from '../errors.js';
 import { isObject } from '../lib/json.js';
+import { type TargetRef, targetsOf, type VerifiedChain, verifyChain, verifyRoot } from './tuf-metadata.js';
+
+export type { TargetRef } from './tuf-metadata.js';
 
 /** The names of the Sigstore targets a client uses. */
 export const TRUSTED_ROOT_TARGET = 'trusted_root.json';
 export const SIGNING_CONFIG_TARGET = 'signing_config.v0.2.json';
-export const TARGET_NAMES = [TRUSTED_ROOT_TARGET, SIGNING_CONFIG_TARGET] as const;
+export const REKOR_V2_SIGNING_CONFIG_TARGET = 'signing_config_rekor_v2.v0.2.json';
+export const TARGET_NAMES = [TRUSTED_ROOT_TARGET, SIGNING_CONFIG_TARGET, REKOR_V2_SIGNING_CONFIG_TARGET] as const;
 
 /** The TUF metadata files kept per instance (tuf-js's file names). */
 export const METADATA_FILES = ['root.json', 'targets.json', 'snapshot.json', 'timestamp.json'] as const;
+
+/** The file that holds the four metadata files. */
+export const METADATA_FILE = 'metadata.json';
 
 /** Where one TUF repository's metadata and targets are cached. */
 export interface CachePaths {
@@ -38,6 +48,8 @@ export interface CachePaths {
   url: string;
   metadataDir: string;
   targetsDir: string;
+  /** The directory the cache was placed in (`--trust-cache DIR`, or the sigstore-ts XDG directories). */
+  bases: string[];
 }
 
 /** The environment variable that overrides the cache location (like `--trust-cache`). */
@@ -55,12 +67,50 @@ export function cachePaths(url: string, cacheDir?: string, env: NodeJS.ProcessEn
   const override = cacheDir ?? (env[TRUST_CACHE_ENV] || undefined);
   if (override) {
     const base = join(resolve(override), key);
-    return { url, metadataDir: base, targetsDir: join(base, 'targets') };
+    return { url, metadataDir: base, targetsDir: join(base, 'targets'), bases: [resolve(override)] };
   }
   const home = env.HOME || homedir();
   const data = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : join(home, '.local', 'share');
   const cache = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(home, '.cache');
-  return { url, metadataDir: join(data, 'sigstore-ts', 'tuf', key), targetsDir: join(cache, 'sigstore-ts', 'tuf', key) };
+  return {
+    url,
+    metadataDir: join(data, 'sigstore-ts', 'tuf', key),
+    targetsDir: join(cache, 'sigstore-ts', 'tuf', key),
+    bases: [join(data, 'sigstore-ts'), join(cache, 'sigstore-ts')],
+  };
+}
+
+/**
+ * Refuses a cache that other users could write: a directory on the way from the cache's base
+ * to its files that is world-writable (without the sticky bit) or owned by another user (not
+ * root). Such a cache could be replaced under us; directories that do not exist yet are fine.
+ */
+export function checkCacheDirs(paths: CachePaths): void {
+  const uid = process.getuid?.();
+  const dirs = new Set<string>();
+  for (const leaf of [paths.metadataDir, paths.targetsDir]) {
+    const base = paths.bases.find((b) => leaf === b || leaf.startsWith(`${b}/`)) ?? dirname(leaf);
+    for (let d = leaf; ; d = dirname(d)) {
+      dirs.add(d);
+      if (d === base || dirname(d) === d) break;
+    }
+  }
+  for (const d of dirs) {
+    let st: import('node:fs').Stats;
+    try {
+      st = statSync(d);
+    } catch {
+      continue;
+    }
+    const worldWritable = (st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0;
+    const foreign = uid !== undefined && st.uid !== uid && st.uid !== 0;
+    if (worldWritable || foreign) {
+      throw new TrustError(
+        'TRUST_CACHE_INSECURE',
+        `the TUF cache directory ${d} is ${worldWritable ? 'writable by every user' : `owned by another user (uid ${st.uid})`}: refusing to trust what it holds (fix its permissions, or choose another place with --trust-cache DIR)`,
+      );
+    }
+  }
 }
 
 function readOpt(path: string): Buffer | undefined {
@@ -81,7 +131,7 @@ function jsonOpt(data: Buffer | undefined): Record<string, unknown> | undefined 
   }
 }
 
-/** The `signed` part of TUF metadata, loosely read (it was verified when it was stored). */
+/** The `signed` part of TUF metadata, loosely read (no signature checks). */
 export interface SignedInfo {
   version: number;
   expires: Date;
@@ -97,13 +147,7 @@ export function signedInfo(data: Buffer | undefined): SignedInfo | undefined {
   return { version, expires };
 }
 
-/** One target as `targets.json` describes it. */
-export interface TargetRef {
-  length: number;
-  sha256: string;
-}
-
-/** The targets named in `targets.json` bytes (only those with a SHA-256). */
+/** The targets named in `targets.json` bytes, loosely read (for garbage collection only). */
 export function targetRefs(targetsJson: Buffer | undefined): Map<string, TargetRef> {
   const out = new Map<string, TargetRef>();
   const signed = jsonOpt(targetsJson)?.signed;
@@ -136,112 +180,114 @@ export interface TufSnapshot {
   trustedRoot: Buffer;
   /** The `signing_config.v0.2.json` target bytes, when the repository publishes one. */
   signingConfig: Buffer | undefined;
+  /** The `signing_config_rekor_v2.v0.2.json` target bytes, when the repository publishes one. */
+  rekorV2SigningConfig: Buffer | undefined;
   rootVersion: number;
   timestampVersion: number;
-  /** When the timestamp metadata expires: after that the material is stale. */
+  /** When the metadata expires (the earliest expiry of its four roles): after that it is stale. */
   expires: Date;
 }
 
 /** What the cache holds for one repository. */
 export type CacheState =
   | { state: 'missing' }
-  | { state: 'incomplete'; reason: string }
+  | { state: 'invalid'; reason: string; rootValid: boolean }
   | ({ state: 'ok' } & TufSnapshot);
-
-/**
- * Reads the cached trust material of a repository (no signature checks: the metadata was
- * verified by TUF when it was stored; only that the targets match their metadata).
- */
-export function readCache(paths: CachePaths): CacheState {
-  const root = signedInfo(readOpt(join(paths.metadataDir, 'root.json')));
-  const tsBytes = readOpt(join(paths.metadataDir, 'timestamp.json'));
-  if (!root && !tsBytes) return { state: 'missing' };
-  if (!root) return { state: 'incomplete', reason: 'root.json is missing or unreadable' };
-  const ts = signedInfo(tsBytes);
-  if (!ts) return { state: 'incomplete', reason: 'timestamp.json is missing or unreadable' };
-  const refs = targetRefs(readOpt(join(paths.metadataDir, 'targets.json')));
-  const trustedRoot = readTarget(paths, TRUSTED_ROOT_TARGET, refs.get(TRUSTED_ROOT_TARGET));
-  if (!trustedRoot) return { state: 'incomplete', reason: `${TRUSTED_ROOT_TARGET} is not cached (or does not match targets.json)` };
-  const signingConfig = readTarget(paths, SIGNING_CONFIG_TARGET, refs.get(SIGNING_CONFIG_TARGET));
-  if (refs.has(SIGNING_CONFIG_TARGET) && !signingConfig) {
-    return { state: 'incomplete', reason: `${SIGNING_CONFIG_TARGET} is not cached (or does not match targets.json)` };
-  }
-  return { state: 'ok', trustedRoot, signingConfig, rootVersion: root.version, timestampVersion: ts.version, expires: ts.expires };
-}
-
-/** The cached (or pinned) TUF root metadata of a repository, if any. */
-export function readCachedRoot(paths: CachePaths): Buffer | undefined {
-  return readOpt(join(paths.metadataDir, 'root.json'));
-}
 
 /** Reads the cached metadata files that exist (name -> bytes). */
 export function readMetadataFiles(paths: CachePaths): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const f of METADATA_FILES) {
-    const data = readOpt(join(paths.metadataDir, f));
-    if (data) out.set(f, data);
+  const doc = jsonOpt(readOpt(join(paths.metadataDir, METADATA_FILE)));
+  const files = isObject(doc?.files) ? doc.files : {};
+  for (const [f, v] of Object.entries(files)) {
+    // The four metadata files, and the roots between the shipped root and root.json (N.root.json).
+    if (typeof v === 'string' && ((METADATA_FILES as readonly string[]).includes(f) || /^[1-9]\d{0,8}\.root\.json$/.test(f))) out.set(f, Buffer.from(v, 'base64'));
   }
   return out;
 }
 
-/** Writes a file atomically: a temporary file in the same directory, then a rename. */
-export function writeAtomic(path: string, data: Buffer | string, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, data, { mode, flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+/** The metadata a chain check needs, from a name -> bytes map. */
+function chainFiles(m: Map<string, Buffer>) {
+  return { root: m.get('root.json'), timestamp: m.get('timestamp.json'), snapshot: m.get('snapshot.json'), targets: m.get('targets.json') };
 }
 
-/** What a refresh produced, to be committed to the cache. */
-export interface CacheUpdate {
-  /** Metadata files (root.json, targets.json, snapshot.json, timestamp.json) as verified. */
-  metadata: Map<string, Buffer>;
-  /** Targets (name -> bytes), verified against `metadata`'s targets.json. */
-  targets: Map<string, Buffer>;
+/** Verifies a set of metadata files and the targets a client uses; throws a TrustError `code`. */
+export function verifyMetadata(
+  metadata: Map<string, Buffer>,
+  targets: (name: string, ref: TargetRef | undefined) => Buffer | undefined,
+  opts: { code: string; what: string; anchor?: Buffer },
+): TufSnapshot & { chain: VerifiedChain } {
+  const chain = verifyChain(chainFiles(metadata), { ...opts, intermediates: metadata });
+  const refs = targetsOf(chain.targets);
+  const get = (name: string, required: boolean): Buffer | undefined => {
+    const ref = refs.get(name);
+    if (!ref) {
+      if (required) throw new TrustError(opts.code, `${opts.what}: targets.json does not name ${name}`);
+      return undefined;
+    }
+    const data = targets(name, ref);
+    if (!data) throw new TrustError(opts.code, `${opts.what}: ${name} is missing or does not have the length and SHA-256 targets.json gives`);
+    return data;
+  };
+  return {
+    trustedRoot: get(TRUSTED_ROOT_TARGET, true)!,
+    signingConfig: get(SIGNING_CONFIG_TARGET, false),
+    rekorV2SigningConfig: get(REKOR_V2_SIGNING_CONFIG_TARGET, false),
+    rootVersion: chain.root.version,
+    timestampVersion: chain.timestamp.version,
+    expires: chain.expires,
+    chain,
+  };
 }
 
 /**
- * Commits verified metadata and targets to the cache: targets first (new files, under their
- * hash), then the metadata, timestamp last (it marks the cache fresh), each written atomically;
- * then removes target files neither the new nor the previous targets.json names. Throws when
- * the cache cannot be written (the caller decides whether that matters).
+ * Reads the cached trust material of a repository and verifies it: the metadata chain
+ * (signatures from the cached root, which must not be older than `anchor`, the embedded or
+ * pinned root; versions; hashes) and the targets against it. Expired metadata is `ok` (the
+ * caller decides what stale material may be used for); anything else wrong is `invalid`.
  */
-export function commitCache(paths: CachePaths, update: CacheUpdate): void {
-  const previousTargets = readOpt(join(paths.metadataDir, 'targets.json'));
-  for (const [name, data] of update.targets) {
-    const sha = createHash('sha256').update(data).digest('hex');
-    const path = targetPath(paths, name, sha);
-    const existing = readOpt(path);
-    if (!existing?.equals(data)) writeAtomic(path, data);
-  }
-  for (const f of METADATA_FILES) {
-    const data = update.metadata.get(f);
-    if (!data) continue;
-    const existing = readOpt(join(paths.metadataDir, f));
-    if (!existing?.equals(data)) writeAtomic(join(paths.metadataDir, f), data);
-  }
-  const keep = new Set<string>();
-  for (const refs of [targetRefs(update.metadata.get('targets.json')), targetRefs(previousTargets)]) {
-    for (const [name, ref] of refs) keep.add(`${ref.sha256}.${encodeURIComponent(name)}`);
-  }
+export function readCache(paths: CachePaths, anchor?: Buffer): CacheState {
+  const raw = readOpt(join(paths.metadataDir, METADATA_FILE));
+  if (!raw) return { state: 'missing' };
+  const metadata = readMetadataFiles(paths);
   try {
-    for (const f of readdirSync(paths.targetsDir)) {
-      if (/^[0-9a-f]{64}\./.test(f) && !f.endsWith('.tmp') && !keep.has(f)) rmSync(join(paths.targetsDir, f), { force: true });
-    }
-  } catch {
-    // garbage collection is best effort
+    const { chain: _chain, ...snap } = verifyMetadata(metadata, (name, ref) => readTarget(paths, name, ref), {
+      code: 'TRUST_CACHE_INVALID',
+      what: `cached TUF metadata in ${paths.metadataDir}`,
+      ...(anchor ? { anchor } : {}),
+    });
+    return { state: 'ok', ...snap };
+  } catch (e) {
+    if (!(e instanceof TrustError)) throw e;
+    return { state: 'invalid', reason: e.message, rootValid: verifiedRoot(paths, anchor) !== undefined };
   }
 }
 
-/** Removes the cached metadata of a repository (before pinning a new root). */
-export function clearMetadata(paths: CachePaths): void {
-  for (const f of METADATA_FILES) rmSync(join(paths.metadataDir, f), { force: true });
+/** The cached TUF root when it verifies (self-signed, descending from `anchor`), else undefined. */
+export function verifiedRoot(paths: CachePaths, anchor?: Buffer): Buffer | undefined {
+  const root = readMetadataFiles(paths).get('root.json');
+  if (!root) return undefined;
+  try {
+    verifyRoot(
+      root,
+      (m) => {
+        throw new TrustError('TRUST_CACHE_INVALID', m);
+      },
+      anchor,
+      readMetadataFiles(paths),
+    );
+    return root;
+  } catch {
+    return undefined;
+  }
 }
+
+/** The cached (or pinned) TUF root metadata of a repository, if any (unverified). */
+export function readCachedRoot(paths: CachePaths): Buffer | undefined {
+  return readMetadataFiles(paths).get('root.json');
+}
+
+export { clearMetadata, type CacheUpdate, commitCache, writeAtomic } from './cache-write.js';
 
 /** A short reason for a file system error, for warnings. */
 export function fsReason(e: unknown): string {

@@ -6,6 +6,7 @@
 import { TrustError } from '../errors.js';
 import { type Fail, isObject, type JsonObject, obj, parseJson, str } from '../lib/json.js';
 import { EMBEDDED, type PublicInstance } from './embedded.js';
+import { protoJsonNames } from './json-names.js';
 import { parseSigningConfig, type SigningConfig } from './signing-config.js';
 import { parseTrustedRoot, type TrustMaterial } from './trusted-root.js';
 
@@ -50,7 +51,8 @@ export function parseClientTrustConfig(input: string | Buffer | JsonObject, sour
     throw new TrustError('TRUST_CONFIG_INVALID', `trust config ${source}: ${m}`);
   };
   const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input.toString(), 'the trust config', fail) : input;
-  const o = obj(json, 'the trust config', fail);
+  // Either protobuf JSON spelling of every field (signingConfig or signing_config, ...).
+  const o = obj(protoJsonNames(json, fail), 'the trust config', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (mediaType !== CLIENT_TRUST_CONFIG_V01) fail(`unsupported mediaType ${JSON.stringify(mediaType)} (expected ${CLIENT_TRUST_CONFIG_V01})`);
   if (!isObject(o.trustedRoot)) fail('trustedRoot is missing or not an object');

@@ -4,6 +4,7 @@
  * or explicit files (a trusted root, a client trust config) that bypass TUF.
  */
 import { UsageError } from '../errors.js';
+import { isLoopbackHost } from '../lib/http.js';
 import { EMBEDDED, type EmbeddedTrust, type PublicInstance } from './embedded.js';
 import type { TrustSource } from './load.js';
 
@@ -30,7 +31,8 @@ export interface TufInstance {
 }
 
 /**
- * Checks and normalizes a TUF repository URL (http or https, no query or fragment, no trailing slash).
+ * Checks and normalizes a TUF repository URL (https, or http on a loopback host; no query or
+ * fragment, no trailing slash).
  *
  * @example
  * ```ts
@@ -45,6 +47,7 @@ export function normalizeTufUrl(url: string): string {
     throw new UsageError('USAGE', `--instance ${JSON.stringify(url)} is not a URL (expected the instance's TUF repository URL)`);
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError('USAGE', `--instance ${url}: only http and https TUF repositories are supported`);
+  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) throw new UsageError('USAGE', `--instance ${url}: plain http is only for a repository on this machine (127.0.0.1, ::1, localhost); use https`);
   if (u.search || u.hash) throw new UsageError('USAGE', `--instance ${url}: a TUF repository URL has no query or fragment`);
   if (u.username || u.password) throw new UsageError('USAGE', `--instance ${url}: credentials in the URL are not supported`);
   return u.href.replace(/\/+$/, '');

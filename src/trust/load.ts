@@ -1,33 +1,37 @@
 /**
  * Chooses and loads the trust material for a run: an explicit trusted root file, a client trust
  * config, or the trust material of a TUF-backed instance (production by default, staging, or
- * another instance by URL), from the local TUF cache, a TUF refresh, or the embedded copy.
+ * another instance by URL), from the verified TUF cache, a TUF refresh, or the embedded copy.
  *
- * Refresh policy (TUF-backed instances):
- * - The cached material is used as long as its TUF timestamp has not expired: no network.
- * - With nothing cached, verification against a public-good instance uses the embedded copy
- *   without any network request (never waiting on the network); its TUF expiry is that of the
- *   embedded TUF root, and a warning says when that has passed. `plumbing update-trust-root`
- *   (or a signing run) populates the cache; from then on the rule above applies.
- * - When the cached material has expired (or the cache is damaged, or a signer asks with
- *   nothing cached), a refresh is tried within a short budget (5 s); if the repository cannot
- *   be reached, the previous material is used with a warning on stderr. A refresh TUF refuses
- *   (rollback, freeze, mix-and-match, threshold, wrong hash) is an error and leaves the cache
- *   as it was.
- * - `offline` never touches the network: cache, else embedded, with a warning when stale.
+ * Freshness fails closed (TUF spec 5.4-5.6: a network attacker who blocks the repository must
+ * not keep a client on old keys):
+ * - Explicit files (`trustedRoot`, `trustConfig`) never involve TUF or the network.
+ * - Online (the default): the cached TUF material is used while it is unexpired (every read
+ *   re-verifies its signatures, versions and hashes: cache.ts). Otherwise (expired, nothing
+ *   cached, or a cache that fails verification) it is refreshed within a time budget (5 s by
+ *   default, retries included). A refresh that fails is an error saying why, when the material
+ *   expired, and that `--offline` verifies with the cached or embedded copy; a refresh TUF
+ *   refuses leaves the cache as it was. A failure is remembered for a short back-off only.
+ * - `offline` (`--offline`, `SIGSTORE_OFFLINE=1`) never touches the network: the verified cache,
+ *   else the embedded copy, with one warning when it is stale or the cache was unusable.
  * - `refresh` (`sigstore plumbing update-trust-root`) always refreshes, with normal timeouts.
  *
  * tuf-js is loaded only when a refresh happens.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { NetworkError, TrustError, UsageError } from '../errors.js';
-import { isObject, type JsonObject, parseJson } from '../lib/json.js';
+import type { JsonObject } from '../lib/json.js';
 import { writeStderr } from '../lib/stdio.js';
-import { type CachePaths, cachePaths, commitCache, fsReason, readCache, readCachedRoot, signedInfo, type TufSnapshot } from './cache.js';
-import { EMBEDDED, type PublicInstance } from './embedded.js';
+import { embeddedRootBytes, fromEmbedded, fromTuf, iso } from './active.js';
+import { type CachePaths, cachePaths, checkCacheDirs, commitCache, fsReason, readCache, readMetadataFiles, signedInfo, type TufSnapshot, verifiedRoot } from './cache.js';
+import type { PublicInstance } from './embedded.js';
+import { fromTrustConfigFile, fromTrustedRootFile } from './files.js';
 import { resolveInstance, type TufInstance } from './instances.js';
-import { parseTrustedRoot, type TrustMaterial } from './trusted-root.js';
-import type { RefreshOptions, RefreshResult } from './tuf.js';
+import { refreshBounded, rememberRefresh, rememberedRefresh, resetRefreshMemory } from './refresh.js';
+import type { TrustMaterial } from './trusted-root.js';
+
+export { embeddedTrustMaterial } from './active.js';
+export { CLIENT_TRUST_CONFIG_MEDIA_TYPE, readTrustFile, trustedRootFromConfig } from './files.js';
+export { trustInstance } from './pin.js';
 
 /**
  * Where trust comes from. At most one of `trustedRoot`, `trustConfig`, `staging` and `instance`;
@@ -49,15 +53,15 @@ export interface TrustSource {
   trustConfig?: string;
   /** The TUF repository URL of another Sigstore instance, pinned with `trust-instance`. */
   instance?: string;
-  /** Never use the network: the cached trust material, else the embedded copy. */
+  /** Never use the network: the verified cache, else the embedded copy (warning once when stale). */
   offline?: boolean;
   /** The TUF cache directory (default: `$SIGSTORE_TRUST_CACHE`, else the XDG data and cache directories). */
   cacheDir?: string;
   /** Refresh the TUF metadata now, whether or not the cached copy has expired. */
   refresh?: boolean;
-  /** What the material is for: `sign` also refreshes when nothing is cached yet. Default `verify`. */
+  /** What the material is for (`verify` or `sign`); both refresh under the same rules. */
   purpose?: 'verify' | 'sign';
-  /** Time budget in ms for an automatic refresh (default 5000). */
+  /** Time budget in ms for an automatic refresh, retries included (default 5000). */
   timeoutMs?: number;
   /** Receives warnings (stale material, unwritable cache); default: one line on stderr. */
   onWarning?: (message: string) => void;
@@ -87,7 +91,7 @@ export interface TrustOrigin {
   persisted?: boolean;
   rootVersion?: number;
   timestampVersion?: number;
-  /** The TUF expiry of the material (timestamp metadata, or the embedded TUF root). */
+  /** The TUF expiry of the material (the earliest of its metadata, or the embedded TUF root's). */
   expires?: Date;
   /** Whether the material is past its TUF expiry. */
   stale: boolean;
@@ -96,7 +100,7 @@ export interface TrustOrigin {
 }
 
 /**
- * The trust material of a run, with its signing config and origin.
+ * The trust material of a run, with its signing configs and origin.
  *
  * @example
  * ```ts
@@ -110,72 +114,23 @@ export interface ActiveTrust {
   trustedRootJson: JsonObject;
   /** The signing config (v0.2 JSON) that goes with it, when there is one. */
   signingConfigJson: JsonObject | undefined;
+  /** The opt-in signing config that adds the instance's Rekor v2 log, when the instance publishes one. */
+  rekorV2SigningConfigJson?: JsonObject | undefined;
   origin: TrustOrigin;
-}
-
-const embeddedCache = new Map<PublicInstance, TrustMaterial>();
-
-/** The embedded (shipped) trusted root of a public-good instance, parsed once per process. */
-export function embeddedTrustMaterial(instance: PublicInstance = 'production'): TrustMaterial {
-  let t = embeddedCache.get(instance);
-  if (!t) {
-    t = parseTrustedRoot(EMBEDDED[instance].trustedRoot, `embedded ${instance}`);
-    embeddedCache.set(instance, t);
-  }
-  return t;
-}
-
-/** Reads a file for trust purposes, turning I/O errors into one-line messages. */
-/** The largest trust file read (a trusted root is tens of kilobytes): refused before reading. */
-export const MAX_TRUST_FILE_BYTES = 4 * 1024 * 1024;
-
-export function readTrustFile(path: string, what: string): string {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      const st = fstatSync(fd);
-      if (st.isFile() && st.size > MAX_TRUST_FILE_BYTES) {
-        throw new TrustError('JSON_TOO_LARGE', `${what} ${path} is larger than ${MAX_TRUST_FILE_BYTES / 1024 / 1024} MiB`);
-      }
-      return readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    if (e instanceof TrustError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError('TRUST_FILE_UNREADABLE', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-  }
-}
-
-export const CLIENT_TRUST_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json';
-
-/** Reads a ClientTrustConfig file: its media type is checked, both parts must be objects. */
-function readTrustConfig(path: string): { trustedRoot: JsonObject; signingConfig: JsonObject } {
-  const fail = (m: string): never => {
-    throw new TrustError('TRUST_CONFIG_INVALID', `trust config ${path}: ${m}`);
-  };
-  const json = parseJson(readTrustFile(path, 'trust config'), 'the trust config', fail);
-  if (!isObject(json)) return fail('not a JSON object');
-  if (json.mediaType !== CLIENT_TRUST_CONFIG_MEDIA_TYPE) fail(`unsupported mediaType ${JSON.stringify(json.mediaType)} (expected ${CLIENT_TRUST_CONFIG_MEDIA_TYPE})`);
-  if (!isObject(json.trustedRoot)) fail('trustedRoot is missing or not an object');
-  if (!isObject(json.signingConfig)) fail('signingConfig is missing or not an object');
-  return { trustedRoot: json.trustedRoot as JsonObject, signingConfig: json.signingConfig as JsonObject };
-}
-
-/** Reads the trusted root out of a ClientTrustConfig file. */
-export function trustedRootFromConfig(path: string): TrustMaterial {
-  return parseTrustedRoot(readTrustConfig(path).trustedRoot, `${path} (trustedRoot)`);
 }
 
 function defaultWarn(message: string): void {
   writeStderr(`warning: ${message}\n`);
 }
 
-/** Verified refreshes of this process, by metadata directory (used when the cache is not writable). */
-const memory = new Map<string, TufSnapshot>();
-/** Repositories an automatic refresh could not reach in this process (not tried again). */
-const unreachable = new Map<string, NetworkError>();
+/** Stale-material warnings already given in this process (one per material). */
+const warned = new Set<string>();
+
+function warnOnce(warn: (m: string) => void, key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  warn(message);
+}
 
 function explicitSources(source: TrustSource): string[] {
   return [
@@ -186,91 +141,15 @@ function explicitSources(source: TrustSource): string[] {
   ].filter((x): x is string => x !== undefined);
 }
 
-function jsonObject(data: Buffer, what: string): JsonObject {
-  const fail = (m: string): never => {
-    throw new TrustError('TRUST_CACHE_INVALID', `${what}: ${m}`);
-  };
-  const v = parseJson(data.toString('utf8'), what, fail);
-  if (!isObject(v)) fail('not a JSON object');
-  return v as JsonObject;
-}
-
-function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Material available without the network. */
-type Candidate = { from: 'tuf'; snap: TufSnapshot } | { from: 'embedded'; kind: PublicInstance; expires: Date; rootVersion: number };
-
-function fromTuf(inst: TufInstance, paths: CachePaths, snap: TufSnapshot, refreshed: boolean, persisted?: boolean, persistNote?: string): ActiveTrust {
-  const stale = snap.expires.getTime() <= Date.now();
-  const where = refreshed ? `updated now${persisted ? `, saved in ${paths.metadataDir}` : `, not saved${persistNote ? ` (${persistNote})` : ''}`}` : `cached in ${paths.metadataDir}`;
-  const trustedRootJson = jsonObject(snap.trustedRoot, `cached trusted root of ${inst.name}`);
-  return {
-    trustMaterial: parseTrustedRoot(trustedRootJson, `TUF ${refreshed ? 'update' : 'cache'} of ${inst.name}`),
-    trustedRootJson,
-    signingConfigJson: snap.signingConfig ? jsonObject(snap.signingConfig, `cached signing config of ${inst.name}`) : undefined,
-    origin: {
-      kind: 'tuf',
-      instance: inst.name,
-      repository: inst.metadataUrl,
-      path: paths.metadataDir,
-      refreshed,
-      ...(refreshed ? { persisted: persisted ?? false } : {}),
-      rootVersion: snap.rootVersion,
-      timestampVersion: snap.timestampVersion,
-      expires: snap.expires,
-      stale,
-      description: `TUF repository ${inst.metadataUrl} (${where}; root v${snap.rootVersion}, timestamp v${snap.timestampVersion}, ${stale ? 'expired' : 'expires'} ${iso(snap.expires)})`,
-    },
-  };
-}
-
-function fromEmbedded(inst: TufInstance, c: Extract<Candidate, { from: 'embedded' }>): ActiveTrust {
-  const e = EMBEDDED[c.kind];
-  const stale = c.expires.getTime() <= Date.now();
-  return {
-    trustMaterial: embeddedTrustMaterial(c.kind),
-    trustedRootJson: e.trustedRoot,
-    signingConfigJson: e.signingConfig,
-    origin: {
-      kind: 'embedded',
-      instance: inst.name,
-      repository: inst.metadataUrl,
-      refreshed: false,
-      rootVersion: c.rootVersion,
-      expires: c.expires,
-      stale,
-      description: `embedded ${c.kind} trust material (shipped with sigstore-ts; root metadata v${c.rootVersion} ${stale ? 'expired' : 'expires'} ${iso(c.expires)})`,
-    },
-  };
-}
-
-function activeFrom(inst: TufInstance, paths: CachePaths, c: Candidate): ActiveTrust {
-  return c.from === 'tuf' ? fromTuf(inst, paths, c.snap, false) : fromEmbedded(inst, c);
-}
-
-/** Runs a refresh (loading tuf-js) and commits it; unwritable caches degrade to memory. */
-async function refreshAndCommit(inst: TufInstance, paths: CachePaths, opts: RefreshOptions, warn: (m: string) => void): Promise<ActiveTrust> {
-  const { refreshTuf } = await import('./tuf.js');
-  const bootstrapRoot = inst.embedded ? Buffer.from(JSON.stringify(inst.embedded.tufRoot)) : undefined;
-  const r: RefreshResult = await refreshTuf(inst, paths, { bootstrapRoot, ...opts });
-  unreachable.delete(paths.metadataDir);
-  memory.set(paths.metadataDir, r);
-  let persisted = true;
-  let note: string | undefined;
-  try {
-    commitCache(paths, r.update);
-  } catch (e) {
-    persisted = false;
-    note = `${paths.metadataDir}: ${fsReason(e)}`;
-    warn(`cannot save the updated trust material of ${inst.name} (${note}); using it in memory for this run`);
-  }
-  return fromTuf(inst, paths, r, true, persisted, note);
+function notPinned(inst: TufInstance, paths: CachePaths): TrustError {
+  return new TrustError(
+    'INSTANCE_NOT_TRUSTED',
+    `the instance ${inst.metadataUrl} is not trusted yet (nothing usable in ${paths.metadataDir}): pin its TUF root first with \`sigstore trust-instance ROOT_JSON --instance ${inst.metadataUrl}\``,
+  );
 }
 
 /**
- * Loads the active trust material with its signing config and origin (see the refresh policy
+ * Loads the active trust material with its signing config and origin (see the freshness rules
  * in this module's documentation).
  *
  * @example
@@ -286,123 +165,136 @@ export async function loadTrust(source: TrustSource = {}): Promise<ActiveTrust> 
   if (source.refresh && source.offline) throw new UsageError('USAGE', 'a refresh of the trust material cannot be done offline');
   if (source.trustedRoot) {
     if (source.refresh) throw new UsageError('USAGE', '--trusted-root is a file: there is nothing to refresh');
-    const json = parseJson(readTrustFile(source.trustedRoot, 'trusted root'), 'the trusted root', (m) => {
-      throw new TrustError('TRUSTED_ROOT_INVALID', `trusted root ${source.trustedRoot}: ${m}`);
-    });
-    const trustMaterial = parseTrustedRoot(json as JsonObject, source.trustedRoot);
-    return {
-      trustMaterial,
-      trustedRootJson: json as JsonObject,
-      signingConfigJson: undefined,
-      origin: { kind: 'file', path: source.trustedRoot, refreshed: false, stale: false, description: `trusted root file ${source.trustedRoot}` },
-    };
+    return fromTrustedRootFile(source.trustedRoot);
   }
   if (source.trustConfig) {
     if (source.refresh) throw new UsageError('USAGE', '--trust-config is a file: there is nothing to refresh (it does not use TUF)');
-    const cfg = readTrustConfig(source.trustConfig);
-    return {
-      trustMaterial: parseTrustedRoot(cfg.trustedRoot, `${source.trustConfig} (trustedRoot)`),
-      trustedRootJson: cfg.trustedRoot,
-      signingConfigJson: cfg.signingConfig,
-      origin: { kind: 'trust-config', path: source.trustConfig, refreshed: false, stale: false, description: `client trust config ${source.trustConfig}` },
-    };
+    return fromTrustConfigFile(source.trustConfig);
   }
   const inst = resolveInstance(source);
   const paths = cachePaths(inst.metadataUrl, source.cacheDir);
   const warn = source.onWarning ?? defaultWarn;
+  checkCacheDirs(paths);
+  const anchor = inst.embedded ? embeddedRootBytes(inst.kind as PublicInstance) : undefined;
 
   if (source.refresh) {
+    const trusted = trustedMetadata(paths, anchor);
     try {
-      return await refreshAndCommit(inst, paths, {}, warn);
+      return await refreshAndCommit(inst, paths, { trusted, ...(anchor ? { bootstrapRoot: anchor } : {}) }, warn);
     } catch (e) {
       if (!(e instanceof NetworkError)) throw e;
       throw new NetworkError(e.code, `cannot update the trust material of ${inst.name}: ${e.message}`, { cause: e, ...(e.status ? { status: e.status } : {}) });
     }
   }
 
-  // What is available without the network: this process's last refresh, the cache, the embedded copy.
-  const disk = readCache(paths);
-  const mem = memory.get(paths.metadataDir);
-  let local: Candidate | undefined;
-  if (disk.state === 'ok' && (!mem || disk.timestampVersion >= mem.timestampVersion)) local = { from: 'tuf', snap: disk };
-  else if (mem) local = { from: 'tuf', snap: mem };
-  else if (inst.embedded) {
-    const root = signedInfo(Buffer.from(JSON.stringify(inst.embedded.tufRoot)))!;
-    local = { from: 'embedded', kind: inst.kind as PublicInstance, expires: root.expires, rootVersion: root.version };
-  }
-  const expires = local ? (local.from === 'tuf' ? local.snap.expires : local.expires) : undefined;
-  const stale = expires !== undefined && expires.getTime() <= Date.now();
+  // What is available without the network: the verified cache, else this process's last
+  // refresh (when the cache could not be written), else the embedded copy.
+  const disk = readCache(paths, anchor);
+  const mem = rememberedRefresh(paths.metadataDir);
+  let local: TufSnapshot | undefined;
+  if (disk.state === 'ok' && (!mem || disk.timestampVersion >= mem.timestampVersion)) local = disk;
+  else if (mem) local = mem;
+  const unusable = disk.state === 'invalid' ? disk.reason : undefined;
 
   if (source.offline) {
-    if (!local) {
-      throw new TrustError(
-        'NO_CACHED_TRUST',
-        readCachedRoot(paths)
-          ? `no usable cached trust material for ${inst.name} in ${paths.metadataDir} (${disk.state === 'incomplete' ? disk.reason : 'nothing cached'}); run \`sigstore --instance ${inst.metadataUrl} plumbing update-trust-root\` while online`
-          : `the instance ${inst.metadataUrl} is not trusted yet (nothing in ${paths.metadataDir}): pin its TUF root with \`sigstore trust-instance ROOT_JSON --instance ${inst.metadataUrl}\` while online`,
-      );
+    if (local) {
+      const active = fromTuf(inst, paths, local, false);
+      if (active.origin.stale) warnOnce(warn, active.origin.description, `${active.origin.description}: expired; using it anyway because of --offline (it may miss key rotations or revocations)`);
+      return active;
     }
-    const active = activeFrom(inst, paths, local);
-    if (stale) warn(`${active.origin.description}: expired; using it anyway because of --offline (it may miss key rotations or revocations)`);
+    if (!inst.embedded) {
+      if (unusable) throw new TrustError('TRUST_CACHE_INVALID', `${unusable}; there is no other trust material for ${inst.metadataUrl} offline (pin its root again with \`sigstore trust-instance\` while online)`);
+      throw notPinned(inst, paths);
+    }
+    const active = fromEmbedded(inst, inst.kind as PublicInstance);
+    if (unusable) warnOnce(warn, `${unusable}|${inst.name}`, `${unusable}: not used; using ${active.origin.description} instead because of --offline`);
+    else if (active.origin.stale) warnOnce(warn, active.origin.description, `${active.origin.description}: expired; using it anyway because of --offline (it may miss key rotations or revocations)`);
     return active;
   }
 
-  if (!local && inst.kind === 'custom' && !readCachedRoot(paths)) {
-    throw new TrustError(
-      'INSTANCE_NOT_TRUSTED',
-      `the instance ${inst.metadataUrl} is not trusted yet: pin its TUF root first with \`sigstore trust-instance ROOT_JSON --instance ${inst.metadataUrl}\``,
-    );
-  }
-  // The embedded copy is never refreshed automatically for verification (it must work offline,
-  // without waiting on the network): only a damaged cache or a signer (online anyway) refresh it.
-  const needRefresh = !local || (local.from === 'tuf' ? stale : disk.state === 'incomplete' || source.purpose === 'sign');
-  if (!needRefresh) {
-    const active = activeFrom(inst, paths, local!);
-    if (stale) {
-      warn(
-        `the embedded ${inst.name} trust material expired on ${iso(active.origin.expires!)} (its root metadata, v${active.origin.rootVersion}) and may be out of date; run \`sigstore${inst.kind === 'staging' ? ' --staging' : ''} plumbing update-trust-root\` to update it`,
-      );
-    }
-    return active;
+  if (local && local.expires.getTime() > Date.now()) return fromTuf(inst, paths, local, false);
+  if (!inst.embedded && !local && !verifiedRoot(paths)) {
+    if (unusable) throw new TrustError('TRUST_CACHE_INVALID', `${unusable}; its TUF root cannot be trusted, so it cannot be refreshed: pin the root of ${inst.metadataUrl} again with \`sigstore trust-instance ROOT_JSON --instance ${inst.metadataUrl}\``);
+    throw notPinned(inst, paths);
   }
 
   const budget = source.timeoutMs ?? 5000;
-  const known = unreachable.get(paths.metadataDir);
   try {
-    if (known) throw known;
-    return await refreshAndCommit(inst, paths, { deadline: Date.now() + budget, timeoutMs: budget, attempts: 2 }, warn);
-  } catch (e) {
-    if (e instanceof TrustError && local && e.code.startsWith('TUF_')) {
-      // Refused by TUF: an error (the repository serves something wrong), but say what is left.
-      throw new TrustError(e.code, `${e.message} (the previous trust material was left in place; --offline uses it)`, { cause: e });
-    }
-    if (!(e instanceof NetworkError)) throw e;
-    unreachable.set(paths.metadataDir, e);
-    if (!local) {
-      throw new TrustError('NO_TRUST_MATERIAL', `no trust material for ${inst.name}: nothing usable is cached and the TUF repository could not be reached (${e.message})`, { cause: e });
-    }
-    const active = activeFrom(inst, paths, local);
-    if (!known) {
-      warn(
-        stale
-          ? `cannot refresh the trust material of ${inst.name} (${e.message}); using ${active.origin.description}, which is past its TUF expiry`
-          : `cannot refresh the trust material of ${inst.name} (${e.message}); using ${active.origin.description}`,
-      );
-    }
+    const active = await refreshAndCommit(inst, paths, { trusted: trustedMetadata(paths, anchor, mem), ...(anchor ? { bootstrapRoot: anchor } : {}), budget }, warn);
+    if (unusable) warn(`${unusable}: replaced by a TUF refresh`);
     return active;
+  } catch (e) {
+    throw refusal(e, inst, local, unusable);
   }
+}
+
+/** The verified metadata a refresh may start from: the whole cached chain, else its root. */
+function trustedMetadata(paths: CachePaths, anchor: Buffer | undefined, mem?: { update?: { metadata: Map<string, Buffer> } }): Map<string, Buffer> {
+  const disk = readCache(paths, anchor);
+  if (disk.state === 'ok') return readMetadataFiles(paths);
+  if (mem?.update) return new Map(mem.update.metadata);
+  const root = verifiedRoot(paths, anchor);
+  return root ? new Map([['root.json', root]]) : new Map();
+}
+
+/**
+ * The one-line error of a failed automatic refresh: why, when the material it would have
+ * replaced expired, and what `--offline` would use.
+ */
+function refusal(e: unknown, inst: TufInstance, local: TufSnapshot | undefined, unusable: string | undefined): Error {
+  if (!(e instanceof NetworkError) && !(e instanceof TrustError)) return e as Error;
+  if (e instanceof TrustError && (e.code === 'INSTANCE_NOT_TRUSTED' || e.code === 'TRUST_CACHE_INSECURE')) return e;
+  const why = e instanceof NetworkError ? `cannot refresh the trust material of ${inst.name} (${e.message})` : e.message;
+  let state: string;
+  let offline: string;
+  if (local) {
+    state = `the cached copy expired on ${iso(local.expires)}`;
+    offline = '--offline verifies with the cached copy';
+  } else if (inst.embedded) {
+    const root = signedInfo(embeddedRootBytes(inst.kind as PublicInstance))!;
+    const expired = root.expires.getTime() <= Date.now();
+    state = `${unusable ? 'the cached copy is unusable and ' : 'nothing is cached and '}the embedded copy ${expired ? 'expired' : 'expires'} on ${iso(root.expires)}`;
+    offline = '--offline verifies with the embedded copy';
+  } else {
+    state = unusable ? 'the cached copy is unusable' : 'nothing usable is cached';
+    offline = '';
+  }
+  const kept = e instanceof TrustError ? 'the cache was left as it was; ' : '';
+  const code = e instanceof TrustError ? e.code : 'TRUST_REFRESH_FAILED';
+  return new TrustError(code, `${why}; ${state}; ${kept}${offline || 'run again when the repository can be reached'}`, { cause: e });
+}
+
+/** Runs a refresh (loading tuf-js) within its budget and commits it; unwritable caches degrade to memory. */
+async function refreshAndCommit(
+  inst: TufInstance,
+  paths: CachePaths,
+  opts: { trusted: Map<string, Buffer>; bootstrapRoot?: Buffer; budget?: number },
+  warn: (m: string) => void,
+): Promise<ActiveTrust> {
+  const r = await refreshBounded(inst, paths, opts);
+  let persisted = true;
+  let note: string | undefined;
+  try {
+    commitCache(paths, r.update);
+  } catch (e) {
+    persisted = false;
+    note = `${paths.metadataDir}: ${fsReason(e)}`;
+    rememberRefresh(paths.metadataDir, r);
+    warn(`cannot save the updated trust material of ${inst.name} (${note}); using it in memory for this run`);
+  }
+  return fromTuf(inst, paths, r, true, persisted, note);
 }
 
 /**
  * Loads trust material: a `trustedRoot` file, a `trustConfig` file, or the TUF-backed material
- * of production (default), staging or another instance (cache, refresh or embedded copy; see
- * {@link loadTrust}). With no cache, public-good material comes from the embedded copy, offline.
+ * of production (default), staging or another instance (see {@link loadTrust}). Its
+ * `freshness` says where it came from, whether it is stale and when it expires.
  *
  * @example
  * ```ts
  * import { loadTrustMaterial } from 'sigstore-ts';
  * const production = await loadTrustMaterial();
- * const staging = await loadTrustMaterial({ staging: true });
+ * const staging = await loadTrustMaterial({ staging: true, offline: true });
  * const custom = await loadTrustMaterial({ trustedRoot: 'trusted_root.json' });
  * const instance = await loadTrustMaterial({ instance: 'http://127.0.0.1:8080/tuf', offline: true });
  * ```
@@ -413,8 +305,8 @@ export async function loadTrustMaterial(source: TrustSource = {}): Promise<Trust
 
 /**
  * The signing config (v0.2 JSON, unparsed) of the instance a source names: from a trust config
- * file, or the TUF-backed instance (cache, else a refresh, else the embedded copy for the
- * public-good instances). A `trustedRoot` file has no signing config: that is a usage error.
+ * file, or the TUF-backed instance (verified cache, else a refresh; offline, the cache else the
+ * embedded copy). A `trustedRoot` file has no signing config: that is a usage error.
  *
  * @example
  * ```ts
@@ -429,6 +321,28 @@ export async function loadSigningConfigJson(source: TrustSource = {}): Promise<J
   const inst = resolveInstance(source);
   if (inst.embedded) return inst.embedded.signingConfig;
   throw new TrustError('NO_SIGNING_CONFIG', `the instance ${inst.metadataUrl} does not publish a signing config (signing_config.v0.2.json); use --trust-config`);
+}
+
+/**
+ * The opt-in signing config that adds the instance's Rekor v2 log
+ * (`signing_config_rekor_v2.v0.2.json`, what `sign --rekor-version 2` uses): from the TUF
+ * material of the instance (or its embedded copy), under the same freshness rules as
+ * {@link loadSigningConfigJson}. A trust config file gives its own signing config; an instance
+ * that publishes no Rekor v2 config gives its default one.
+ *
+ * @example
+ * ```ts
+ * import { loadRekorV2SigningConfigJson, parseSigningConfig } from 'sigstore-ts';
+ * const config = parseSigningConfig(await loadRekorV2SigningConfigJson({ staging: true }));
+ * console.log(config.rekorTlogUrls.filter((s) => s.majorApiVersion === 2).map((s) => s.url));
+ * ```
+ */
+export async function loadRekorV2SigningConfigJson(source: TrustSource = {}): Promise<JsonObject> {
+  if (source.trustedRoot) throw new UsageError('USAGE', '--trusted-root is for verification only: signing needs a signing config (--trust-config, --staging or --instance)');
+  const active = await loadTrust({ purpose: 'sign', ...source });
+  if (active.rekorV2SigningConfigJson) return active.rekorV2SigningConfigJson;
+  if (active.signingConfigJson) return active.signingConfigJson;
+  return loadSigningConfigJson(source);
 }
 
 /**
@@ -447,40 +361,8 @@ export async function updateTrustRoot(source: TrustSource = {}): Promise<ActiveT
   return loadTrust({ ...source, refresh: true });
 }
 
-/**
- * Pins the TUF root of a Sigstore instance (its `root.json`, obtained out of band) for its
- * repository URL, and fetches its trust material once to prove the pin works. Nothing is
- * saved unless the update succeeds; an unwritable cache is an error here (a pin must persist).
- *
- * @example
- * ```ts
- * import { readFileSync } from 'node:fs';
- * import { trustInstance, loadTrustMaterial } from 'sigstore-ts';
- * await trustInstance(readFileSync('root.json'), 'http://127.0.0.1:8080/tuf');
- * const trust = await loadTrustMaterial({ instance: 'http://127.0.0.1:8080/tuf' });
- * ```
- */
-export async function trustInstance(rootJson: Buffer | string, url: string, opts: { cacheDir?: string; timeoutMs?: number } = {}): Promise<ActiveTrust> {
-  const inst = resolveInstance({ instance: url });
-  const paths = cachePaths(inst.metadataUrl, opts.cacheDir);
-  const root = Buffer.isBuffer(rootJson) ? rootJson : Buffer.from(rootJson);
-  if (!signedInfo(root)) throw new TrustError('TUF_ROOT_INVALID', 'the given root is not TUF root metadata (expected a root.json with signed.version and signed.expires)');
-  const { refreshTuf } = await import('./tuf.js');
-  const r = await refreshTuf(inst, paths, { bootstrapRoot: root, fresh: true, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
-  try {
-    commitCache(paths, r.update);
-  } catch (e) {
-    throw new TrustError('TRUST_CACHE_UNWRITABLE', `cannot save the pinned root of ${inst.metadataUrl} in ${paths.metadataDir}: ${fsReason(e)} (choose another place with --trust-cache DIR)`, {
-      cause: e,
-    });
-  }
-  memory.set(paths.metadataDir, r);
-  unreachable.delete(paths.metadataDir);
-  return fromTuf(inst, paths, r, true, true);
-}
-
-/** Forgets this process's in-memory refreshes (tests). */
+/** Forgets this process's in-memory refreshes, failures and warnings (tests). */
 export function resetTrustMemory(): void {
-  memory.clear();
-  unreachable.clear();
+  resetRefreshMemory();
+  warned.clear();
 }

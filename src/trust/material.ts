@@ -14,7 +14,7 @@ import { TrustError } from '../errors.js';
 import { freezeCertificate } from '../lib/freeze.js';
 import type { JsonObject } from '../lib/json.js';
 import { Certificate } from '../lib/x509.js';
-import type { Authority, TransparencyLog, TrustMaterial, ValidFor } from './trusted-root.js';
+import type { Authority, TransparencyLog, TrustFreshness, TrustMaterial, ValidFor } from './trusted-root.js';
 
 /** Every log, authority, window and material this module built (each deep-frozen). */
 const built = new WeakSet<object>();
@@ -128,6 +128,8 @@ export interface TrustMaterialParts {
   certificateAuthorities?: Authority[];
   timestampAuthorities?: Authority[];
   source?: string;
+  /** Where it came from and how fresh it is (loadTrust); kept frozen, its date handed out as copies. */
+  freshness?: TrustFreshness;
 }
 
 /**
@@ -154,6 +156,7 @@ export function buildTrustMaterial(parts: TrustMaterialParts | TrustMaterial): T
     certificateAuthorities: list(parts.certificateAuthorities, 'certificateAuthorities', copyAuthority),
     timestampAuthorities: list(parts.timestampAuthorities, 'timestampAuthorities', copyAuthority),
     source: String(parts.source ?? 'trust material'),
+    ...(parts.freshness ? { freshness: frozenFreshness(parts.freshness) } : {}),
   };
   built.add(out);
   return Object.freeze(out);
@@ -209,4 +212,12 @@ export function trustedRootJson(t: TrustMaterial): JsonObject {
     ctlogs: t.ctlogs.map(logJson),
     timestampAuthorities: t.timestampAuthorities.map(authorityJson),
   };
+}
+
+/** A frozen copy of a freshness record whose expiry is handed out as a copy. */
+function frozenFreshness(f: TrustFreshness): TrustFreshness {
+  const expires = f.expires === undefined ? undefined : new Date(f.expires.getTime());
+  const out = { origin: f.origin, stale: Boolean(f.stale) } as TrustFreshness;
+  Object.defineProperty(out, 'expires', { enumerable: true, get: () => (expires === undefined ? undefined : new Date(expires.getTime())) });
+  return Object.freeze(out);
 }

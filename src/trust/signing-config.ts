@@ -7,7 +7,9 @@
  */
 import type { SigningConfig as SigningConfigJson } from '@sigstore/protobuf-specs';
 import { TrustError } from '../errors.js';
+import { isLoopbackHost } from '../lib/http.js';
 import { arr, type Fail, type JsonObject, obj, optObj, optStr, parseJson, str, time } from '../lib/json.js';
+import { protoJsonNames } from './json-names.js';
 import type { ValidFor } from './trusted-root.js';
 
 /**
@@ -82,6 +84,9 @@ function parseService(v: unknown, path: string, fail: Fail): Service {
     return fail(`${path}.url ${JSON.stringify(url)} is not a URL`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') fail(`${path}.url ${JSON.stringify(url)} is not an http(s) URL`);
+  // Plain http would let anyone on the path see and change what is signed and logged: only this machine may be reached so.
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) fail(`${path}.url ${JSON.stringify(url)} uses plain http on a host that is not this machine (only loopback hosts may: 127.0.0.1, ::1, localhost)`);
+  if (parsed.username || parsed.password) fail(`${path}.url ${JSON.stringify(url)} has credentials in it`);
   const version = o.majorApiVersion;
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
     fail(`${path}.majorApiVersion is missing or not a non-negative integer`);
@@ -115,8 +120,8 @@ function parseSelector(v: unknown, path: string, fail: Fail, required: boolean):
 
 /**
  * Parses a signing config v0.2 from JSON text or an already-parsed object. Every field is
- * checked: URLs, API versions, validity windows, selectors. Throws {@link TrustError} naming the
- * field that is wrong.
+ * checked: URLs, API versions, validity windows, selectors. Field names may use either protobuf
+ * JSON spelling (`caUrls` or `ca_urls`). Throws {@link TrustError} naming the field that is wrong.
  *
  * @example
  * ```ts
@@ -131,7 +136,8 @@ export function parseSigningConfig(input: string | Buffer | JsonObject, source =
     throw new TrustError('SIGNING_CONFIG_INVALID', `signing config ${source}: ${m}`);
   };
   const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input.toString(), 'the signing config', fail) : input;
-  const o = obj(json, 'the signing config', fail);
+  // Either protobuf JSON spelling of every field (rekorTlogUrls or rekor_tlog_urls, ...).
+  const o = obj(protoJsonNames(json, fail), 'the signing config', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (mediaType !== SIGNING_CONFIG_MEDIA_TYPE) fail(`unsupported mediaType ${JSON.stringify(mediaType)} (expected ${SIGNING_CONFIG_MEDIA_TYPE})`);
   const list = (name: string) => arr(o[name], name, fail).map((s, i) => parseService(s, `${name}[${i}]`, fail));

@@ -7,6 +7,7 @@ import { TrustError } from '../errors.js';
 import { arr, b64, type Fail, type JsonObject, obj, optB64, optObj, optStr, parseJson, str, time } from '../lib/json.js';
 import { Der, DerError, Tag } from '../lib/der.js';
 import { Certificate, checkSpkiShape, spkiToKey } from '../lib/x509.js';
+import { protoJsonNames } from './json-names.js';
 import { buildTrustMaterial, frozenAuthority, frozenLog } from './material.js';
 
 export { buildTrustMaterial, isBuiltTrustMaterial, type TrustMaterialParts, trustedRootJson } from './material.js';
@@ -58,6 +59,29 @@ export interface TrustMaterial {
   readonly timestampAuthorities: Authority[];
   /** Where it came from, for messages (a path, "embedded production", ...). */
   readonly source: string;
+  /**
+   * Where it was loaded from and how fresh it is, when {@link loadTrust} loaded it (absent for
+   * a bare {@link parseTrustedRoot}).
+   */
+  readonly freshness?: TrustFreshness;
+}
+
+/**
+ * Where trust material came from and whether it is current.
+ *
+ * @example
+ * ```ts
+ * const { freshness } = await loadTrustMaterial({ offline: true });
+ * if (freshness?.stale) console.error(`trust material expired on ${freshness.expires?.toISOString()}`);
+ * ```
+ */
+export interface TrustFreshness {
+  /** `file` (--trusted-root), `trust-config`, `tuf` (the TUF cache or a refresh) or `embedded` (shipped with sigstore-ts). */
+  readonly origin: 'file' | 'trust-config' | 'tuf' | 'embedded';
+  /** Whether it is past its TUF expiry (explicit files never are). */
+  readonly stale: boolean;
+  /** When its TUF metadata expires (undefined for explicit files). */
+  readonly expires: Date | undefined;
 }
 
 export const TRUSTED_ROOT_MEDIA_TYPES = [
@@ -173,10 +197,11 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
  * console.log(root.tlogs.length, 'transparency logs');
  * ```
  */
-export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json'): TrustMaterial {
+export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json', freshness?: TrustFreshness): TrustMaterial {
   const fail = trustFail(source);
   const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail, { maxBytes: 4 * 1024 * 1024 }) : input;
-  const o = obj(json, 'the trusted root', fail);
+  // Either protobuf JSON spelling of every field (mediaType or media_type, ...).
+  const o = obj(protoJsonNames(json, fail), 'the trusted root', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);
   if (!TRUSTED_ROOT_MEDIA_TYPES.includes(mediaType)) fail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
   return buildTrustMaterial({
@@ -190,6 +215,7 @@ export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_r
       parseAuthority(c, `timestampAuthorities[${i}]`, fail),
     ),
     source,
+    ...(freshness ? { freshness } : {}),
   });
 }
 

@@ -20,13 +20,12 @@ import {
   type CachePaths,
   type CacheUpdate,
   METADATA_FILES,
-  readMetadataFiles,
   readTarget,
-  SIGNING_CONFIG_TARGET,
   signedInfo,
   TARGET_NAMES,
   TRUSTED_ROOT_TARGET,
   type TufSnapshot,
+  verifyMetadata,
 } from './cache.js';
 import type { TufInstance } from './instances.js';
 import { parseTrustedRoot } from './trusted-root.js';
@@ -39,13 +38,16 @@ export interface RefreshOptions {
    * a public-good instance, or the root a user pins with `trust-instance`.
    */
   bootstrapRoot?: Buffer;
-  /** Start from `bootstrapRoot` alone, ignoring the cached metadata (pinning a new root). */
-  fresh?: boolean;
+  /**
+   * The verified metadata to start from (from the cache: the whole chain when it verifies,
+   * else its root alone when that verifies, else nothing). Never unverified files.
+   */
+  trusted?: Map<string, Buffer>;
   /** Per-request timeout in ms (default 30 s). */
   timeoutMs?: number;
   /** Attempts per request for transient failures (default 3). */
   attempts?: number;
-  /** An absolute deadline (epoch ms) for the whole update. */
+  /** An absolute deadline (epoch ms) for the whole update, retries included. */
   deadline?: number;
 }
 
@@ -63,6 +65,8 @@ type DownloadHTTPErrorClass = new (message: string, statusCode: number) => Error
  */
 class HttpFetcher implements Fetcher {
   failure: SigstoreError | undefined;
+  /** Every `N.root.json` the repository served (tuf-js verifies each before it moves on). */
+  readonly roots = new Map<string, Buffer>();
   private n = 0;
   constructor(
     private readonly workDir: string,
@@ -79,7 +83,15 @@ class HttpFetcher implements Fetcher {
     }
     let res: Awaited<ReturnType<typeof request>>;
     try {
-      res = await request({ url, service: 'TUF', timeoutMs, attempts: this.opts.attempts ?? 3, backoffMs: 200, maxBytes: maxLength });
+      res = await request({
+        url,
+        service: 'TUF',
+        timeoutMs,
+        attempts: this.opts.attempts ?? 3,
+        backoffMs: 200,
+        maxBytes: maxLength,
+        ...(this.opts.deadline !== undefined ? { deadline: this.opts.deadline } : {}),
+      });
     } catch (e) {
       if (e instanceof NetworkError && /larger than/.test(e.message)) {
         // An oversized answer is the repository's fault (endless data attack), not the network's.
@@ -93,6 +105,8 @@ class HttpFetcher implements Fetcher {
       if (!rootProbe) this.fail(new NetworkError('TUF_HTTP_ERROR', `TUF repository answered HTTP ${res.status} for ${url}`, { status: res.status }));
       throw new this.DownloadHTTPError(`HTTP ${res.status} for ${url}`, res.status);
     }
+    const root = /\/(\d+\.root\.json)$/.exec(new URL(url).pathname);
+    if (root) this.roots.set(root[1]!, res.body);
     return res.body;
   }
 
@@ -150,7 +164,7 @@ export async function refreshTuf(instance: TufInstance, paths: CachePaths, opts:
     throw new TrustError('TUF_WORKDIR', `cannot create a working directory for the TUF update in ${tmpdir()}: ${(e as Error).message}`);
   }
   try {
-    seed(work, instance, paths, opts);
+    seed(work, instance, opts);
     const [tufMod, errMod] = await Promise.all([import('tuf-js'), import('tuf-js/dist/error.js')]);
     const { Updater } = cjs(tufMod);
     const { DownloadHTTPError } = cjs(errMod);
@@ -184,7 +198,7 @@ export async function refreshTuf(instance: TufInstance, paths: CachePaths, opts:
       if (fetcher.failure && !(e instanceof TrustError)) throw fetcher.failure;
       throw describeTufError(e, repo);
     }
-    return result(work, repo, targets);
+    return result(work, repo, targets, opts.bootstrapRoot, new Map([...(opts.trusted ?? []), ...fetcher.roots]));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -196,16 +210,20 @@ function cjs<T extends object>(mod: T): T {
   return named ? mod : ((mod as { default?: T }).default ?? mod);
 }
 
-/** Seeds the working directory: cached metadata, with the bootstrap root when it is newer. */
-function seed(work: string, instance: TufInstance, paths: CachePaths, opts: RefreshOptions): void {
-  const cached = opts.fresh ? new Map<string, Buffer>() : readMetadataFiles(paths);
-  const cachedRoot = signedInfo(cached.get('root.json'));
+/** Seeds the working directory: the trusted (verified) metadata, with the bootstrap root when it is newer. */
+function seed(work: string, instance: TufInstance, opts: RefreshOptions): void {
+  const trusted = new Map(opts.trusted ?? []);
+  const cachedRoot = signedInfo(trusted.get('root.json'));
   const boot = opts.bootstrapRoot;
   const bootInfo = signedInfo(boot);
   if (boot && !bootInfo) throw new TrustError('TUF_ROOT_INVALID', `the TUF root given for ${instance.metadataUrl} is not TUF root metadata`);
-  if (!cachedRoot) cached.delete('root.json');
-  if (boot && bootInfo && (!cachedRoot || bootInfo.version > cachedRoot.version)) cached.set('root.json', boot);
-  if (!cached.has('root.json')) {
+  if (!cachedRoot) trusted.clear();
+  if (boot && bootInfo && (!cachedRoot || bootInfo.version > cachedRoot.version)) {
+    // A newer shipped root replaces the cached chain (its keys may differ).
+    trusted.clear();
+    trusted.set('root.json', boot);
+  }
+  if (!trusted.has('root.json')) {
     throw new TrustError(
       'INSTANCE_NOT_TRUSTED',
       instance.kind === 'custom'
@@ -213,39 +231,47 @@ function seed(work: string, instance: TufInstance, paths: CachePaths, opts: Refr
         : `no TUF root for ${instance.name}`,
     );
   }
-  for (const [f, data] of cached) writeFileSync(join(work, f), data);
+  for (const [f, data] of trusted) writeFileSync(join(work, f), data);
 }
 
-function result(work: string, repo: string, targets: Map<string, Buffer>): RefreshResult {
+function result(work: string, repo: string, targets: Map<string, Buffer>, anchor: Buffer | undefined, seen: Map<string, Buffer>): RefreshResult {
   const metadata = new Map<string, Buffer>();
   for (const f of METADATA_FILES) metadata.set(f, readFileSync(join(work, f)));
-  const root = signedInfo(metadata.get('root.json'))!;
-  const ts = signedInfo(metadata.get('timestamp.json'))!;
-  const trustedRoot = targets.get(TRUSTED_ROOT_TARGET)!;
+  // The roots between the shipped root and the new one, so every later read can trace it back.
+  const from = signedInfo(anchor)?.version;
+  const to = signedInfo(metadata.get('root.json'))?.version;
+  if (from !== undefined && to !== undefined) {
+    for (let v = from + 1; v < to; v++) {
+      const r = seen.get(`${v}.root.json`);
+      if (r) metadata.set(`${v}.root.json`, r);
+    }
+  }
+  // A second, independent check of what tuf-js accepted, and the earliest expiry of the four roles.
+  const { chain: _chain, ...snap } = verifyMetadata(metadata, (name) => targets.get(name), {
+    code: 'TUF_UPDATE_FAILED',
+    what: `TUF update from ${repo} refused`,
+    ...(anchor ? { anchor } : {}),
+  });
   // A trusted root the verifier could not use must not replace a good one.
   let json: unknown;
   try {
-    json = parseStrictJson(trustedRoot.toString('utf8'));
+    json = parseStrictJson(snap.trustedRoot.toString('utf8'));
   } catch {
     throw new TrustError('TRUSTED_ROOT_INVALID', `the ${TRUSTED_ROOT_TARGET} published by ${repo} is not valid JSON`);
   }
   parseTrustedRoot(json as Record<string, unknown>, `${TRUSTED_ROOT_TARGET} from ${repo}`);
-  const signingConfig = targets.get(SIGNING_CONFIG_TARGET);
-  if (signingConfig) {
+  for (const [name, data] of [
+    ['signing_config.v0.2.json', snap.signingConfig],
+    ['signing_config_rekor_v2.v0.2.json', snap.rekorV2SigningConfig],
+  ] as const) {
+    if (!data) continue;
     let sc: unknown;
     try {
-      sc = parseStrictJson(signingConfig.toString('utf8'));
+      sc = parseStrictJson(data.toString('utf8'));
     } catch {
       sc = undefined;
     }
-    if (!isObject(sc)) throw new TrustError('SIGNING_CONFIG_INVALID', `the ${SIGNING_CONFIG_TARGET} published by ${repo} is not a JSON object`);
+    if (!isObject(sc)) throw new TrustError('SIGNING_CONFIG_INVALID', `the ${name} published by ${repo} is not a JSON object`);
   }
-  return {
-    trustedRoot,
-    signingConfig,
-    rootVersion: root.version,
-    timestampVersion: ts.version,
-    expires: ts.expires,
-    update: { metadata, targets },
-  };
+  return { ...snap, update: { metadata, targets } };
 }

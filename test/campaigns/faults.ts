@@ -418,7 +418,7 @@ function cliProcess(args: string[], timeoutMs = 60_000): Promise<{ code: number 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [SIGSTORE, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_SKIP_BROWSER_INSTALL: '1' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_SKIP_BROWSER_INSTALL: '1', SIGSTORE_OFFLINE: '1' },
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => {

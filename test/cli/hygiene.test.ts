@@ -42,7 +42,7 @@ const T = ['--identity-token', 'not-a-jwt'];
 const PT = ['--predicate-type', 'https://example.com/p/v1'];
 
 function cli(args: string[], timeoutMs = 20_000): Promise<TimedCliResult> {
-  return runCliTimed(args, { cwd: h, timeoutMs, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, SIGSTORE_TRUST_CACHE: join(h, 'trust-cache') } });
+  return runCliTimed(args, { cwd: h, timeoutMs, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h, SIGSTORE_TRUST_CACHE: join(h, 'trust-cache'), SIGSTORE_OFFLINE: '1' } });
 }
 
 /** [what, args, exit code, message] */

@@ -81,7 +81,7 @@ describe('verify: inputs as sigstore-python reads them', () => {
     const payload = JSON.parse(Buffer.from(JSON.parse(readFileSync(DSSE, 'utf8')).dsseEnvelope.payload, 'base64').toString('utf8'));
     assert.deepEqual(JSON.parse(r.stdout), payload);
     const j = runCli(['verify', 'identity', '--offline', '--unsafe-any-identity', '--json', '--bundle', DSSE, A_TXT]);
-    assert.equal(JSON.parse(j.stdout)[0].verified, true);
+    assert.equal(JSON.parse(j.stdout).verified, true);
   });
 
   it('a bundle from another instance gets the hint to check --staging/--instance/--trust-config', () => {

@@ -31,7 +31,7 @@ describe('sigstore verify identity', () => {
     const digest = `sha256:${execFileSync('sha256sum', [A_TXT], { encoding: 'utf8' }).split(' ')[0]}`;
     const r = runCli(['verify', 'identity', ...ID, '--json', '--bundle', HAPPY, digest]);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { verified: boolean; signer: { identity: string }; tlogEntries: unknown[] }[];
+    const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)) as { verified: boolean; signer: { identity: string }; tlogEntries: unknown[] }[];
     assert.equal(out.length, 1);
     assert.equal(out[0]!.verified, true);
     assert.equal(out[0]!.signer.identity, DEFAULT_IDENTITY);

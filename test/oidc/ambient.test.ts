@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  AMBIENT_PROVIDERS,
   AmbientCredentialError,
   detectAmbientCredential,
   detectBuildkite,
@@ -313,7 +314,11 @@ describe('detection order and getIdentityToken', () => {
   after(() => gh.close());
   const ghEnv = () => ({ GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: `${gh.url}/t?x=1`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req' });
 
-  it('follows GitHub, Google Cloud, GitLab, Buildkite, CircleCI', async () => {
+  it("follows the id package's detect_credential: GitHub, Google Cloud, Buildkite, GitLab, CircleCI", async () => {
+    assert.deepEqual(
+      AMBIENT_PROVIDERS.map((p) => p.provider),
+      ['github', 'gcp', 'buildkite', 'gitlab', 'circleci'],
+    );
     const env = { ...ghEnv(), GITLAB_CI: 'true', SIGSTORE_ID_TOKEN: 'gitlab-token' };
     assert.deepEqual(await detectAmbientCredential({ env }), { provider: 'github', token: GH_JWT });
     assert.deepEqual(await detectAmbientCredential({ env, providers: ['gitlab', 'circleci'] }), { provider: 'gitlab', token: 'gitlab-token' });

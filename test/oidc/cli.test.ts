@@ -4,9 +4,11 @@
  * interactive login through $BROWSER and through the paste-the-code flow.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type NodeRunResult, runNode, SOURCE_CLI } from '../helpers/cli.js';
+import { type NodeRunResult, ROOT, runNode, SOURCE_CLI } from '../helpers/cli.js';
 import { emailClaims, githubClaims, json, makeJwt, now, serve } from './helpers.js';
 import { httpBrowser, type StandIn, startStandIn } from './stand-in-oauth.js';
 
@@ -79,13 +81,42 @@ describe('sigstore get-identity-token', () => {
       [[], { SIGSTORE_OAUTH_FORCE_OOB: 'maybe' }, /SIGSTORE_OAUTH_FORCE_OOB: can't read "maybe" as a boolean/],
       [['--identity-token', ' '], {}, /--identity-token is empty/],
       [['--oidc-issuer', 'not a url', '--oidc-disable-ambient-providers'], {}, /--oidc-issuer: "not a url" is not a URL/],
-      [['--instance', 'https://tuf.example', '--oidc-disable-ambient-providers'], {}, /give the OIDC issuer with --oidc-issuer/],
+      [['--trust-config', '/nonexistent/trust_config.json', '--oidc-disable-ambient-providers'], {}, /trust config/],
     ] as const) {
       const r = await cli([...args], { ...env });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
       assert.equal(r.stdout, '');
     }
+  });
+
+  it("without --oidc-issuer, the interactive login uses the issuer of the --trust-config's signing config", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigstore-ts-gitcfg-'));
+    try {
+      const signingConfig = JSON.parse(readFileSync(join(ROOT, 'trust', 'production', 'signing_config.v0.2.json'), 'utf8'));
+      signingConfig.oidcUrls = [{ url: idp.issuer, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'test' }];
+      const trustedRoot = JSON.parse(readFileSync(join(ROOT, 'trust', 'production', 'trusted_root.json'), 'utf8'));
+      const cfg = join(dir, 'trust_config.json');
+      writeFileSync(cfg, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trustedRoot, signingConfig }));
+      const r = await cli(['--trust-config', cfg, '--oidc-disable-ambient-providers'], { BROWSER: `${process.execPath} ${FAKE_BROWSER} %s kim@example.com` });
+      assert.equal(r.code, 0, r.stderr);
+      const claims = JSON.parse(Buffer.from(r.stdout.split('.')[1]!, 'base64url').toString());
+      assert.equal(claims.iss, idp.issuer);
+      assert.equal(claims.email, 'kim@example.com');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--oidc-client-id is also the audience an explicit token must carry', async () => {
+    const r = await cli(['--oidc-client-id', 'my-client', '--identity-token', explicit]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /audience/);
+    const mine = makeJwt(emailClaims({ email: 'aud@example.com', aud: 'my-client' }));
+    const ok = await cli(['--oidc-client-id', 'my-client', '--identity-token', mine]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const viaEnv = await cli(['--identity-token', mine], { SIGSTORE_OIDC_CLIENT_ID: 'my-client' });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
   });
 
   it('-h prints the help', async () => {

@@ -320,6 +320,9 @@ describe('interactive login: paste the code (OOB)', () => {
     const token = await interactiveIdentityToken(options);
     assert.equal(token.identity, 'dave@example.com');
     assert.match(text(), /Waiting for browser interaction[\s\S]*Go to the following link/);
+    assert.equal(text().match(/\t\S+:\/\/\S+/g)?.length, 1, 'one link, the one that works (not the closed loopback listener)');
+    assert.match(text(), /redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2\.0%3Aoob/, 'the paste-the-code link');
+    assert.ok(!text().includes('If no browser opens'), text());
   });
 
   it('falls back when $BROWSER cannot be run', async () => {

@@ -106,11 +106,11 @@ function sharedTrustCache(): string {
 
 export type CliResult = NodeRunResult;
 
-/** Runs `sigstore ARGS` as a process, offline (a private, empty trust cache). */
+/** Runs `sigstore ARGS` as a process, offline (SIGSTORE_OFFLINE=1, a private, empty trust cache). */
 export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return runNode([...SOURCE_CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_TRUST_CACHE: sharedTrustCache(), ...opts.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_TRUST_CACHE: sharedTrustCache(), SIGSTORE_OFFLINE: '1', ...opts.env },
     timeoutMs: 60_000,
   });
 }

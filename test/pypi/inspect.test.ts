@@ -142,11 +142,17 @@ describe('sigstore inspect / sigstore attestation inspect', () => {
   it('prints JSON with --json, and the not-verified notice on stderr', async () => {
     const r = await cli(['attestation', 'inspect', '--json', att, fixture('pypi_attestations-0.0.19.tar.gz.provenance')]);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as Record<string, unknown>[];
+    // JSON Lines, one object per file, in the shape of schemas/output.v1.schema.json (test/cli/json-output.test.ts).
+    // biome-ignore lint/suspicious/noExplicitAny: the JSON output, read freely
+    const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)) as Record<string, any>[];
     assert.equal(out.length, 2);
-    const { file, ...rest } = out[0]!;
-    assert.equal(file, att);
-    assert.deepEqual(rest, JSON.parse(readFileSync(join(SNAPSHOTS, 'pypi_attestations-0.0.19.tar.gz.publish.attestation.json'), 'utf8')));
+    const snap = JSON.parse(readFileSync(join(SNAPSHOTS, 'pypi_attestations-0.0.19.tar.gz.publish.attestation.json'), 'utf8'));
+    assert.equal(out[0]!.input, att);
+    assert.equal(out[0]!.format, snap.format);
+    assert.deepEqual(out[0]!.content, snap.content);
+    assert.deepEqual(out[0]!.signer.subjectAltNames, snap.signer.subjectAltNames);
+    assert.equal(out[0]!.signer.oidcIssuer, snap.signer.oidcIssuer);
+    assert.equal(out[0]!.signer.certificate.issuer, snap.signer.issuer);
     assert.equal(out[1]!.format, 'provenance');
     assert.match(r.stderr, /Inspecting is not verifying/);
   });

@@ -33,9 +33,11 @@ import { describe, it } from 'node:test';
 import { VerificationError } from '../../src/errors.js';
 import { verifySlsaProvenance } from '../../src/slsa/verify.js';
 import { embeddedTrustMaterial } from '../../src/trust/load.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { validate } from '../helpers/json-schema.js';
 import { BINARY_SHA256, FIXTURES } from './fixtures.js';
 
+const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
 const GENERIC = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml';
 const SOURCE = 'github.com/slsa-framework/example-package';
 
@@ -160,7 +162,13 @@ describe('sigstore verify slsa (CLI) on rows of the table', () => {
     const row = ROWS.find((r) => r.name === name)!;
     it(name, () => {
       const r = cli(row, ['--json']);
-      const out = JSON.parse(r.stdout) as { verified: boolean; error?: { code: string } }[];
+      // JSON Lines, one object per input (schemas/output.v1.schema.json).
+      const out = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)) as { verified: boolean; error?: { code: string }; slsa?: { builderId: string } }[];
+      assert.deepEqual(validate(out[0], SCHEMA), []);
+      if (!row.err) assert.match(out[0]!.slsa!.builderId, /^https:\/\/github\.com\//);
       assert.equal(r.code, row.err ? 1 : 0, r.stderr);
       assert.equal(out[0]!.verified, !row.err);
       if (row.err) {

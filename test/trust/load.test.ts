@@ -1,11 +1,10 @@
 /**
  * Choosing trust material without the network: explicit files (trusted root v0.1/v0.2, client
- * trust configs, malformed ones refused with the field named), the embedded public-good
- * material with no cache, read-only or unusable cache directories, --offline with fresh and
- * expired caches. Nothing here refreshes, so tuf-js must never be loaded (checked last).
+ * trust configs in either protobuf JSON spelling, malformed ones refused with the field named),
+ * the embedded public-good material offline, unusable cache directories, fresh and expired
+ * caches. Nothing here refreshes, so tuf-js must never be loaded (checked last).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -14,9 +13,11 @@ import { TrustError, UsageError } from '../../src/errors.js';
 import type { JsonObject } from '../../src/lib/json.js';
 import { Certificate } from '../../src/lib/x509.js';
 import { cachePaths, commitCache } from '../../src/trust/cache.js';
+import { fixture } from './tuf-fixture.js';
 import { EMBEDDED } from '../../src/trust/embedded.js';
 import { trustSourceFromFlags } from '../../src/trust/instances.js';
-import { loadSigningConfigJson, loadTrust, loadTrustMaterial, resetTrustMemory } from '../../src/trust/load.js';
+import { loadRekorV2SigningConfigJson, loadSigningConfigJson, loadTrust, loadTrustMaterial, resetTrustMemory } from '../../src/trust/load.js';
+import { parseSigningConfig } from '../../src/trust/signing-config.js';
 import { parseTrustedRoot } from '../../src/trust/trusted-root.js';
 import { Identity } from '../../src/verify/policy.js';
 import { Verifier } from '../../src/verify/verifier.js';
@@ -39,27 +40,12 @@ function collect(): { warnings: string[]; onWarning: (m: string) => void } {
   return { warnings, onWarning: (m) => warnings.push(m) };
 }
 
-/** Puts `trustedRoot` into a cache for `url`, with a timestamp expiring at `expires`. */
+/** Puts `trustedRoot` into a cache for `url`, signed by a fixture repository, expiring at `expires`. */
 function seedCache(dir: string, url: string, trustedRoot: object, expires: Date, signingConfig?: object): void {
-  const tr = Buffer.from(JSON.stringify(trustedRoot));
-  const targets: Record<string, unknown> = { 'trusted_root.json': { length: tr.length, hashes: { sha256: createHash('sha256').update(tr).digest('hex') } } };
-  const files = new Map([['trusted_root.json', tr]]);
-  if (signingConfig) {
-    const sc = Buffer.from(JSON.stringify(signingConfig));
-    targets['signing_config.v0.2.json'] = { length: sc.length, hashes: { sha256: createHash('sha256').update(sc).digest('hex') } };
-    files.set('signing_config.v0.2.json', sc);
-  }
-  const m = (type: string, version: number, exp: Date, extra = {}) =>
-    Buffer.from(JSON.stringify({ signatures: [], signed: { _type: type, version, expires: exp.toISOString(), ...extra } }));
-  commitCache(cachePaths(url, dir), {
-    metadata: new Map([
-      ['root.json', m('root', 5, new Date(Date.now() + 365 * 86400_000))],
-      ['targets.json', m('targets', 9, new Date(Date.now() + 86400_000), { targets })],
-      ['snapshot.json', m('snapshot', 9, expires)],
-      ['timestamp.json', m('timestamp', 42, expires)],
-    ]),
-    targets: files,
-  });
+  const files: Record<string, Buffer> = { 'trusted_root.json': Buffer.from(JSON.stringify(trustedRoot)) };
+  if (signingConfig) files['signing_config.v0.2.json'] = Buffer.from(JSON.stringify(signingConfig));
+  const f = fixture(join(dir, '..', `${dir.split('/').pop()}-repo`));
+  commitCache(cachePaths(url, dir), f.publish(files, { timestamp: expires, snapshot: expires }));
 }
 
 describe('explicit trust files', () => {
@@ -89,6 +75,27 @@ describe('explicit trust files', () => {
     assert.equal(active.origin.kind, 'trust-config');
     assert.deepEqual(active.signingConfigJson, EMBEDDED.staging.signingConfig);
     assert.deepEqual(await loadSigningConfigJson({ trustConfig }), EMBEDDED.staging.signingConfig);
+  });
+
+  it('accepts both protobuf JSON spellings of every field (signing_config and signingConfig), refusing a field given twice', async () => {
+    const snake = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(snake) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(x)])) : v;
+    const doc = { mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trustedRoot: EMBEDDED.staging.trustedRoot, signingConfig: EMBEDDED.staging.signingConfig };
+    const snaked = snake(doc) as Record<string, unknown>;
+    assert.ok('signing_config' in snaked && 'base_url' in JSON.parse(JSON.stringify(snaked)).trusted_root.tlogs[0]);
+    const active = await loadTrust({ trustConfig: writeJson('tc-snake.json', snaked) });
+    assert.deepEqual(active.signingConfigJson, EMBEDDED.staging.signingConfig);
+    assert.deepEqual(active.trustedRootJson, EMBEDDED.staging.trustedRoot);
+    const camel = await loadTrust({ trustConfig: writeJson('tc-camel.json', doc) });
+    assert.deepEqual(active.trustMaterial.tlogs.map((t) => t.logId), camel.trustMaterial.tlogs.map((t) => t.logId));
+    const tr = await loadTrust({ trustedRoot: writeJson('tr-snake.json', snaked.trusted_root) });
+    assert.equal(tr.trustMaterial.tlogs.length, camel.trustMaterial.tlogs.length);
+    assert.equal(parseSigningConfig(snaked.signing_config as Record<string, unknown>).rekorTlogUrls[0]?.url, 'https://global.rekor.sigstage.dev');
+    const twice = { ...doc, signing_config: doc.signingConfig };
+    await assert.rejects(loadTrust({ trustConfig: writeJson('tc-twice.json', twice) }), (e: Error) => e instanceof TrustError && /signingConfig is given twice \(as signingConfig and as signing_config\)/.test(e.message));
+    const tlog = (EMBEDDED.staging.trustedRoot as { tlogs: Record<string, unknown>[] }).tlogs[0]!;
+    const twiceDeep = { ...EMBEDDED.staging.trustedRoot, tlogs: [{ ...tlog, base_url: 'https://elsewhere.example' }] };
+    assert.throws(() => parseTrustedRoot(twiceDeep), /tlogs\[0\]\.baseUrl is given twice/);
   });
 
   it('refuses malformed client trust configs, naming what is wrong', async () => {
@@ -190,39 +197,38 @@ describe('selection', () => {
   });
 });
 
-describe('public-good material with no cache', () => {
+describe('public-good material with no cache, offline', () => {
   for (const kind of ['production', 'staging'] as const) {
-    it(`uses the embedded ${kind} material without the network, warning only when it is past its TUF expiry`, async () => {
+    it(`uses the embedded ${kind} material without the network, warning once when it is past its TUF expiry`, async () => {
       resetTrustMemory();
       const { warnings, onWarning } = collect();
-      const active = await loadTrust({ staging: kind === 'staging', cacheDir: join(tmp.dir, `empty-${kind}`), onWarning });
+      const active = await loadTrust({ staging: kind === 'staging', offline: true, cacheDir: join(tmp.dir, `empty-${kind}`), onWarning });
       assert.equal(active.origin.kind, 'embedded');
       assert.equal(active.origin.instance, kind);
       assert.deepEqual(active.trustedRootJson, EMBEDDED[kind].trustedRoot);
       const stale = embeddedRootExpiry(kind).getTime() <= Date.now();
       assert.equal(active.origin.stale, stale);
+      assert.deepEqual(active.trustMaterial.freshness, { origin: 'embedded', stale, expires: embeddedRootExpiry(kind) });
       assert.equal(warnings.length, stale ? 1 : 0);
-      if (stale) assert.match(warnings[0]!, /expired on .* update-trust-root/);
+      if (stale) assert.match(warnings[0]!, /embedded .* trust material .*expired .*using it anyway because of --offline/);
+      // once per process
+      await loadTrust({ staging: kind === 'staging', offline: true, cacheDir: join(tmp.dir, `empty-${kind}`), onWarning });
+      assert.equal(warnings.length, stale ? 1 : 0);
     });
   }
 
   it('works when the cache directory cannot exist (a file is in the way)', async () => {
     const blocker = join(tmp.dir, 'file-not-dir');
     writeFileSync(blocker, 'x');
-    const t = await loadTrustMaterial({ cacheDir: join(blocker, 'cache'), onWarning: () => {} });
+    const t = await loadTrustMaterial({ cacheDir: join(blocker, 'cache'), offline: true, onWarning: () => {} });
     assert.match(t.source, /embedded production/);
   });
 
-  it('with --offline, says when the embedded material is past its TUF expiry', async () => {
-    const { warnings, onWarning } = collect();
-    const active = await loadTrust({ offline: true, cacheDir: join(tmp.dir, 'empty-offline'), onWarning });
-    assert.equal(active.origin.kind, 'embedded');
-    assert.equal(warnings.length, active.origin.stale ? 1 : 0);
-    if (active.origin.stale) assert.match(warnings[0]!, /expired; using it anyway because of --offline/);
-  });
-
-  it('gives the embedded signing config when nothing else is available offline', async () => {
-    assert.deepEqual(await loadSigningConfigJson({ staging: true, offline: true, cacheDir: join(tmp.dir, 'empty-sc'), onWarning: () => {} }), EMBEDDED.staging.signingConfig);
+  it('gives the embedded signing configs when nothing else is available offline', async () => {
+    const cacheDir = join(tmp.dir, 'empty-sc');
+    assert.deepEqual(await loadSigningConfigJson({ staging: true, offline: true, cacheDir, onWarning: () => {} }), EMBEDDED.staging.signingConfig);
+    assert.deepEqual(await loadRekorV2SigningConfigJson({ staging: true, offline: true, cacheDir, onWarning: () => {} }), EMBEDDED.staging.rekorV2SigningConfig);
+    assert.deepEqual(await loadRekorV2SigningConfigJson({ offline: true, cacheDir, onWarning: () => {} }), EMBEDDED.production.rekorV2SigningConfig);
   });
 });
 
@@ -236,20 +242,26 @@ describe('cached material', () => {
     const active = await loadTrust({ instance: url, cacheDir: dir, onWarning });
     assert.equal(active.origin.kind, 'tuf');
     assert.equal(active.origin.refreshed, false);
-    assert.equal(active.origin.timestampVersion, 42);
-    assert.equal(active.origin.rootVersion, 5);
-    assert.match(active.origin.description, /TUF repository http:\/\/127\.0\.0\.1:9\/tuf \(cached in .*timestamp v42/);
+    assert.equal(active.origin.rootVersion, 1);
+    assert.match(active.origin.description, /TUF repository http:\/\/127\.0\.0\.1:9\/tuf \(cached in .*timestamp v\d+/);
     assert.deepEqual(active.trustedRootJson, EMBEDDED.staging.trustedRoot);
+    assert.equal(active.trustMaterial.freshness?.origin, 'tuf');
+    assert.equal(active.trustMaterial.freshness?.stale, false);
     assert.deepEqual(await loadSigningConfigJson({ instance: url, cacheDir: dir, onWarning }), EMBEDDED.staging.signingConfig);
+    // An instance that publishes no Rekor v2 config: its default config.
+    assert.deepEqual(await loadRekorV2SigningConfigJson({ instance: url, cacheDir: dir, onWarning }), EMBEDDED.staging.signingConfig);
     assert.deepEqual(warnings, []);
   });
 
-  it('replaces the embedded copy of a public-good instance while fresh', async () => {
-    const dir = join(tmp.dir, 'fresh-prod');
+  it('a production cache not signed by keys the shipped root leads to is not used (offline: the embedded copy, with one warning)', async () => {
+    const dir = join(tmp.dir, 'foreign-prod');
     seedCache(dir, EMBEDDED.production.tufUrl, EMBEDDED.staging.trustedRoot, new Date(Date.now() + 3600_000));
-    const active = await loadTrust({ cacheDir: dir, onWarning: () => assert.fail('no warning expected') });
-    assert.equal(active.origin.kind, 'tuf');
-    assert.deepEqual(active.trustedRootJson, EMBEDDED.staging.trustedRoot);
+    const { warnings, onWarning } = collect();
+    const active = await loadTrust({ cacheDir: dir, offline: true, onWarning });
+    assert.equal(active.origin.kind, 'embedded');
+    assert.deepEqual(active.trustedRootJson, EMBEDDED.production.trustedRoot);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /cached TUF metadata in .*: root\.json v1 is older than the trusted root v\d+ shipped with sigstore-ts \(rollback\): not used; using embedded production trust material/);
   });
 
   it('is used offline after it expired, with a warning', async () => {
@@ -258,6 +270,7 @@ describe('cached material', () => {
     const { warnings, onWarning } = collect();
     const active = await loadTrust({ instance: url, cacheDir: dir, offline: true, onWarning });
     assert.equal(active.origin.stale, true);
+    assert.equal(active.trustMaterial.freshness?.stale, true);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /TUF repository http:\/\/127\.0\.0\.1:9\/tuf .*expired .*because of --offline/);
   });
@@ -270,6 +283,7 @@ describe('cached material', () => {
 });
 
 it('never loaded tuf-js (no refresh happened in this file)', () => {
-  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /[\\/]node_modules[\\/](tuf-js|@tufjs)[\\/]/.test(k));
+  // (the test fixture signs metadata with @tufjs/models; the client, tuf-js, must stay unloaded)
+  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /[\\/]node_modules[\\/]tuf-js[\\/]/.test(k));
   assert.deepEqual(loaded, []);
 });

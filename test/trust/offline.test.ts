@@ -2,8 +2,9 @@
  * Offline verification makes no network request and does not load tuf-js: the CLI verifies every
  * conformance bundle with --offline while HTTP_PROXY/HTTPS_PROXY point at a loopback listener
  * that records connections (there must be none), and an import recorder lists the code it
- * loaded. Without --offline and with no cache at all, or with a read-only cache directory,
- * verification works the same, from the embedded root, still without the network.
+ * loaded. Without --offline and with no cache at all, verification refuses (it would have to
+ * refresh the trust material first), in one line that names --offline; with --offline or
+ * SIGSTORE_OFFLINE=1 it verifies from the embedded root with one warning.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -62,25 +63,36 @@ describe('offline verification', () => {
     assert.equal(loadedTufJs(logFile), false);
   });
 
-  it('without --offline and with no cache at all, verifies from the embedded root without the network', async () => {
+  it('without --offline and with no cache at all, refuses in one line naming --offline; with --offline or SIGSTORE_OFFLINE=1, verifies with one warning', async () => {
     assert.ok(happy.length >= 3);
+    const c = happy[0]!;
     const env = recordedEnv(join(tmp.dir, 'home-nocache'));
-    for (const c of happy) {
-      const r = await runCli(args(c, []), { env });
-      assert.equal(r.status, 0, `${c.name}: ${r.stderr}`);
+    const seen = recorder.connections;
+    const r = await runCli(args(c, []), { env });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot refresh the trust material of production \(.*\); nothing is cached and the embedded copy expired on 2026-11-20T13:58:18Z; --offline verifies with the embedded copy$/m);
+    assert.ok(recorder.connections > seen, 'a refresh was attempted');
+    for (const [extra, more] of [[['--offline'], {}], [[], { SIGSTORE_OFFLINE: '1' }]] as const) {
+      const before = recorder.connections;
+      const ok = await runCli(args(c, [...extra]), { env: { ...env, ...more } });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stderr.split('\n').filter((l) => l.startsWith('warning: ')).length, 1, ok.stderr);
+      assert.match(ok.stderr, /^warning: embedded production trust material .*expired 2026-11-20T13:58:18Z\): expired; using it anyway because of --offline/m);
+      assert.equal(recorder.connections, before, 'offline: no connection');
     }
-    assert.equal(recorder.connections, 0);
   });
 
-  it('with a read-only cache directory (and a read-only home), verifies from the embedded root', async () => {
+  it('with a read-only cache directory (and a read-only home), verifies offline from the embedded root', async () => {
     const user = unprivileged();
     const ro = join(tmp.dir, 'ro');
     const home = join(ro, 'home');
     mkdirSync(join(ro, 'cache'), { recursive: true });
     mkdirSync(home, { recursive: true });
     setReadOnly(ro, true);
+    const seen = recorder.connections;
     try {
-      for (const extra of [['--trust-cache', join(ro, 'cache')], [], ['--offline']]) {
+      for (const extra of [['--trust-cache', join(ro, 'cache'), '--offline'], ['--offline']]) {
         for (const c of happy.slice(0, 2)) {
           const r = await runCli(args(c, extra), { env: recordedEnv(home), ...(user ? { asUser: user } : {}) });
           assert.equal(r.status, 0, `${c.name} ${extra.join(' ')}: ${r.stderr}`);
@@ -90,14 +102,17 @@ describe('offline verification', () => {
     } finally {
       setReadOnly(ro, false);
     }
-    assert.equal(recorder.connections, 0);
+    assert.equal(recorder.connections, seen);
   });
 
-  it('plumbing trust-root --offline prints the embedded root and says where it came from', async () => {
+  it('plumbing trust-root --offline prints the embedded 2026-06-12 staging material and says where it came from', async () => {
+    const seen = recorder.connections;
     const r = await runCli(['--staging', 'plumbing', 'trust-root', '--offline'], { env: recordedEnv(join(tmp.dir, 'home-tr')) });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal((JSON.parse(r.stdout) as { mediaType: string }).mediaType, 'application/vnd.dev.sigstore.trustedroot+json;version=0.1');
+    const root = JSON.parse(r.stdout) as { mediaType: string; tlogs: { baseUrl: string }[] };
+    assert.equal(root.mediaType, 'application/vnd.dev.sigstore.trustedroot+json;version=0.1');
+    assert.ok(root.tlogs.some((t) => t.baseUrl === 'https://log2026-1.us-east4.rekor.sigstage.dev'));
     assert.match(r.stderr, /trusted root from embedded staging trust material/);
-    assert.equal(recorder.connections, 0);
+    assert.equal(recorder.connections, seen);
   });
 });

@@ -71,7 +71,7 @@ describe('TUF against the local instance', () => {
   it('refuses --instance before the instance is pinned, naming trust-instance', async () => {
     const r = await runCli(['plumbing', 'trust-root', '--instance', inst.tufUrl, '--trust-cache', cache]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /not trusted yet: pin its TUF root first with `sigstore trust-instance ROOT_JSON --instance http:\/\/127\.0\.0\.1:\d+\/tuf`/);
+    assert.match(r.stderr, /not trusted yet \(nothing usable in .*\): pin its TUF root first with `sigstore trust-instance ROOT_JSON --instance http:\/\/127\.0\.0\.1:\d+\/tuf`/);
   });
 
   it('refuses a root that is not TUF root metadata', async () => {
@@ -100,7 +100,7 @@ describe('TUF against the local instance', () => {
     assert.match(r.stderr, /trusted http:\/\/127\.0\.0\.1:\d+\/tuf: TUF root v1 pinned, timestamp v\d+/);
     assert.ok(loadedTufJs(logFile), 'a TUF update loads tuf-js (control for the check below)');
     const files = Object.keys(snapshotDir(cache));
-    for (const f of ['root.json', 'timestamp.json', 'snapshot.json', 'targets.json']) assert.ok(files.some((x) => x.endsWith(`/${f}`) && !x.includes('targets/')), f);
+    assert.ok(files.some((x) => x.endsWith('/metadata.json') && !x.includes('targets/')), 'metadata.json (root, timestamp, snapshot, targets)');
     assert.ok(files.some((x) => /targets\/[0-9a-f]{64}\.trusted_root\.json$/.test(x)));
     assert.ok(files.some((x) => /targets\/[0-9a-f]{64}\.signing_config\.v0\.2\.json$/.test(x)));
   });
@@ -237,7 +237,30 @@ describe('TUF against the local instance', () => {
       assert.deepEqual(ok.trustedRootJson, inst.trustedRoot);
     });
 
+    it('a frozen repository: an old, consistent set of metadata, since expired, served to a client that has none', async () => {
+      // (The attacker replays what the repository once served; the client must not accept keys that old.)
+      const fresh = join(tmp.dir, 'frozen-cache');
+      const pin = await runCli(['trust-instance', rootFile, '--instance', inst.tufUrl, '--trust-cache', fresh], { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+      assert.equal(pin.status, 0, pin.stderr);
+      const v = inst.tuf.version('timestamp');
+      inst.tuf.setExpiry({ timestamp: new Date(Date.now() - 1000) }); // the set the attacker will replay, expired
+      const frozen = inst.tuf.metadata('timestamp');
+      inst.republish();
+      const snap = snapshotDir(fresh);
+      inst.tuf.override('timestamp.json', frozen);
+      try {
+        resetTrustMemory();
+        await assert.rejects(updateTrustRoot({ instance: inst.tufUrl, cacheDir: fresh }), (e: Error) => e instanceof TrustError && /^TUF_(EXPIRED|ROLLBACK)$/.test(e.code));
+        assert.deepEqual(snapshotDir(fresh), snap, 'the cache is unchanged');
+      } finally {
+        inst.tuf.override('timestamp.json', undefined);
+      }
+      assert.ok(inst.tuf.version('timestamp') > v);
+      inst.republish(); // (the version before the current one is not the expired one)
+    });
+
     it('CLI: a refused update exits 1 with a one-line message', async () => {
+      await updateTrustRoot({ instance: inst.tufUrl, cacheDir: cache });
       const v = inst.tuf.version('timestamp');
       inst.tuf.override('timestamp.json', inst.tuf.metadata('timestamp', v - 1));
       try {
@@ -260,13 +283,14 @@ describe('TUF against the local instance', () => {
       await sleep(Math.max(0, u.origin.expires!.getTime() - Date.now()) + 1100);
     });
 
-    it('falls back to the expired cache with a warning when the repository cannot be reached', async () => {
+    it('refuses to verify with the expired cache when the repository cannot be reached, naming --offline, cache untouched', async () => {
       const snap = snapshotDir(cache);
       const seen = recorder.connections;
       const r = await runCli(verifyArgs(bundle1), { env: cleanEnv({ HTTP_PROXY: recorder.url }) });
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.status, 1, r.stderr);
       assert.ok(recorder.connections > seen, 'a refresh was attempted');
-      assert.match(r.stderr, /warning: cannot refresh the trust material of http:\/\/127\.0\.0\.1:\d+\/tuf .*; using TUF repository .*past its TUF expiry/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^error: cannot refresh the trust material of http:\/\/127\.0\.0\.1:\d+\/tuf \(.*HTTP 502.*\); the cached copy expired on \S+; --offline verifies with the cached copy$/m);
       assert.deepEqual(snapshotDir(cache), snap);
     });
 
@@ -277,7 +301,7 @@ describe('TUF against the local instance', () => {
         const snap = snapshotDir(cache);
         const r = await runCli(verifyArgs(bundle1), { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
         assert.equal(r.status, 1);
-        assert.match(r.stderr, /refused: an older or inconsistent metadata version .*\(the previous trust material was left in place; --offline uses it\)/);
+        assert.match(r.stderr, /refused: an older or inconsistent metadata version .*; the cached copy expired on \S+; the cache was left as it was; --offline verifies with the cached copy$/m);
         assert.deepEqual(snapshotDir(cache), snap);
       } finally {
         inst.tuf.override('timestamp.json', undefined);
@@ -311,3 +335,76 @@ describe('TUF against the local instance', () => {
     });
   });
 });
+
+describe('tampered cache files (the local instance)', () => {
+  const dir = join(tmp.dir, 'tamper-cache');
+  const bundle = join(tmp.dir, 'tamper.sigstore.json');
+  let metadataFile: string;
+  let good: string;
+  before(async () => {
+    inst.republish();
+    const pin = await runCli(['trust-instance', rootFile, '--instance', inst.tufUrl, '--trust-cache', dir], { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+    assert.equal(pin.status, 0, pin.stderr);
+    const token = await inst.token();
+    const s = await runCli(['sign', '--instance', inst.tufUrl, '--trust-cache', dir, '--identity-token', token, '--bundle', bundle, artifact], { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+    assert.equal(s.status, 0, s.stderr);
+    metadataFile = Object.keys(snapshotDir(dir))
+      .map((f) => join(dir, f))
+      .find((f) => f.endsWith('/metadata.json'))!;
+    good = readFileSync(metadataFile, 'utf8');
+  });
+
+  const edits: [string, (files: Record<string, string>) => void, RegExp][] = [
+    [
+      'a far-future timestamp expiry',
+      (f) => {
+        const t = JSON.parse(Buffer.from(f['timestamp.json']!, 'base64').toString());
+        t.signed.expires = '2099-01-01T00:00:00Z';
+        f['timestamp.json'] = Buffer.from(JSON.stringify(t)).toString('base64');
+      },
+      /timestamp\.json v\d+ is signed by 0 of the 1 timestamp keys it needs/,
+    ],
+    [
+      'a bogus root.json',
+      (f) => {
+        f['root.json'] = Buffer.from('{"signed":{"_type":"root","version":99,"expires":"2099-01-01T00:00:00Z"},"signatures":[]}').toString('base64');
+      },
+      /root\.json (v99 is signed by 0 of the|names no root role)/,
+    ],
+    [
+      'a snapshot.json of another version',
+      (f) => {
+        f['snapshot.json'] = inst.tuf.metadata('snapshot', 1).toString('base64');
+      },
+      /snapshot\.json (is \d+ bytes|does not have the SHA-256|is version)/,
+    ],
+  ];
+  for (const [name, edit, re] of edits) {
+    it(`${name}: refused offline with a clear line; online, replaced by a verified refresh`, async () => {
+      writeFileSync(metadataFile, good);
+      const doc = JSON.parse(good) as { files: Record<string, string> };
+      edit(doc.files);
+      writeFileSync(metadataFile, JSON.stringify(doc));
+      const off = await runCli([...verifyArgs(bundle, ['--offline']).map((a) => (a === cache ? dir : a))], { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+      assert.equal(off.status, 1, off.stderr);
+      assert.equal(off.stderr.trim().split('\n').length, 1, off.stderr);
+      assert.match(off.stderr, /^error: cached TUF metadata in .*: /);
+      assert.match(off.stderr, re);
+      const on = await runCli(verifyArgs(bundle).map((a) => (a === cache ? dir : a)), { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+      if (/root\.json/.test(name)) {
+        // The pinned root is the anchor of a custom instance: nothing to refresh from.
+        assert.equal(on.status, 1, on.stderr);
+        assert.match(on.stderr, /its TUF root cannot be trusted, so it cannot be refreshed: pin the root of .* again with `sigstore trust-instance ROOT_JSON/);
+        const pin = await runCli(['trust-instance', rootFile, '--instance', inst.tufUrl, '--trust-cache', dir], { env: cleanEnv({ NO_PROXY: '127.0.0.1' }) });
+        assert.equal(pin.status, 0, pin.stderr);
+      } else {
+        assert.equal(on.status, 0, on.stderr);
+        assert.match(on.stderr, /^warning: cached TUF metadata in .*: replaced by a TUF refresh$/m);
+        assert.match(on.stderr, re);
+      }
+      const after = await loadTrust({ instance: inst.tufUrl, cacheDir: dir, offline: true, onWarning: () => assert.fail('a verified cache') });
+      assert.equal(after.origin.kind, 'tuf');
+    });
+  }
+});
+

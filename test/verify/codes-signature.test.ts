@@ -267,11 +267,11 @@ describe('policy step', () => {
     await refusedAt(verifyForged(trust, b, { policy: new AllOf([id(FORGED_IDENTITY), id('b@example.com')]) }), 'policy', 'POLICY_IDENTITY_MISMATCH');
   });
 
-  it('USAGE: contradictory or empty policies are refused when built', async () => {
+  it('USAGE, POLICY_REGEXP_INVALID: contradictory or empty policies, or an invalid regexp, are refused when built', async () => {
     await refusedWith(() => new Identity({ identity: 'a', identityRegexp: 'a', issuer: 'b' }), 'USAGE');
     await refusedWith(() => new Identity({ issuer: 'b' }), 'USAGE');
     await refusedWith(() => new Identity({ identity: 'a' }), 'USAGE');
-    await refusedWith(() => new Identity({ identityRegexp: '(', issuer: 'b' }), 'USAGE');
+    await refusedWith(() => new Identity({ identityRegexp: '(', issuer: 'b' }), 'POLICY_REGEXP_INVALID');
     await refusedWith(() => new AllOf([]), 'USAGE');
     await refusedWith(() => new AnyOf([]), 'USAGE');
   });

@@ -25,17 +25,17 @@ async function refused(p: Promise<unknown>, step: string, code: string): Promise
 
 describe('verifier refusals', () => {
   it('no policy at all', async () => {
-    const verifier = new Verifier(await loadTrustMaterial());
+    const verifier = new Verifier(await loadTrustMaterial({ offline: true, onWarning: () => {} }));
     await assert.rejects(verifier.verify(bundleText('happy-path-v0.3'), artifact, undefined as never), (e: unknown) => e instanceof UsageError && e.code === 'NO_POLICY');
   });
 
   it('a key policy for a certificate bundle', async () => {
-    const verifier = new Verifier(await loadTrustMaterial());
+    const verifier = new Verifier(await loadTrustMaterial({ offline: true, onWarning: () => {} }));
     await refused(verifier.verify(bundleText('happy-path-v0.3'), artifact, { key: readFileSync(join(CONFORMANCE_DIR, 'managed-key-happy-path', 'key.pub'), 'utf8') }), 'key', 'KEY_NOT_EXPECTED');
   });
 
   it('a bundle without a log entry', async () => {
-    const verifier = new Verifier(await loadTrustMaterial());
+    const verifier = new Verifier(await loadTrustMaterial({ offline: true, onWarning: () => {} }));
     const json = JSON.parse(bundleText('happy-path-v0.3'));
     json.verificationMaterial.tlogEntries = [];
     await refused(verifier.verify(JSON.stringify(json), artifact, policy), 'tlog', 'TLOG_MISSING');
