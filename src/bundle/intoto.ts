@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import { parseStrictJson, STATEMENT_MAX_VALUES } from '../lib/strict-json.js';
 
 /**
  * The in-toto Statement v1 type.
@@ -232,7 +233,7 @@ export function parseStatementForSigning(input: Buffer | string, what = 'the sta
   };
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    json = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(payload), { exactIntegers: false, maxValues: STATEMENT_MAX_VALUES });
   } catch (e) {
     return fail(`not valid JSON (${(e as Error).message})`);
   }

@@ -99,9 +99,20 @@ export interface ParsedBundle {
 
 const HASHES: Record<string, HashAlgorithm> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };
 
-const bundleFail: Fail = (m: string) => {
-  throw new BundleError('BUNDLE_INVALID', `invalid bundle: ${m}`);
+const bundleFail: Fail = (m: string, code?: string) => {
+  throw new BundleError(code ?? 'BUNDLE_INVALID', `invalid bundle: ${m}`);
 };
+
+/** The most certificates a v0.1/v0.2 chain may list (leaf and intermediates; Fulcio ships 2-3). */
+export const MAX_CHAIN_CERTIFICATES = 10;
+/** The most log entries and timestamps a bundle may carry (Sigstore writes one or two). */
+export const MAX_TLOG_ENTRIES = 16;
+export const MAX_TIMESTAMPS = 16;
+
+function bounded(list: unknown[], max: number, path: string): unknown[] {
+  if (list.length > max) bundleFail(`${path} lists ${list.length} items (at most ${max})`, 'BUNDLE_TOO_MANY_ITEMS');
+  return list;
+}
 
 /**
  * Certificates parsed lately, by their base64 text: bundles signed in one session share their
@@ -145,7 +156,8 @@ function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMate
   }
   if (version === '0.3') bundleFail('bundle v0.3 must use verificationMaterial.certificate, not x509CertificateChain');
   const chain = obj(vm.x509CertificateChain, 'verificationMaterial.x509CertificateChain', bundleFail);
-  const certs = arr(chain.certificates, 'verificationMaterial.x509CertificateChain.certificates', bundleFail).map((c, i) =>
+  const certsPath = 'verificationMaterial.x509CertificateChain.certificates';
+  const certs = bounded(arr(chain.certificates, certsPath, bundleFail), MAX_CHAIN_CERTIFICATES, certsPath).map((c, i) =>
     parseCert(c, `verificationMaterial.x509CertificateChain.certificates[${i}]`),
   );
   if (certs.length === 0) bundleFail('verificationMaterial.x509CertificateChain is empty');
@@ -155,6 +167,12 @@ function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMate
 /** An int64 field; protobuf JSON omits zero values, so absent means 0. */
 function optUint64(v: unknown, path: string): bigint {
   return v === undefined ? 0n : uint64(v, path, bundleFail);
+}
+
+/** Unix seconds a Date can hold (up to year 9999): later ones are not times, and would throw in Date. */
+function seconds(t: bigint, path: string): bigint {
+  if (t > 253402300799n) bundleFail(`${path} ${t} is not a time (after year 9999)`);
+  return t;
 }
 
 function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntry {
@@ -170,7 +188,7 @@ function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntr
       logIndex: optUint64(proofJson.logIndex, `${p}.inclusionProof.logIndex`),
       rootHash: b64(proofJson.rootHash, `${p}.inclusionProof.rootHash`, bundleFail),
       treeSize: uint64(proofJson.treeSize, `${p}.inclusionProof.treeSize`, bundleFail),
-      hashes: arr(proofJson.hashes, `${p}.inclusionProof.hashes`, bundleFail).map((h, j) =>
+      hashes: bounded(arr(proofJson.hashes, `${p}.inclusionProof.hashes`, bundleFail), 64, `${p}.inclusionProof.hashes`).map((h, j) =>
         b64(h, `${p}.inclusionProof.hashes[${j}]`, bundleFail),
       ),
       checkpoint: cp ? optStr(cp.envelope, `${p}.inclusionProof.checkpoint.envelope`, bundleFail) : undefined,
@@ -186,7 +204,7 @@ function parseTlogEntry(v: unknown, i: number, version: BundleVersion): TlogEntr
     logId: b64(obj(e.logId, `${p}.logId`, bundleFail).keyId, `${p}.logId.keyId`, bundleFail),
     kind: str(kv.kind, `${p}.kindVersion.kind`, bundleFail),
     version: str(kv.version, `${p}.kindVersion.version`, bundleFail),
-    integratedTime: optUint64(e.integratedTime, `${p}.integratedTime`),
+    integratedTime: seconds(optUint64(e.integratedTime, `${p}.integratedTime`), `${p}.integratedTime`),
     signedEntryTimestamp: promise
       ? b64(promise.signedEntryTimestamp, `${p}.inclusionPromise.signedEntryTimestamp`, bundleFail)
       : undefined,
@@ -212,7 +230,9 @@ function parseContent(o: JsonObject): BundleContent {
     return { kind: 'messageSignature', digest, signature: b64(ms.signature, 'messageSignature.signature', bundleFail) };
   }
   const env = obj(o.dsseEnvelope, 'dsseEnvelope', bundleFail);
-  const signatures = arr(env.signatures, 'dsseEnvelope.signatures', bundleFail).map((s, i) => {
+  const sigList = arr(env.signatures, 'dsseEnvelope.signatures', bundleFail);
+  if (sigList.length !== 1) bundleFail(`dsseEnvelope must have exactly one signature (has ${sigList.length})`);
+  const signatures = sigList.map((s, i) => {
     const so = obj(s, `dsseEnvelope.signatures[${i}]`, bundleFail);
     return {
       sig: b64(so.sig, `dsseEnvelope.signatures[${i}].sig`, bundleFail),
@@ -244,14 +264,15 @@ function parseContent(o: JsonObject): BundleContent {
  * ```
  */
 export function parseBundle(input: string | Buffer | JsonObject): ParsedBundle {
-  const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input.toString(), 'the bundle', bundleFail) : ownCopy(input);
+  const json = typeof input === 'string' || Buffer.isBuffer(input) ? parseJson(input, 'the bundle', bundleFail) : ownCopy(input);
   const o = obj(json, 'the bundle', bundleFail);
   const mediaType = str(o.mediaType, 'mediaType', bundleFail);
   const version = VERSIONS[mediaType];
   if (!version) return bundleFail(`unsupported mediaType ${JSON.stringify(mediaType)}`);
   const vm = obj(o.verificationMaterial, 'verificationMaterial', bundleFail);
   const material = parseMaterial(vm, version);
-  const tlogEntries = arr(vm.tlogEntries, 'verificationMaterial.tlogEntries', bundleFail).map((e, i) =>
+  const tlogPath = 'verificationMaterial.tlogEntries';
+  const tlogEntries = bounded(arr(vm.tlogEntries, tlogPath, bundleFail), MAX_TLOG_ENTRIES, tlogPath).map((e, i) =>
     parseTlogEntry(e, i, version),
   );
   const seen = new Set<string>();
@@ -262,7 +283,7 @@ export function parseBundle(input: string | Buffer | JsonObject): ParsedBundle {
   }
   const tvd = optObj(vm.timestampVerificationData, 'verificationMaterial.timestampVerificationData', bundleFail);
   const timestamps = tvd
-    ? arr(tvd.rfc3161Timestamps, 'timestampVerificationData.rfc3161Timestamps', bundleFail).map((t, i) =>
+    ? bounded(arr(tvd.rfc3161Timestamps, 'timestampVerificationData.rfc3161Timestamps', bundleFail), MAX_TIMESTAMPS, 'rfc3161Timestamps').map((t, i) =>
         b64(
           obj(t, `rfc3161Timestamps[${i}]`, bundleFail).signedTimestamp,
           `rfc3161Timestamps[${i}].signedTimestamp`,

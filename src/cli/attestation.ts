@@ -18,6 +18,7 @@ import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifi
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
 import { runInspect } from './inspect.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 const HELP = `usage: sigstore attestation [-h] COMMAND ...
 
@@ -206,7 +207,7 @@ async function runConvert(argv: string[]): Promise<number> {
   const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
   let json: unknown;
   try {
-    json = JSON.parse(data.toString('utf8'));
+    json = parseStrictJson(data.toString('utf8'));
   } catch (e) {
     throw new SigstoreError('CONVERT_INPUT_INVALID', `${input} is not JSON (${(e as Error).message})`);
   }

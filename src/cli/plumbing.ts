@@ -12,6 +12,7 @@ import { verifyInclusionProof } from '../verify/tlog/index.js';
 import { leafHash } from '../lib/merkle.js';
 import { flag, offlineFromEnv, type Parsed, parse, shown, splitSubcommand, str, trustFlags, usage } from './args.js';
 import { readDocumentOr } from './input.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 const HELP = `usage: sigstore plumbing [-h] COMMAND ...
 
@@ -229,7 +230,7 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
   const text = readDocumentOr(path!, 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseStrictJson(text);
   } catch (e) {
     throw new BundleError('BUNDLE_INVALID', `invalid bundle: ${path} is not valid JSON (${(e as Error).message})`);
   }

@@ -79,13 +79,17 @@ export interface TimeStampToken {
   status: number | undefined;
 }
 
+/** Bounds on what a token may carry: a TSA chain is a handful of certificates, one signer. */
+export const MAX_CMS_CERTIFICATES = 10;
+export const MAX_CMS_SIGNERS = 4;
+
 function noMore(seq: Der, i: number, what: string): void {
-  if (seq.children.length > i) throw new DerError(`${what} has unexpected trailing fields`);
+  if (seq.children.length > i) throw new DerError(`${what} has unexpected trailing fields`, 'CMS_MALFORMED');
 }
 
 export function parseAlgorithmIdentifier(el: Der, what: string): AlgorithmIdentifier {
   el.expect(Tag.SEQUENCE, what);
-  if (el.children.length < 1 || el.children.length > 2) throw new DerError(`${what}: bad AlgorithmIdentifier`);
+  if (el.children.length < 1 || el.children.length > 2) throw new DerError(`${what}: bad AlgorithmIdentifier`, 'CMS_MALFORMED');
   return { oid: el.child(0).oid(), params: el.children[1] };
 }
 
@@ -94,12 +98,12 @@ function parseAttributes(el: Der, what: string): Attribute[] {
   const seen = new Set<string>();
   for (const a of el.children) {
     a.expect(Tag.SEQUENCE, `${what} attribute`);
-    if (a.children.length !== 2) throw new DerError(`${what}: bad Attribute`);
+    if (a.children.length !== 2) throw new DerError(`${what}: bad Attribute`, 'CMS_MALFORMED');
     const oid = a.child(0).oid();
-    if (seen.has(oid)) throw new DerError(`${what}: duplicate attribute ${oid}`);
+    if (seen.has(oid)) throw new DerError(`${what}: duplicate attribute ${oid}`, 'CMS_DUPLICATE_ATTRIBUTE');
     seen.add(oid);
     const values = a.child(1).expect(Tag.SET, `${what} attribute values`).children;
-    if (values.length === 0) throw new DerError(`${what}: attribute ${oid} has no values`);
+    if (values.length === 0) throw new DerError(`${what}: attribute ${oid} has no values`, 'CMS_MALFORMED');
     out.push({ oid, values });
   }
   return out;
@@ -112,18 +116,18 @@ function parseSignerInfo(el: Der): SignerInfo {
   const sidEl = el.child(i++);
   let sid: SignerIdentifier;
   if (sidEl.tag === Tag.SEQUENCE) {
-    if (version !== 1) throw new DerError(`SignerInfo version ${version} with issuerAndSerialNumber (must be 1)`);
-    if (sidEl.children.length !== 2) throw new DerError('bad IssuerAndSerialNumber');
+    if (version !== 1) throw new DerError(`SignerInfo version ${version} with issuerAndSerialNumber (must be 1)`, 'CMS_VERSION');
+    if (sidEl.children.length !== 2) throw new DerError('bad IssuerAndSerialNumber', 'CMS_MALFORMED');
     sid = {
       kind: 'issuerAndSerialNumber',
       issuer: sidEl.child(0).expect(Tag.SEQUENCE, 'IssuerAndSerialNumber.issuer').raw,
       serial: sidEl.child(1).bigint(),
     };
   } else if (sidEl.tag === 0x80) {
-    if (version !== 3) throw new DerError(`SignerInfo version ${version} with subjectKeyIdentifier (must be 3)`);
+    if (version !== 3) throw new DerError(`SignerInfo version ${version} with subjectKeyIdentifier (must be 3)`, 'CMS_VERSION');
     sid = { kind: 'subjectKeyIdentifier', keyId: sidEl.value };
   } else {
-    throw new DerError(`bad SignerIdentifier tag 0x${sidEl.tag.toString(16)}`);
+    throw new DerError(`bad SignerIdentifier tag 0x${sidEl.tag.toString(16)}`, 'CMS_MALFORMED');
   }
   const digestAlgorithm = parseAlgorithmIdentifier(el.child(i++), 'SignerInfo.digestAlgorithm');
   let signedAttrs: Attribute[] = [];
@@ -131,7 +135,7 @@ function parseSignerInfo(el: Der): SignerInfo {
   if (el.child(i).tag === 0xa0) {
     const sa = el.child(i++);
     signedAttrs = parseAttributes(sa, 'signedAttrs');
-    if (signedAttrs.length === 0) throw new DerError('signedAttrs is empty');
+    if (signedAttrs.length === 0) throw new DerError('signedAttrs is empty', 'CMS_MALFORMED');
     signedAttrsDer = Buffer.from(sa.raw);
     signedAttrsDer[0] = Tag.SET;
   }
@@ -149,7 +153,7 @@ export function parseSignedData(el: Der): SignedData {
   el.expect(Tag.SEQUENCE, 'SignedData');
   let i = 0;
   const version = el.child(i++).int();
-  if (![1, 3, 4, 5].includes(version)) throw new DerError(`unsupported SignedData version ${version}`);
+  if (![1, 3, 4, 5].includes(version)) throw new DerError(`unsupported SignedData version ${version}`, 'CMS_VERSION');
   const digestAlgorithms = el
     .child(i++)
     .expect(Tag.SET, 'SignedData.digestAlgorithms')
@@ -164,16 +168,17 @@ export function parseSignedData(el: Der): SignedData {
   noMore(eci, 2, 'EncapsulatedContentInfo');
   const certificates: Certificate[] = [];
   if (el.children[i]?.tag === 0xa0) {
-    for (const c of el.child(i++).children) {
-      if (c.tag !== Tag.SEQUENCE) throw new DerError(`unsupported CertificateChoices tag 0x${c.tag.toString(16)}`);
+    const certs = el.child(i++).children;
+    if (certs.length > MAX_CMS_CERTIFICATES) throw new DerError(`SignedData carries ${certs.length} certificates (at most ${MAX_CMS_CERTIFICATES})`, 'CMS_TOO_MANY_CERTIFICATES');
+    for (const c of certs) {
+      if (c.tag !== Tag.SEQUENCE) throw new DerError(`unsupported CertificateChoices tag 0x${c.tag.toString(16)}`, 'CMS_MALFORMED');
       certificates.push(new Certificate(c.raw));
     }
   }
   if (el.children[i]?.tag === 0xa1) i++; // crls: not used
-  const signerInfos = el
-    .child(i++)
-    .expect(Tag.SET, 'SignedData.signerInfos')
-    .children.map(parseSignerInfo);
+  const infos = el.child(i++).expect(Tag.SET, 'SignedData.signerInfos').children;
+  if (infos.length > MAX_CMS_SIGNERS) throw new DerError(`SignedData has ${infos.length} signers (at most ${MAX_CMS_SIGNERS})`, 'CMS_TOO_MANY_SIGNERS');
+  const signerInfos = infos.map(parseSignerInfo);
   noMore(el, i, 'SignedData');
   return { version, digestAlgorithms, eContentType, eContent, certificates, signerInfos };
 }
@@ -181,9 +186,9 @@ export function parseSignedData(el: Der): SignedData {
 /** Parses a ContentInfo whose content is SignedData (RFC 5652 section 3). */
 export function parseContentInfoSignedData(el: Der): SignedData {
   el.expect(Tag.SEQUENCE, 'ContentInfo');
-  if (el.children.length !== 2) throw new DerError('ContentInfo must have exactly two fields');
+  if (el.children.length !== 2) throw new DerError('ContentInfo must have exactly two fields', 'CMS_MALFORMED');
   const type = el.child(0).oid();
-  if (type !== CMS_OID.signedData) throw new DerError(`ContentInfo type ${type} is not SignedData`);
+  if (type !== CMS_OID.signedData) throw new DerError(`ContentInfo type ${type} is not SignedData`, 'CMS_CONTENT_TYPE');
   const content = el.child(1).expect(0xa0, 'ContentInfo.content');
   return parseSignedData(content.inner());
 }
@@ -193,16 +198,16 @@ export function parseTSTInfo(der: Buffer): TSTInfo {
   const el = Der.parse(der).expect(Tag.SEQUENCE, 'TSTInfo');
   let i = 0;
   const version = el.child(i++).int();
-  if (version !== 1) throw new DerError(`unsupported TSTInfo version ${version}`);
+  if (version !== 1) throw new DerError(`unsupported TSTInfo version ${version}`, 'CMS_VERSION');
   const policy = el.child(i++).oid();
   const mi = el.child(i++).expect(Tag.SEQUENCE, 'MessageImprint');
-  if (mi.children.length !== 2) throw new DerError('MessageImprint must have exactly two fields');
+  if (mi.children.length !== 2) throw new DerError('MessageImprint must have exactly two fields', 'CMS_MALFORMED');
   const messageImprint = {
     hashAlgorithm: parseAlgorithmIdentifier(mi.child(0), 'MessageImprint.hashAlgorithm'),
     hashedMessage: mi.child(1).expect(Tag.OCTET_STRING, 'MessageImprint.hashedMessage').value,
   };
   const serialNumber = el.child(i++).bigint();
-  const genTime = el.child(i++).expect(Tag.GENERALIZED_TIME, 'TSTInfo.genTime').date();
+  const genTime = el.child(i++).expect(Tag.GENERALIZED_TIME, 'TSTInfo.genTime').date({ fraction: true });
   let accuracy: TSTInfo['accuracy'];
   if (el.children[i]?.tag === Tag.SEQUENCE) {
     accuracy = { seconds: 0, millis: 0, micros: 0 };
@@ -215,18 +220,21 @@ export function parseTSTInfo(der: Buffer): TSTInfo {
       } else if (c.tag === 0x80 || c.tag === 0x81) {
         order = c.tag & 1;
         const v = new Der(c.raw, Tag.INTEGER, c.value).int();
-        if (v < 1 || v > 999) throw new DerError('Accuracy millis/micros out of range');
+        if (v < 1 || v > 999) throw new DerError('Accuracy millis/micros out of range', 'CMS_MALFORMED');
         if (c.tag === 0x80) accuracy.millis = v;
         else accuracy.micros = v;
       } else {
-        throw new DerError(`bad Accuracy field tag 0x${c.tag.toString(16)}`);
+        throw new DerError(`bad Accuracy field tag 0x${c.tag.toString(16)}`, 'CMS_MALFORMED');
       }
-      if (order <= last) throw new DerError('Accuracy fields out of order');
+      if (order <= last) throw new DerError('Accuracy fields out of order', 'CMS_MALFORMED');
       last = order;
     }
   }
   let ordering = false;
-  if (el.children[i]?.tag === Tag.BOOLEAN) ordering = el.child(i++).bool();
+  if (el.children[i]?.tag === Tag.BOOLEAN) {
+    ordering = el.child(i++).bool();
+    if (!ordering) throw new DerError('TSTInfo encodes the default ordering=FALSE', 'CMS_MALFORMED');
+  }
   let nonce: bigint | undefined;
   if (el.children[i]?.tag === Tag.INTEGER) nonce = el.child(i++).bigint();
   let tsa: Der | undefined;
@@ -262,15 +270,15 @@ function parseToken(der: Buffer): TimeStampToken {
     // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
     const si = top.child(0);
     status = si.child(0).int();
-    if (status !== 0 && status !== 1) throw new DerError(`time-stamp response status is ${status} (not granted)`);
-    if (si.children.length > 3) throw new DerError('PKIStatusInfo has unexpected trailing fields');
-    if (top.children.length !== 2) throw new DerError('TimeStampResp has no token, or unexpected trailing fields');
+    if (status !== 0 && status !== 1) throw new DerError(`time-stamp response status is ${status} (not granted)`, 'CMS_STATUS_NOT_GRANTED');
+    if (si.children.length > 3) throw new DerError('PKIStatusInfo has unexpected trailing fields', 'CMS_MALFORMED');
+    if (top.children.length !== 2) throw new DerError('TimeStampResp has no token, or unexpected trailing fields', 'CMS_MALFORMED');
     contentInfo = top.child(1);
   }
   const signedData = parseContentInfoSignedData(contentInfo);
   if (signedData.eContentType !== CMS_OID.tstInfo) {
-    throw new DerError(`encapsulated content type is ${signedData.eContentType}, not id-ct-TSTInfo`);
+    throw new DerError(`encapsulated content type is ${signedData.eContentType}, not id-ct-TSTInfo`, 'CMS_CONTENT_TYPE');
   }
-  if (!signedData.eContent) throw new DerError('time-stamp token has no encapsulated TSTInfo');
+  if (!signedData.eContent) throw new DerError('time-stamp token has no encapsulated TSTInfo', 'CMS_MALFORMED');
   return { signedData, tstInfo: parseTSTInfo(signedData.eContent), status };
 }

@@ -4,7 +4,21 @@
  * time matters). Values are views into the input buffer; nothing is copied.
  */
 
-export class DerError extends Error {}
+import { SigstoreError } from '../errors.js';
+
+/**
+ * Malformed DER. `code` says which rule was broken (DER_TRUNCATED, DER_LENGTH_NONMINIMAL, ...);
+ * the readers built on this one (x509.ts, cms.ts) add their own codes (X509_*, CMS_*).
+ * Verification wraps it in a VerificationError naming its step.
+ */
+export class DerError extends SigstoreError {
+  constructor(message: string, code = 'DER_INVALID') {
+    super(code, message);
+  }
+}
+
+/** Deepest nesting the reader descends to: certificates need about 10 levels. */
+export const MAX_DER_DEPTH = 32;
 
 /** Universal tags used by the readers. */
 export const Tag = {
@@ -30,18 +44,21 @@ export class Der {
   readonly tag: number;
   /** Contents octets. */
   readonly value: Buffer;
+  /** Nesting level (0 for an element parsed from a buffer of its own). */
+  readonly depth: number;
   private kids: Der[] | undefined;
 
-  constructor(raw: Buffer, tag: number, value: Buffer) {
+  constructor(raw: Buffer, tag: number, value: Buffer, depth = 0) {
     this.raw = raw;
     this.tag = tag;
     this.value = value;
+    this.depth = depth;
   }
 
   /** Parses exactly one element covering all of `buf`. */
-  static parse(buf: Buffer): Der {
-    const [el, end] = readElement(buf, 0);
-    if (end !== buf.length) throw new DerError('trailing bytes after DER element');
+  static parse(buf: Buffer, depth = 0): Der {
+    const [el, end] = readElement(buf, 0, depth);
+    if (end !== buf.length) throw new DerError('trailing bytes after DER element', 'DER_TRAILING_BYTES');
     return el;
   }
 
@@ -56,11 +73,11 @@ export class Der {
 
   get children(): Der[] {
     if (this.kids === undefined) {
-      if (!this.constructed) throw new DerError(`element with tag 0x${this.tag.toString(16)} is not constructed`);
+      if (!this.constructed) throw new DerError(`element with tag 0x${this.tag.toString(16)} is not constructed`, 'DER_NOT_CONSTRUCTED');
       const kids: Der[] = [];
       let off = 0;
       while (off < this.value.length) {
-        const [el, end] = readElement(this.value, off);
+        const [el, end] = readElement(this.value, off, this.depth + 1);
         kids.push(el);
         off = end;
       }
@@ -71,18 +88,18 @@ export class Der {
 
   child(i: number): Der {
     const c = this.children[i];
-    if (c === undefined) throw new DerError(`missing ASN.1 element #${i}`);
+    if (c === undefined) throw new DerError(`missing ASN.1 element #${i}`, 'DER_MISSING_ELEMENT');
     return c;
   }
 
   expect(tag: number, what: string): this {
-    if (this.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${this.tag.toString(16)}`);
+    if (this.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${this.tag.toString(16)}`, 'DER_UNEXPECTED_TAG');
     return this;
   }
 
   /** Re-reads an implicitly or explicitly tagged element's content as one inner element. */
   inner(): Der {
-    return Der.parse(this.value);
+    return Der.parse(this.value, this.depth + 1);
   }
 
   oid(): string {
@@ -90,50 +107,64 @@ export class Der {
     return decodeOid(this.value);
   }
 
+  /** INTEGER, in its minimal two's-complement encoding (X.690 8.3.2). */
   bigint(): bigint {
     this.expect(Tag.INTEGER, 'INTEGER');
-    if (this.value.length === 0) throw new DerError('empty INTEGER');
-    let n = 0n;
-    for (const b of this.value) n = (n << 8n) | BigInt(b);
-    if (this.value[0]! & 0x80) n -= 1n << BigInt(this.value.length * 8);
-    return n;
+    return integer(this.value);
   }
 
   int(): number {
     const n = this.bigint();
-    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) throw new DerError('INTEGER too large');
+    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) throw new DerError('INTEGER too large', 'DER_INTEGER_RANGE');
     return Number(n);
   }
 
+  /** BOOLEAN: DER allows only 0x00 (FALSE) and 0xFF (TRUE) (X.690 11.1). */
   bool(): boolean {
     this.expect(Tag.BOOLEAN, 'BOOLEAN');
-    if (this.value.length !== 1) throw new DerError('bad BOOLEAN');
-    return this.value[0] !== 0;
+    const v = this.value;
+    if (v.length !== 1 || (v[0] !== 0 && v[0] !== 0xff)) throw new DerError('BOOLEAN must be one octet, 0x00 or 0xFF', 'DER_BOOLEAN_INVALID');
+    return v[0] === 0xff;
   }
 
-  /** BIT STRING contents without the unused-bits octet. */
+  /** BIT STRING contents of a whole number of octets (keys, signatures): unused bits must be 0. */
   bits(): Buffer {
-    this.expect(Tag.BIT_STRING, 'BIT STRING');
-    if (this.value.length < 1) throw new DerError('empty BIT STRING');
-    return this.value.subarray(1);
+    const { unused, bytes } = this.bitString();
+    if (unused !== 0) throw new DerError('BIT STRING has unused bits', 'DER_BIT_STRING_INVALID');
+    return bytes;
   }
 
-  /** UTCTime or GeneralizedTime. */
-  date(): Date {
+  /** BIT STRING contents and the count of unused trailing bits (which DER requires to be 0). */
+  bitString(): { unused: number; bytes: Buffer } {
+    this.expect(Tag.BIT_STRING, 'BIT STRING');
+    const v = this.value;
+    if (v.length < 1) throw new DerError('empty BIT STRING', 'DER_BIT_STRING_INVALID');
+    const unused = v[0]!;
+    if (unused > 7 || (v.length === 1 && unused !== 0)) throw new DerError(`BIT STRING with ${unused} unused bits`, 'DER_BIT_STRING_INVALID');
+    if (unused && (v[v.length - 1]! & ((1 << unused) - 1)) !== 0) throw new DerError('BIT STRING unused bits are not zero', 'DER_BIT_STRING_INVALID');
+    return { unused, bytes: v.subarray(1) };
+  }
+
+  /**
+   * UTCTime or GeneralizedTime as RFC 5280 4.1.2.5 profiles them: UTC ('Z'), with seconds,
+   * UTCTime years 50-99 are 19xx and 00-49 are 20xx. Fractional seconds only where
+   * `fraction` allows them (RFC 3161 genTime), without trailing zeros (X.690 11.7).
+   */
+  date({ fraction = false }: { fraction?: boolean } = {}): Date {
     const s = this.value.toString('latin1');
     let m: RegExpMatchArray | null;
     if (this.tag === Tag.UTC_TIME) {
       m = s.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
-      if (!m) throw new DerError(`bad UTCTime ${JSON.stringify(s)}`);
+      if (!m) throw new DerError(`bad UTCTime ${JSON.stringify(s)}`, 'DER_TIME_INVALID');
       const yy = Number(m[1]);
-      return utc(yy >= 50 ? 1900 + yy : 2000 + yy, m, '');
+      return utc(yy >= 50 ? 1900 + yy : 2000 + yy, m, '', s);
     }
     if (this.tag === Tag.GENERALIZED_TIME) {
-      m = s.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/);
-      if (!m) throw new DerError(`bad GeneralizedTime ${JSON.stringify(s)}`);
-      return utc(Number(m[1]), m, m[7] ?? '');
+      m = s.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d*[1-9])?Z$/);
+      if (!m || (m[7] && !fraction)) throw new DerError(`bad GeneralizedTime ${JSON.stringify(s)}`, 'DER_TIME_INVALID');
+      return utc(Number(m[1]), m, m[7] ?? '', s);
     }
-    throw new DerError(`expected a time, got tag 0x${this.tag.toString(16)}`);
+    throw new DerError(`expected a time, got tag 0x${this.tag.toString(16)}`, 'DER_UNEXPECTED_TAG');
   }
 
   string(): string {
@@ -141,45 +172,72 @@ export class Der {
   }
 }
 
-function utc(year: number, m: RegExpMatchArray, frac: string): Date {
-  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
+/** Decodes a minimal two's-complement INTEGER body. */
+export function integer(v: Buffer): bigint {
+  if (v.length === 0) throw new DerError('empty INTEGER', 'DER_INTEGER_INVALID');
+  if (v.length > 1 && ((v[0] === 0 && v[1]! < 0x80) || (v[0] === 0xff && v[1]! >= 0x80))) {
+    throw new DerError('INTEGER is not minimally encoded', 'DER_INTEGER_NONMINIMAL');
+  }
+  const n = BigInt(`0x${v.toString('hex')}`);
+  return v[0]! & 0x80 ? n - (1n << BigInt(v.length * 8)) : n;
 }
 
-function readElement(buf: Buffer, off: number): [Der, number] {
+function utc(year: number, m: RegExpMatchArray, frac: string, s: string): Date {
+  const [mo, d, h, mi, sec] = [2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
+  const t = new Date(Date.UTC(year, mo! - 1, d, h, mi, sec, ms));
+  // Date.UTC rolls 31 April over to 1 May: a field out of range changes the date read back.
+  if (t.getUTCFullYear() !== year || t.getUTCMonth() !== mo! - 1 || t.getUTCDate() !== d || t.getUTCHours() !== h || t.getUTCMinutes() !== mi || t.getUTCSeconds() !== sec) {
+    throw new DerError(`time ${JSON.stringify(s)} is out of range`, 'DER_TIME_INVALID');
+  }
+  return t;
+}
+
+function readElement(buf: Buffer, off: number, depth: number): [Der, number] {
+  if (depth > MAX_DER_DEPTH) throw new DerError(`DER nested deeper than ${MAX_DER_DEPTH} levels`, 'DER_TOO_DEEP');
   const start = off;
-  if (off + 2 > buf.length) throw new DerError('truncated DER element');
+  if (off + 2 > buf.length) throw new DerError('truncated DER element', 'DER_TRUNCATED');
   const tag = buf[off++]!;
-  if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported');
+  if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported', 'DER_TAG_UNSUPPORTED');
   let len = buf[off++]!;
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new DerError('unsupported DER length');
-    if (off + n > buf.length) throw new DerError('truncated DER length');
+    if (n === 0) throw new DerError('indefinite length is not DER', 'DER_LENGTH_INVALID');
+    if (n > 4) throw new DerError('unsupported DER length', 'DER_LENGTH_INVALID');
+    if (off + n > buf.length) throw new DerError('truncated DER length', 'DER_TRUNCATED');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[off++]!;
-    if (len < 0x80 || (n > 1 && buf[off - n] === 0)) throw new DerError('non-minimal DER length');
+    if (len < 0x80 || buf[off - n] === 0) throw new DerError('non-minimal DER length', 'DER_LENGTH_NONMINIMAL');
   }
   const end = off + len;
-  if (end > buf.length) throw new DerError('DER element overruns its container');
-  return [new Der(buf.subarray(start, end), tag, buf.subarray(off, end)), end];
+  if (end > buf.length) throw new DerError('DER element overruns its container', 'DER_TRUNCATED');
+  if (tag === Tag.NULL && len !== 0) throw new DerError('NULL with contents', 'DER_NULL_INVALID');
+  return [new Der(buf.subarray(start, end), tag, buf.subarray(off, end), depth), end];
 }
 
+/** Largest OID arc read: arcs fit a safe integer (Go's encoding/asn1 stops at 31 bits). */
+const MAX_ARC = 2 ** 49;
+
 export function decodeOid(v: Buffer): string {
-  if (v.length === 0) throw new DerError('empty OID');
+  if (v.length === 0) throw new DerError('empty OID', 'DER_OID_INVALID');
   const parts: number[] = [];
   let n = 0;
+  let first = true;
   for (let i = 0; i < v.length; i++) {
     const b = v[i]!;
+    if (first && b === 0x80) throw new DerError('OID arc is not minimally encoded (leading 0x80)', 'DER_OID_INVALID');
+    first = false;
     n = n * 128 + (b & 0x7f);
+    if (n >= MAX_ARC) throw new DerError('OID arc too large', 'DER_OID_INVALID');
     if (!(b & 0x80)) {
       parts.push(n);
       n = 0;
-    } else if (i === v.length - 1) throw new DerError('truncated OID');
+      first = true;
+    } else if (i === v.length - 1) throw new DerError('truncated OID', 'DER_OID_INVALID');
   }
-  const first = parts.shift()!;
-  const a = first < 80 ? Math.floor(first / 40) : 2;
-  return [a, first - a * 40, ...parts].join('.');
+  const head = parts.shift()!;
+  const a = head < 80 ? Math.floor(head / 40) : 2;
+  return [a, head - a * 40, ...parts].join('.');
 }
 
 // ---- encoding (used to rebuild structures, such as a precertificate TBS for SCT checks) ----

@@ -7,6 +7,7 @@
  */
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { NetworkError } from '../errors.js';
+import { JsonSyntaxError, parseStrictJson } from './strict-json.js';
 
 export interface HttpRequest {
   method?: 'GET' | 'POST' | 'PUT';
@@ -228,9 +229,11 @@ async function attempt(req: HttpRequest, url: URL, timeoutMs: number, maxBytes: 
           body: buf,
           json<T>() {
             try {
-              return JSON.parse(buf.toString('utf8')) as T;
-            } catch {
-              throw new NetworkError('RESPONSE_MALFORMED', `${req.service ?? url.host} answered with malformed JSON`);
+              // Strict and bounded: a service's answer is as hostile as any input until verified.
+              return parseStrictJson(buf.toString('utf8'), { maxBytes }) as T;
+            } catch (e) {
+              const why = e instanceof JsonSyntaxError ? ` (${e.message})` : '';
+              throw new NetworkError('RESPONSE_MALFORMED', `${req.service ?? url.host} answered with malformed JSON${why}`);
             }
           },
         }));
@@ -301,8 +304,9 @@ export function expectOk(res: HttpResponse, service: string, what: string): Http
   if (res.status >= 200 && res.status < 300) return res;
   let detail = res.body.toString('utf8').slice(0, 300).replace(/\s+/g, ' ').trim();
   try {
-    const j = JSON.parse(res.body.toString('utf8')) as { message?: string; error?: string };
-    detail = j.message ?? j.error ?? detail;
+    const j = parseStrictJson(res.body.toString('utf8')) as { message?: unknown; error?: unknown } | null;
+    const m = j?.message ?? j?.error;
+    if (typeof m === 'string') detail = m.slice(0, 300);
   } catch {
     // not JSON: keep the text
   }

@@ -2,16 +2,28 @@
  * Strict readers for untrusted JSON: each checks one field's type and says which field is wrong.
  * A `Fail` callback turns the message into the caller's error class (bundle, trust, ...).
  */
+import { JSON_LIMITS, JsonSyntaxError, parseStrictJson, type StrictJsonLimits } from './strict-json.js';
 
-export type Fail = (message: string) => never;
+/** Refuses: `code`, when given, is a more precise stable code than the caller's default. */
+export type Fail = (message: string, code?: string) => never;
 
 export type JsonObject = Record<string, unknown>;
 
-export function parseJson(text: string, what: string, fail: Fail): unknown {
+/**
+ * Parses untrusted JSON text (or UTF-8 bytes) with the strict reader: duplicate keys, nesting
+ * deeper than 100, more than 100,000 values or more than 32 MiB are refused (codes
+ * JSON_DUPLICATE_KEY, JSON_TOO_DEEP, JSON_TOO_MANY_VALUES, JSON_TOO_LARGE), bytes before they
+ * are decoded; integers beyond 2^53 keep their exact digits (as decimal strings). Other syntax errors
+ * are refused without a specific code.
+ */
+export function parseJson(text: string | Buffer, what: string, fail: Fail, limits: StrictJsonLimits = {}): unknown {
+  const max = limits.maxBytes ?? JSON_LIMITS.maxBytes;
+  if (text.length > max) return fail(`${what} is larger than ${max} bytes`, 'JSON_TOO_LARGE');
   try {
-    return JSON.parse(text);
+    return parseStrictJson(typeof text === 'string' ? text : text.toString('utf8'), limits);
   } catch (e) {
-    return fail(`${what} is not valid JSON (${(e as Error).message})`);
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    return fail(`${what} is not valid JSON (${e.message})`, e.code === 'JSON_SYNTAX' ? undefined : e.code);
   }
 }
 
@@ -45,7 +57,9 @@ export function optStr(v: unknown, path: string, fail: Fail): string | undefined
   return v as string;
 }
 
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// One character class each, no nested repetition: a backtracking pattern overflows V8's regexp
+// stack (RangeError) on a few megabytes of text.
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const B64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
 /** Standard (or URL-safe) base64 with correct padding; refuses anything else. */
@@ -57,7 +71,7 @@ export function b64(value: unknown, path: string, fail: Fail, { allowEmpty = fal
   // Fast path: canonical standard base64 round-trips exactly (native, no regex over long strings).
   const fast = Buffer.from(v, 'base64');
   if (fast.toString('base64') === v) return fast;
-  const std = B64.test(v);
+  const std = B64.test(v) && v.length % 4 === 0;
   if (!std && !(B64URL.test(v) && v.length % 4 !== 1)) fail(`${path} is not valid base64`);
   const buf = Buffer.from(v, std ? 'base64' : 'base64url');
   return buf;
@@ -67,13 +81,14 @@ export function optB64(v: unknown, path: string, fail: Fail): Buffer | undefined
   return v === undefined || v === null || v === '' ? undefined : b64(v, path, fail);
 }
 
-/** A protobuf int64 in JSON form: a decimal string (or a safe number), never negative. */
+/** A protobuf uint64 in JSON form: a decimal string or a number (exact: see parseJson), never negative. */
 export function uint64(v: unknown, path: string, fail: Fail): bigint {
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) fail(`${path} is not an integer`);
     v = String(v);
   }
   if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return fail(`${path} is missing or not an integer`);
+  if (v.length > 40) fail(`${path} is out of range`);
   const n = BigInt(v);
   if (n < 0n) fail(`${path} must not be negative (${v})`);
   if (n > 0xffffffffffffffffn) fail(`${path} is out of range`);

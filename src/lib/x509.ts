@@ -34,17 +34,33 @@ const keyCache = new Map<string, KeyObject>();
  * keys' shape when parsed and imports them when first used (see {@link spkiToKey}).
  */
 export function checkSpkiShape(spki: Buffer): void {
-  const el = Der.parse(spki).expect(Tag.SEQUENCE, 'SubjectPublicKeyInfo');
-  if (el.children.length !== 2) throw new DerError('SubjectPublicKeyInfo must have an algorithm and a key');
-  const alg = el.child(0).expect(Tag.SEQUENCE, 'AlgorithmIdentifier');
-  if (alg.children.length < 1 || alg.children.length > 2) throw new DerError('malformed AlgorithmIdentifier');
-  alg.child(0).oid();
-  el.child(1).bits();
+  checkSpki(Der.parse(spki));
 }
 
 /** Parses a SubjectPublicKeyInfo, reusing an already parsed identical key. */
 export function spkiToKey(spki: Buffer): KeyObject {
-  return remember(keyCache, KEY_CACHE_MAX, spki.toString('base64'), () => createPublicKey({ key: spki, format: 'der', type: 'spki' }));
+  return remember(keyCache, KEY_CACHE_MAX, spki.toString('base64'), () => checkKeyBounds(createPublicKey({ key: spki, format: 'der', type: 'spki' })));
+}
+
+/** RSA moduli of 1024 to 8192 bits (Go refuses below 1024), exponents odd and below 2^31 (as Go's crypto/rsa). */
+export const RSA_BOUNDS = { minBits: 1024, maxBits: 8192, maxExponent: 2n ** 31n - 1n } as const;
+
+/**
+ * Refuses RSA keys whose size or exponent makes one signature check cost far more than any real
+ * key does (a 2^4096 exponent costs milliseconds per check), before any signature work.
+ */
+export function checkKeyBounds(key: KeyObject): KeyObject {
+  const t = key.asymmetricKeyType;
+  if (t === 'rsa' || t === 'rsa-pss') {
+    const { modulusLength = 0, publicExponent = 0n } = key.asymmetricKeyDetails ?? {};
+    if (modulusLength < RSA_BOUNDS.minBits || modulusLength > RSA_BOUNDS.maxBits) {
+      throw new DerError(`RSA key of ${modulusLength} bits (supported: ${RSA_BOUNDS.minBits} to ${RSA_BOUNDS.maxBits})`, 'X509_RSA_KEY_BOUNDS');
+    }
+    if (publicExponent < 3n || publicExponent > RSA_BOUNDS.maxExponent || publicExponent % 2n === 0n) {
+      throw new DerError('RSA public exponent is even, below 3 or above 2^31-1', 'X509_RSA_KEY_BOUNDS');
+    }
+  }
+  return key;
 }
 
 /** Signature checks of one certificate by another (by both DER fingerprints), see isIssuedBy. */
@@ -65,6 +81,50 @@ export interface Extension {
   value: Buffer;
   /** Full DER of the Extension SEQUENCE. */
   raw: Buffer;
+}
+
+/** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }. */
+function algorithm(el: Der, what: string): Der {
+  el.expect(Tag.SEQUENCE, what);
+  if (el.children.length < 1 || el.children.length > 2) throw new DerError(`${what}: malformed AlgorithmIdentifier`, 'X509_MALFORMED');
+  el.child(0).oid();
+  return el;
+}
+
+/** SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING (whole octets) }. */
+function checkSpki(el: Der): void {
+  el.expect(Tag.SEQUENCE, 'SubjectPublicKeyInfo');
+  if (el.children.length !== 2) throw new DerError('SubjectPublicKeyInfo must have an algorithm and a key', 'X509_MALFORMED');
+  algorithm(el.child(0), 'SubjectPublicKeyInfo.algorithm');
+  el.child(1).bits();
+}
+
+/**
+ * Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension, each
+ * SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. In DER a
+ * DEFAULT value is omitted, so an explicit FALSE is refused, as are duplicates.
+ */
+function parseExtensions(wrapper: Der): Extension[] {
+  const seq = wrapper.inner().expect(Tag.SEQUENCE, 'extensions');
+  if (seq.children.length === 0) throw new DerError('empty extensions', 'X509_EXTENSION_INVALID');
+  const out: Extension[] = [];
+  const seen = new Set<string>();
+  for (const ext of seq.children) {
+    ext.expect(Tag.SEQUENCE, 'Extension');
+    const n = ext.children.length;
+    if (n !== 2 && n !== 3) throw new DerError('Extension must have two or three fields', 'X509_EXTENSION_INVALID');
+    const oid = ext.child(0).oid();
+    if (seen.has(oid)) throw new DerError(`duplicate certificate extension ${oid}`, 'X509_EXTENSION_DUPLICATE');
+    seen.add(oid);
+    let critical = false;
+    if (n === 3) {
+      critical = ext.child(1).bool();
+      if (!critical) throw new DerError(`extension ${oid} encodes the default critical=FALSE`, 'X509_EXTENSION_INVALID');
+    }
+    const value = ext.child(n - 1).expect(Tag.OCTET_STRING, 'extnValue').value;
+    out.push({ oid, critical, value, raw: ext.raw });
+  }
+  return out;
 }
 
 /** One X.509 certificate, parsed once. */
@@ -89,44 +149,54 @@ export class Certificate {
   constructor(der: Buffer) {
     const cert = Der.parse(der).expect(Tag.SEQUENCE, 'Certificate');
     this.raw = cert.raw;
+    if (cert.children.length !== 3) throw new DerError('Certificate must have exactly three fields', 'X509_MALFORMED');
     const tbs = cert.child(0).expect(Tag.SEQUENCE, 'TBSCertificate');
     this.tbs = tbs;
     this.tbsRaw = tbs.raw;
-    const alg = cert.child(1).expect(Tag.SEQUENCE, 'signatureAlgorithm');
+    const alg = algorithm(cert.child(1), 'signatureAlgorithm');
     this.signatureAlgorithm = alg.child(0).oid();
     this.signatureParams = alg.children[1];
     this.signature = cert.child(2).bits();
-    if (cert.children.length !== 3) throw new DerError('Certificate has extra fields');
 
+    const f = tbs.children;
     let i = 0;
     let version = 1;
-    if (tbs.child(0).tag === 0xa0) {
-      version = tbs.child(0).inner().int() + 1;
+    if (f[0]?.tag === 0xa0) {
+      const v = f[0].inner().int();
+      // DER omits a DEFAULT value: an explicit v1 is not DER.
+      if (v !== 1 && v !== 2) throw new DerError(`unsupported certificate version field ${v}`, 'X509_VERSION');
+      version = v + 1;
       i++;
     }
     this.version = version;
     this.serial = tbs.child(i++).bigint();
-    i++; // inner signature algorithm
+    // RFC 5280 4.1.2.2: a positive integer.
+    if (this.serial <= 0n) throw new DerError('certificate serial number is not positive', 'X509_SERIAL');
+    const inner = algorithm(tbs.child(i++), 'TBSCertificate.signature');
+    // RFC 5280 4.1.1.2: the same algorithm identifier as the outer signatureAlgorithm.
+    if (!inner.raw.equals(alg.raw)) throw new DerError('TBSCertificate.signature differs from signatureAlgorithm', 'X509_SIGNATURE_ALGORITHM_MISMATCH');
     this.issuerRaw = tbs.child(i++).expect(Tag.SEQUENCE, 'issuer').raw;
     const validity = tbs.child(i++).expect(Tag.SEQUENCE, 'validity');
+    if (validity.children.length !== 2) throw new DerError('Validity must have exactly two times', 'X509_MALFORMED');
     this.notBefore = validity.child(0).date();
     this.notAfter = validity.child(1).date();
     this.subjectRaw = tbs.child(i++).expect(Tag.SEQUENCE, 'subject').raw;
-    this.spki = tbs.child(i++).expect(Tag.SEQUENCE, 'subjectPublicKeyInfo').raw;
-    this.extensions = [];
-    for (const el of tbs.children.slice(i)) {
-      if (el.tag !== 0xa3) continue;
-      const seen = new Set<string>();
-      for (const ext of el.inner().expect(Tag.SEQUENCE, 'extensions').children) {
-        ext.expect(Tag.SEQUENCE, 'Extension');
-        const oid = ext.child(0).oid();
-        if (seen.has(oid)) throw new DerError(`duplicate certificate extension ${oid}`);
-        seen.add(oid);
-        const critical = ext.children.length === 3 ? ext.child(1).bool() : false;
-        const value = ext.child(ext.children.length - 1).expect(Tag.OCTET_STRING, 'extnValue').value;
-        this.extensions.push({ oid, critical, value, raw: ext.raw });
-      }
+    const spki = tbs.child(i++);
+    checkSpki(spki);
+    this.spki = spki.raw;
+    // issuerUniqueID [1] and subjectUniqueID [2] (v2 or v3), then extensions [3] (v3), in order, once.
+    for (const tag of [0x81, 0x82]) {
+      if (f[i]?.tag !== tag) continue;
+      if (version < 2) throw new DerError('unique identifiers require a v2 or v3 certificate', 'X509_VERSION');
+      const id = f[i++]!; // [n] IMPLICIT BIT STRING
+      new Der(id.raw, Tag.BIT_STRING, id.value).bitString();
     }
+    this.extensions = [];
+    if (f[i]?.tag === 0xa3) {
+      if (version !== 3) throw new DerError('extensions require a v3 certificate', 'X509_VERSION');
+      this.extensions = parseExtensions(f[i++]!);
+    }
+    if (i !== f.length) throw new DerError('TBSCertificate has unexpected trailing fields', 'X509_TRAILING_FIELDS');
   }
 
   static fromPEM(pem: string): Certificate {
@@ -192,13 +262,20 @@ export class Certificate {
   get basicConstraints(): { ca: boolean; pathLen: number | undefined } | undefined {
     const ext = this.extension(OID.basicConstraints);
     if (!ext) return undefined;
-    const seq = Der.parse(ext.value).expect(Tag.SEQUENCE, 'BasicConstraints');
+    // SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }
+    const kids = Der.parse(ext.value).expect(Tag.SEQUENCE, 'BasicConstraints').children;
+    let i = 0;
     let ca = false;
     let pathLen: number | undefined;
-    for (const c of seq.children) {
-      if (c.tag === Tag.BOOLEAN) ca = c.bool();
-      else if (c.tag === Tag.INTEGER) pathLen = c.int();
+    if (kids[i]?.tag === Tag.BOOLEAN) {
+      ca = kids[i++]!.bool();
+      if (!ca) throw new DerError('BasicConstraints encodes the default cA=FALSE', 'X509_EXTENSION_INVALID');
     }
+    if (kids[i]?.tag === Tag.INTEGER) {
+      pathLen = kids[i++]!.int();
+      if (pathLen < 0) throw new DerError('BasicConstraints pathLenConstraint is negative', 'X509_EXTENSION_INVALID');
+    }
+    if (i !== kids.length) throw new DerError('malformed BasicConstraints', 'X509_EXTENSION_INVALID');
     return { ca, pathLen };
   }
 
@@ -210,8 +287,8 @@ export class Certificate {
   get keyUsage(): { digitalSignature: boolean; keyCertSign: boolean; crlSign: boolean } | undefined {
     const ext = this.extension(OID.keyUsage);
     if (!ext) return undefined;
-    const bits = Der.parse(ext.value).bits();
-    const b0 = bits[0] ?? 0;
+    const { bytes } = Der.parse(ext.value).bitString();
+    const b0 = bytes[0] ?? 0;
     return { digitalSignature: (b0 & 0x80) !== 0, keyCertSign: (b0 & 0x04) !== 0, crlSign: (b0 & 0x02) !== 0 };
   }
 
@@ -219,9 +296,9 @@ export class Certificate {
   get extKeyUsage(): string[] {
     const ext = this.extension(OID.extKeyUsage);
     if (!ext) return [];
-    return Der.parse(ext.value)
-      .expect(Tag.SEQUENCE, 'ExtKeyUsage')
-      .children.map((c) => c.oid());
+    const kids = Der.parse(ext.value).expect(Tag.SEQUENCE, 'ExtKeyUsage').children;
+    if (kids.length === 0) throw new DerError('empty ExtKeyUsage', 'X509_EXTENSION_INVALID');
+    return kids.map((c) => c.oid());
   }
 
   get subjectKeyId(): Buffer | undefined {
@@ -256,6 +333,7 @@ export class Certificate {
           break;
         case 0xa0: {
           // otherName: type-id OID, [0] EXPLICIT value (a UTF8String for Fulcio's username SAN)
+          if (gn.children.length !== 2 || gn.child(1).tag !== 0xa0) throw new DerError('malformed otherName', 'X509_EXTENSION_INVALID');
           const oid = gn.child(0).oid();
           const v = gn.child(1).inner();
           out.push({ type: 'otherName', oid, value: v.value.toString('utf8') });

@@ -15,6 +15,7 @@ import { normalizeSourceUri, SlsaBuilderPolicy, signingBuilder } from './builder
 import { checkBranch, checkBuilderId, checkCertificateAgrees, checkSource, checkTag, checkVersionedTag } from './checks.js';
 import { readGeneratorProvenance } from './provenance.js';
 import { parseSemver } from './semver.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 /**
  * What SLSA provenance must say, as slsa-verifier's `verify-artifact` flags: the source
@@ -91,11 +92,11 @@ export function parseProvenanceBundle(input: string | Buffer | JsonObject): Pars
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
     const text = (Buffer.isBuffer(input) ? input.toString('utf8') : input).trim();
     try {
-      json = JSON.parse(text);
+      json = parseStrictJson(text);
     } catch {
       // A JSON Lines file of several envelopes, or not JSON: the first line says which.
       try {
-        json = JSON.parse(text.split('\n', 1)[0]!);
+        json = parseStrictJson(text.split('\n', 1)[0]!);
       } catch {
         throw new BundleError('BUNDLE_INVALID', 'invalid bundle: the provenance is not JSON');
       }

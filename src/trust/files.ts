@@ -3,7 +3,7 @@
  * (`--trust-config`). Neither involves TUF or the network: what the file says is what is
  * trusted, and it is never stale.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { TrustError, UsageError } from '../errors.js';
 import { isObject, type JsonObject, parseJson } from '../lib/json.js';
 import { protoJsonNames } from './json-names.js';
@@ -11,10 +11,23 @@ import type { ActiveTrust } from './load.js';
 import { parseTrustedRoot, type TrustMaterial } from './trusted-root.js';
 
 /** Reads a file for trust purposes, turning I/O errors into one-line messages. */
+/** The largest trust file read (a trusted root is tens of kilobytes): refused before reading. */
+export const MAX_TRUST_FILE_BYTES = 4 * 1024 * 1024;
+
 export function readTrustFile(path: string, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    const fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(fd);
+      if (st.isFile() && st.size > MAX_TRUST_FILE_BYTES) {
+        throw new TrustError('JSON_TOO_LARGE', `${what} ${path} is larger than ${MAX_TRUST_FILE_BYTES / 1024 / 1024} MiB`);
+      }
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
+    if (e instanceof TrustError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError('TRUST_FILE_UNREADABLE', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
   }

@@ -199,7 +199,7 @@ function parseAuthority(v: unknown, path: string, fail: Fail): Authority {
  */
 export function parseTrustedRoot(input: string | JsonObject, source = 'trusted_root.json', freshness?: TrustFreshness): TrustMaterial {
   const fail = trustFail(source);
-  const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail) : input;
+  const json = typeof input === 'string' ? parseJson(input, 'the trusted root', fail, { maxBytes: 4 * 1024 * 1024 }) : input;
   // Either protobuf JSON spelling of every field (mediaType or media_type, ...).
   const o = obj(protoJsonNames(json, fail), 'the trusted root', fail);
   const mediaType = str(o.mediaType, 'mediaType', fail);

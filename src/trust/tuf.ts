@@ -29,6 +29,7 @@ import {
 } from './cache.js';
 import type { TufInstance } from './instances.js';
 import { parseTrustedRoot } from './trusted-root.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 /** How a refresh may use the network, and what it starts from. */
 export interface RefreshOptions {
@@ -254,7 +255,7 @@ function result(work: string, repo: string, targets: Map<string, Buffer>, anchor
   // A trusted root the verifier could not use must not replace a good one.
   let json: unknown;
   try {
-    json = JSON.parse(snap.trustedRoot.toString('utf8'));
+    json = parseStrictJson(snap.trustedRoot.toString('utf8'));
   } catch {
     throw new TrustError('TRUSTED_ROOT_INVALID', `the ${TRUSTED_ROOT_TARGET} published by ${repo} is not valid JSON`);
   }
@@ -266,7 +267,7 @@ function result(work: string, repo: string, targets: Map<string, Buffer>, anchor
     if (!data) continue;
     let sc: unknown;
     try {
-      sc = JSON.parse(data.toString('utf8'));
+      sc = parseStrictJson(data.toString('utf8'));
     } catch {
       sc = undefined;
     }

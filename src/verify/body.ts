@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { BundleContent, TlogEntry } from '../bundle/parse.js';
 import { VerificationError } from '../errors.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { pae } from '../bundle/dsse.js';
 
@@ -76,7 +77,7 @@ export function verifyTlogBody(
 ): void {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(entry.canonicalizedBody.toString('utf8'));
+    parsed = parseStrictJson(entry.canonicalizedBody.toString('utf8'), { exactIntegers: false });
   } catch {
     parsed = undefined;
   }

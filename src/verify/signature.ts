@@ -12,6 +12,7 @@ import { VerificationError } from '../errors.js';
 import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import { defaultHashForKey, type HashAlgorithm, supportsDigest, verifyDigest, verifyMessage } from '../lib/signature.js';
 import type { Artifact, InTotoStatement } from './types.js';
+import { parseStrictJson, STATEMENT_MAX_VALUES } from '../lib/strict-json.js';
 
 /** Files up to this size are verified natively in the same pass as hashing. */
 const NATIVE_VERIFY_MAX = 64 * 1024 * 1024;
@@ -140,9 +141,10 @@ export function parseStatement(envelope: Envelope): InTotoStatement {
   }
   let st: unknown;
   try {
-    st = JSON.parse(envelope.payload.toString('utf8'));
-  } catch {
-    return fail('STATEMENT_MALFORMED', 'the DSSE payload is not JSON');
+    // Strict: a duplicate key would let two readers see different subjects or predicates.
+    st = parseStrictJson(envelope.payload.toString('utf8'), { exactIntegers: false, maxValues: STATEMENT_MAX_VALUES });
+  } catch (e) {
+    return fail('STATEMENT_MALFORMED', `the DSSE payload is not JSON (${(e as Error).message})`);
   }
   const s = st as InTotoStatement;
   if (typeof s !== 'object' || s === null || !Array.isArray(s.subject) || typeof s.predicateType !== 'string') {

@@ -5,8 +5,8 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { isParsedBundle, type ParsedBundle, parseBundle } from '../bundle/parse.js';
-import { BundleError, UsageError, VerificationError } from '../errors.js';
-import { Der } from '../lib/der.js';
+import { BundleError, SigstoreError, UsageError, VerificationError, type VerificationStep } from '../errors.js';
+import { Der, DerError } from '../lib/der.js';
 import type { JsonObject } from '../lib/json.js';
 import { buildTrustMaterial, type TransparencyLog, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { type SignerMaterial, verifyTlogBody } from './body.js';
@@ -170,13 +170,27 @@ export class Verifier {
     return { ...result, payloadType: env.payloadType, payload: Buffer.from(env.payload) };
   }
 
-  /** Every check, in order, with step 2 (the signature and what it binds) given by the caller. */
+  /**
+   * Every check, in order, with step 2 (the signature and what it binds) given by the caller.
+   * Whatever a check meets that is not one of our errors is refused as a VerificationError of
+   * that step (see {@link asVerificationError}).
+   */
   private async run(input: BundleInput, policy: VerificationPolicy | KeyPolicy, bind: Bind): Promise<VerificationResult> {
+    const at: { step: VerificationStep } = { step: 'bundle' };
+    try {
+      return await this.runSteps(input, policy, bind, at);
+    } catch (e) {
+      throw asVerificationError(e, at.step);
+    }
+  }
+
+  private async runSteps(input: BundleInput, policy: VerificationPolicy | KeyPolicy, bind: Bind, at: { step: VerificationStep }): Promise<VerificationResult> {
     if (!policy) throw new UsageError('NO_POLICY', 'refusing to verify without a policy (use unsafeAcceptAnyIdentity() to accept any signer)');
     const bundle = toParsed(input);
     const trust = this.trust;
     const now = this.options.now ?? new Date();
 
+    at.step = 'key';
     // 1. Key material.
     let key: KeyObject;
     let signerMaterial: SignerMaterial;
@@ -196,19 +210,24 @@ export class Verifier {
       signerMaterial = { certificate: mat.certificate.raw };
     }
 
+    at.step = 'signature';
     // 2. Signature (over the artifact or DSSE PAE) and what it binds.
     const { artifactDigest, statement, signatureBytes } = await bind(bundle, key);
 
+    at.step = 'body';
     // 3. Log entry bodies describe this bundle.
     if (bundle.tlogEntries.length === 0) throw new VerificationError('tlog', 'TLOG_MISSING', 'the bundle has no transparency log entry');
     for (const entry of bundle.tlogEntries) verifyTlogBody(entry, bundle.content, signerMaterial, artifactDigest);
 
+    at.step = 'tlog';
     // 4. Transparency log proofs.
     const verifiedEntries: VerifiedTlogEntry[] = bundle.tlogEntries.map((e) => verifyTlogEntry(e, trust, now));
 
+    at.step = 'timestamp';
     // 5. RFC 3161 timestamps.
     const tsaTimes = verifyTimestamps(bundle.timestamps, signatureBytes, trust);
 
+    at.step = 'time';
     // 6. Trusted times.
     const times: VerifiedTimestamp[] = [...tsaTimes];
     for (const v of verifiedEntries) {
@@ -223,6 +242,7 @@ export class Verifier {
       return { signer: { kind: 'key', keyId, hint: mat.hint }, timestamps: times, tlogEntries: verifiedEntries.map((v) => v.reported), statement, payloadType: payloadType(bundle), bundle };
     }
 
+    at.step = 'chain';
     // 7. Certificate chain at every trusted time.
     const chain = verifyChain(
       mat.certificate,
@@ -230,14 +250,28 @@ export class Verifier {
       times.map((t) => t.time),
     );
 
+    at.step = 'sct';
     // 8. SCT.
     verifySCTs(mat.certificate, chain.path[1]!, trust, now);
 
+    at.step = 'policy';
     // 9. Policy.
     const signer = certificateSigner(mat.certificate);
     (policy as VerificationPolicy).check(signer);
     return { signer, timestamps: times, tlogEntries: verifiedEntries.map((v) => v.reported), statement, payloadType: payloadType(bundle), bundle };
   }
+}
+
+/**
+ * What reaches the caller from a verification: our own errors as they are, and anything else
+ * (malformed DER met in a check, an internal TypeError or RangeError) as a VerificationError
+ * of the step that met it, with the DER rule's code or INPUT_MALFORMED.
+ */
+export function asVerificationError(e: unknown, step: VerificationStep): unknown {
+  if (e instanceof SigstoreError && !(e instanceof DerError)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  const code = e instanceof DerError ? e.code : 'INPUT_MALFORMED';
+  return new VerificationError(step, code, `malformed input at the ${step} step: ${message}`, { cause: e });
 }
 
 /** Step 2 of a verification: checks the signature and says what it binds. */
