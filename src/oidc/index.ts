@@ -133,7 +133,7 @@ export async function getIdentityToken(options: GetIdentityTokenOptions = {}): P
   if (!options.disableAmbientProviders) {
     const found = await detectAmbientCredential({ ...options.ambient, audience, env, log });
     if (found) {
-      log(`OIDC: using ambient credentials from ${found.provider}`);
+      log(`OIDC: using ambient credentials from ${AMBIENT_PROVIDER_NAMES[found.provider]}`);
       return check(found.token, `from ${AMBIENT_PROVIDER_NAMES[found.provider]}`);
     }
     log('OIDC: no ambient credentials detected');
