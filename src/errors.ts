@@ -3,6 +3,10 @@
  * machine-readable `code` and a one-line message that says what failed and why.
  */
 
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
+
 /**
  * Base class of every error sigstore-ts throws on purpose.
  *
@@ -15,8 +19,8 @@
  */
 export class SigstoreError extends Error {
   /** Stable code, for example `TLOG_INCLUSION_PROOF_INVALID`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -56,7 +60,7 @@ export type VerificationStep =
 export class VerificationError extends SigstoreError {
   /** The check that failed. */
   readonly step: VerificationStep;
-  constructor(step: VerificationStep, code: string, message: string, options?: { cause?: unknown }) {
+  constructor(step: VerificationStep, code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.step = step;
   }
@@ -72,7 +76,7 @@ export class VerificationError extends SigstoreError {
  * ```
  */
 export class BundleError extends VerificationError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super('bundle', code, message, options);
   }
 }
@@ -88,7 +92,7 @@ export class BundleError extends VerificationError {
  * ```
  */
 export class PolicyError extends VerificationError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super('policy', code, message, options);
   }
 }
@@ -116,7 +120,7 @@ export class TrustError extends SigstoreError {}
 export class NetworkError extends SigstoreError {
   /** HTTP status, when the service answered. */
   readonly status: number | undefined;
-  constructor(code: string, message: string, options?: { cause?: unknown; status?: number }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
     super(code, message, options);
     this.status = options?.status;
   }

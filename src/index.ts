@@ -9,7 +9,8 @@
  * @packageDocumentation
  */
 export { BundleError, NetworkError, PolicyError, SigstoreError, TrustError, UsageError, VerificationError } from './errors.js';
-export type { VerificationStep } from './errors.js';
+export type { ErrorCode, VerificationStep } from './errors.js';
+export { ERROR_CODES } from './error-codes.js';
 export { isParsedBundle, parseBundle } from './bundle/parse.js';
 export type { ParsedBundle } from './bundle/parse.js';
 export { parseTrustedRoot } from './trust/trusted-root.js';

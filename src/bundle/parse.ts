@@ -20,6 +20,7 @@ import type { HashAlgorithm } from '../lib/signature.js';
 import { Certificate } from '../lib/x509.js';
 import { remember } from '../lib/remember.js';
 import { deepFreezeJson, freezeCertificate } from '../lib/freeze.js';
+import type { ErrorCode } from '../errors.js';
 
 export const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 export const BUNDLE_V02 = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
@@ -99,7 +100,7 @@ export interface ParsedBundle {
 
 const HASHES: Record<string, HashAlgorithm> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };
 
-const bundleFail: Fail = (m: string, code?: string) => {
+const bundleFail: Fail = (m: string, code?: ErrorCode) => {
   throw new BundleError(code ?? 'BUNDLE_INVALID', `invalid bundle: ${m}`);
 };
 

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { readFailure } from '../lib/input-file.js';
 import { usage } from './args.js';
+import type { ErrorCode } from '../errors.js';
 
 /** The largest document read whole (the same limit as `sigstore verify`'s bundles). */
 export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
@@ -42,7 +43,7 @@ export function readDocument(path: string, maxBytes = MAX_DOCUMENT_BYTES): Buffe
  * const text = readDocumentOr('a.txt.sigstore.json', 'BUNDLE_UNREADABLE', 'bundle').toString('utf8');
  * ```
  */
-export function readDocumentOr(path: string, code: string, what?: string): Buffer {
+export function readDocumentOr(path: string, code: ErrorCode, what?: string): Buffer {
   try {
     return readDocument(path);
   } catch (e) {

@@ -18,8 +18,7 @@
  */
 import type { ParsedBundle } from '../bundle/parse.js';
 import { SigstoreError, VerificationError } from '../errors.js';
-import type { Certificate } from '../lib/x509.js';
-import { hexSerial, renderDN } from '../inspect/names.js';
+import { certificateSummary } from '../inspect/names.js';
 import type { BundleInspection, Inspection, InspectedTimestamp, InspectedTlogEntry } from '../inspect/types.js';
 import { certificateIdentity, fulcioExtensions } from '../verify/extensions.js';
 import type { VerificationResult } from '../verify/types.js';
@@ -36,17 +35,6 @@ export function jsonLine(o: Json): string {
   return `${JSON.stringify(o)}\n`;
 }
 
-/** The certificate fields every command shows the same way. */
-export function certificateSummary(cert: Certificate): Json {
-  return {
-    serial: hexSerial(cert.serial),
-    issuer: renderDN(cert.issuerRaw),
-    subject: renderDN(cert.subjectRaw),
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    sha256: cert.fingerprint,
-  };
-}
 
 function tlogEntry(e: ParsedBundle['tlogEntries'][number]): Json {
   return {

@@ -17,7 +17,7 @@ import { parseProvenance } from '../pypi/provenance.js';
 import { describePublisher } from '../pypi/publisher.js';
 import { FULCIO_EXTENSIONS } from '../verify/extensions.js';
 import type { BundleInput } from '../verify/verifier.js';
-import { describeKey, FULCIO_ARC, FULCIO_NAMES, HASH_NAMES, hexSerial, renderDN, X509_NAMES } from './names.js';
+import { certificateSummary, describeKey, FULCIO_ARC, FULCIO_NAMES, HASH_NAMES, hexSerial, renderDN, X509_NAMES } from './names.js';
 import {
   type BundleInspection,
   type InspectedCertificate,
@@ -65,12 +65,7 @@ function inspectCertificate(cert: Certificate, chain: Certificate[]): InspectedC
   return {
     subjectAltNames: sans,
     oidcIssuer: issuerV2 ?? issuerV1 ?? null,
-    serial: hexSerial(cert.serial),
-    issuer: renderDN(cert.issuerRaw),
-    subject: renderDN(cert.subjectRaw),
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    sha256: cert.fingerprint,
+    ...certificateSummary(cert),
     publicKey: describeKey(cert),
     extensions,
     chain: chain.map((c) => renderDN(c.subjectRaw)),

@@ -94,3 +94,15 @@ export function describeKey(cert: Certificate): string {
     return 'unreadable';
   }
 }
+
+/** The certificate fields every command shows the same way. */
+export function certificateSummary(cert: Certificate): { serial: string; issuer: string; subject: string; notBefore: string; notAfter: string; sha256: string } {
+  return {
+    serial: hexSerial(cert.serial),
+    issuer: renderDN(cert.issuerRaw),
+    subject: renderDN(cert.subjectRaw),
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    sha256: cert.fingerprint,
+  };
+}

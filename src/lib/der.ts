@@ -4,7 +4,7 @@
  * time matters). Values are views into the input buffer; nothing is copied.
  */
 
-import { SigstoreError } from '../errors.js';
+import { type ErrorCode, SigstoreError } from '../errors.js';
 
 /**
  * Malformed DER. `code` says which rule was broken (DER_TRUNCATED, DER_LENGTH_NONMINIMAL, ...);
@@ -12,7 +12,7 @@ import { SigstoreError } from '../errors.js';
  * Verification wraps it in a VerificationError naming its step.
  */
 export class DerError extends SigstoreError {
-  constructor(message: string, code = 'DER_INVALID') {
+  constructor(message: string, code: ErrorCode = 'DER_INVALID') {
     super(code, message);
   }
 }

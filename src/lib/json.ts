@@ -2,10 +2,11 @@
  * Strict readers for untrusted JSON: each checks one field's type and says which field is wrong.
  * A `Fail` callback turns the message into the caller's error class (bundle, trust, ...).
  */
+import type { ErrorCode } from '../errors.js';
 import { JSON_LIMITS, JsonSyntaxError, parseStrictJson, type StrictJsonLimits } from './strict-json.js';
 
 /** Refuses: `code`, when given, is a more precise stable code than the caller's default. */
-export type Fail = (message: string, code?: string) => never;
+export type Fail = (message: string, code?: ErrorCode) => never;
 
 export type JsonObject = Record<string, unknown>;
 

@@ -8,6 +8,7 @@
  * environment, the Google metadata server from `GCE_METADATA_HOST` or an option, the IAM
  * credentials API from an option, and the `buildkite-agent` and `circleci` commands from `PATH`.
  */
+import type { ErrorCode } from '../errors.js';
 import { execFile } from 'node:child_process';
 import { constants, accessSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -118,7 +119,7 @@ function ctx(options: AmbientOptions): Ctx {
  */
 export async function detectGitHub(options: AmbientOptions = {}): Promise<string | undefined> {
   const c = ctx(options);
-  const fail = (code: string, m: string): never => {
+  const fail = (code: ErrorCode, m: string): never => {
     throw new AmbientCredentialError('github', code, `GitHub Actions: ${m}`);
   };
   if (!c.env.GITHUB_ACTIONS) {
@@ -180,7 +181,7 @@ export async function detectGitHub(options: AmbientOptions = {}): Promise<string
  */
 export async function detectGcp(options: AmbientOptions = {}): Promise<string | undefined> {
   const c = ctx(options);
-  const fail = (code: string, m: string): never => {
+  const fail = (code: ErrorCode, m: string): never => {
     throw new AmbientCredentialError('gcp', code, `Google Cloud: ${m}`);
   };
   const host = options.gcpMetadataHost ?? c.env.GCE_METADATA_HOST ?? GCP_DEFAULT_METADATA_HOST;

@@ -4,6 +4,7 @@
  * Messages never contain a token.
  */
 import { SigstoreError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * An identity token could not be obtained, or was refused before any request was made with it
@@ -32,7 +33,7 @@ export class IdentityError extends SigstoreError {}
 export class AmbientCredentialError extends IdentityError {
   /** The provider that was detected: `github`, `gcp`, `gitlab`, `buildkite` or `circleci`. */
   readonly provider: string;
-  constructor(provider: string, code: string, message: string, options?: { cause?: unknown }) {
+  constructor(provider: string, code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.provider = provider;
   }

@@ -6,6 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { IdentityError } from './errors.js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * The audience Sigstore's public-good Fulcio expects, and the default everywhere here.
@@ -117,7 +118,7 @@ export class IdentityToken {
    */
   constructor(raw: string, options: IdentityTokenOptions = {}) {
     const what = options.source ? `the identity token ${options.source}` : 'the identity token';
-    const fail = (code: string, message: string): never => {
+    const fail = (code: ErrorCode, message: string): never => {
       throw new IdentityError(code, `${what} ${message}`);
     };
     const malformed = (message: string): never => fail('IDENTITY_TOKEN_MALFORMED', message);
@@ -301,7 +302,7 @@ function decodeSegment(seg: string, part: string, malformed: (m: string) => neve
   return v as Record<string, unknown>;
 }
 
-function numericDate(v: unknown, name: string, fail: (code: string, m: string) => never): number {
+function numericDate(v: unknown, name: string, fail: (code: ErrorCode, m: string) => never): number {
   if (v === undefined) return fail('IDENTITY_TOKEN_CLAIM_MISSING', `has no "${name}" claim`);
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 253402300799) {
     return fail('IDENTITY_TOKEN_MALFORMED', `has a "${name}" claim that is not a valid time (NumericDate)`);

@@ -9,6 +9,7 @@ import { PolicyError } from '../errors.js';
 import { type Fail, obj, optStr, str } from '../lib/json.js';
 import type { VerificationPolicy } from '../verify/policy.js';
 import type { CertificateSigner } from '../verify/types.js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * The OIDC issuer of GitHub Actions.
@@ -136,7 +137,7 @@ export function publisherToJson(p: Publisher): Record<string, unknown> {
   }
 }
 
-function deny(code: string, message: string): never {
+function deny(code: ErrorCode, message: string): never {
   throw new PolicyError(code, message);
 }
 

@@ -14,6 +14,7 @@ import { attestationToBundle } from './convert.js';
 import { type Distribution, parseDistributionFilename } from './distribution.js';
 import type { Provenance } from './provenance.js';
 import { describePublisher, type Publisher, publisherPolicy } from './publisher.js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * The result of verifying an attestation: the predicate it vouches for, and everything the
@@ -39,7 +40,7 @@ function isPublisher(p: VerificationPolicy | Publisher): p is Publisher {
   return typeof (p as VerificationPolicy).check !== 'function' && typeof (p as Publisher).kind === 'string';
 }
 
-function subjectFail(code: string, message: string): never {
+function subjectFail(code: ErrorCode, message: string): never {
   throw new VerificationError('signature', code, message);
 }
 

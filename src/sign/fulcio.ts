@@ -16,6 +16,7 @@ import { verifySCTs } from '../verify/sct.js';
 import { bits, ctx, oid, pem, seq } from '../lib/der-write.js';
 import { type ClientOptions, httpSettings } from './client.js';
 import type { EphemeralKey } from './keys.js';
+import type { ErrorCode } from '../errors.js';
 
 /** What the signer needs of an identity token. */
 export interface TokenLike {
@@ -136,7 +137,7 @@ export function checkIssued(
   chain: Certificate[],
   o: { baseUrl: string; token: TokenLike; key: EphemeralKey; trust: TrustMaterial; now: Date },
 ): IssuedCertificate {
-  const fail = (code: string, m: string, cause?: unknown): never => {
+  const fail = (code: ErrorCode, m: string, cause?: unknown): never => {
     throw new SigstoreError(code, `Fulcio at ${o.baseUrl} issued an unusable certificate: ${m}`, cause === undefined ? undefined : { cause });
   };
   if (!leaf.spki.equals(o.key.spki)) fail('FULCIO_WRONG_KEY', 'it is not for the key that was submitted');

@@ -14,6 +14,7 @@ import type { TrustMaterial } from '../trust/trusted-root.js';
 import { verifyTimestamps } from '../verify/timestamp.js';
 import { bool, int, nul, octets, oid, seq } from '../lib/der-write.js';
 import { type ClientOptions, httpSettings } from './client.js';
+import type { ErrorCode } from '../errors.js';
 
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 
@@ -67,7 +68,7 @@ export async function requestTimestamp(
   });
   expectOk(res, service, 'the timestamp request');
   const der = res.body;
-  const bad = (code: string, m: string, cause?: unknown): never => {
+  const bad = (code: ErrorCode, m: string, cause?: unknown): never => {
     throw new NetworkError(code, `${service} answered with an unusable timestamp: ${m}`, cause === undefined ? undefined : { cause });
   };
   const refusal = describeRefusal(der);

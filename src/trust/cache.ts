@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { TrustError } from '../errors.js';
 import { isObject } from '../lib/json.js';
 import { type TargetRef, targetsOf, type VerifiedChain, verifyChain, verifyRoot } from './tuf-metadata.js';
+import type { ErrorCode } from '../errors.js';
 
 export type { TargetRef } from './tuf-metadata.js';
 
@@ -215,7 +216,7 @@ function chainFiles(m: Map<string, Buffer>) {
 export function verifyMetadata(
   metadata: Map<string, Buffer>,
   targets: (name: string, ref: TargetRef | undefined) => Buffer | undefined,
-  opts: { code: string; what: string; anchor?: Buffer },
+  opts: { code: ErrorCode; what: string; anchor?: Buffer },
 ): TufSnapshot & { chain: VerifiedChain } {
   const chain = verifyChain(chainFiles(metadata), { ...opts, intermediates: metadata });
   const refs = targetsOf(chain.targets);

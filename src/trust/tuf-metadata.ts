@@ -12,6 +12,7 @@
 import { createHash, createPublicKey, type KeyObject, constants as cryptoConstants, verify } from 'node:crypto';
 import { TrustError } from '../errors.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import type { ErrorCode } from '../errors.js';
 
 /** The canonical JSON form TUF signs (keys sorted, integers only, only `\` and `"` escaped). */
 export function canonicalJson(v: unknown): string {
@@ -67,7 +68,7 @@ export interface ChainFiles {
 
 type Fail = (m: string) => never;
 
-function failWith(code: string, what: string): Fail {
+function failWith(code: ErrorCode, what: string): Fail {
   return (m: string) => {
     throw new TrustError(code, `${what}: ${m}`);
   };
@@ -232,7 +233,7 @@ export function verifyRoot(data: Buffer | undefined, fail: Fail, anchor?: Buffer
  * (the caller decides what stale material may be used for): the earliest expiry is returned.
  * Throws a {@link TrustError} with `code` and a message naming the file and the check.
  */
-export function verifyChain(files: ChainFiles, opts: { code: string; what: string; anchor?: Buffer; intermediates?: ReadonlyMap<string, Buffer> }): VerifiedChain {
+export function verifyChain(files: ChainFiles, opts: { code: ErrorCode; what: string; anchor?: Buffer; intermediates?: ReadonlyMap<string, Buffer> }): VerifiedChain {
   const fail = failWith(opts.code, opts.what);
   const root = verifyRoot(files.root, fail, opts.anchor, opts.intermediates);
   const ts = readRole(files.timestamp, 'timestamp', fail);

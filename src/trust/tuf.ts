@@ -30,6 +30,7 @@ import {
 import type { TufInstance } from './instances.js';
 import { parseTrustedRoot } from './trusted-root.js';
 import { parseStrictJson } from '../lib/strict-json.js';
+import type { ErrorCode } from '../errors.js';
 
 /** How a refresh may use the network, and what it starts from. */
 export interface RefreshOptions {
@@ -135,7 +136,7 @@ export function describeTufError(e: unknown, repo: string): SigstoreError {
     .replace(/ error (\w*Error: )?/, ': ')
     .replace(/\s+/g, ' ')
     .trim();
-  const refused = (code: string, what: string) => new TrustError(code, `TUF update from ${repo} refused: ${what}: ${msg}`, { cause: e });
+  const refused = (code: ErrorCode, what: string) => new TrustError(code, `TUF update from ${repo} refused: ${what}: ${msg}`, { cause: e });
   if (name === 'UnsignedMetadataError' || /signed by \d+\/\d+ keys/.test(msg)) {
     return refused('TUF_THRESHOLD', 'metadata not signed by a threshold of trusted keys (arbitrary metadata attack)');
   }

@@ -10,6 +10,7 @@ import { isObject, type JsonObject } from '../lib/json.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { pae } from '../bundle/dsse.js';
+import type { ErrorCode } from '../errors.js';
 
 /** The key material the body must name: the leaf certificate DER or the SPKI DER of a key. */
 export interface SignerMaterial {
@@ -17,7 +18,7 @@ export interface SignerMaterial {
   publicKey?: Buffer;
 }
 
-function fail(code: string, message: string): never {
+function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('body', code, message);
 }
 

@@ -9,8 +9,9 @@ import { remember } from '../lib/remember.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type Authority, type TrustMaterial, within } from '../trust/trusted-root.js';
 import { checkPathConstraints } from './name-constraints.js';
+import type { ErrorCode } from '../errors.js';
 
-function fail(code: string, message: string): never {
+function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('chain', code, message);
 }
 

@@ -7,6 +7,7 @@ import { Der, Tag } from '../lib/der.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import type { CertificateSigner, FulcioExtensions } from './types.js';
 import { freezeCertificate } from '../lib/freeze.js';
+import type { ErrorCode } from '../errors.js';
 
 const ARC = '1.3.6.1.4.1.57264.1.';
 
@@ -42,7 +43,7 @@ export function fulcioOid(name: keyof FulcioExtensions): string {
   return ARC + n;
 }
 
-function refuse(code: string, message: string): never {
+function refuse(code: ErrorCode, message: string): never {
   throw new VerificationError('chain', code, message);
 }
 

@@ -13,6 +13,7 @@
 import { VerificationError } from '../errors.js';
 import { Der, Tag } from '../lib/der.js';
 import type { Certificate } from '../lib/x509.js';
+import type { ErrorCode } from '../errors.js';
 
 const NAME_CONSTRAINTS = '2.5.29.30';
 const POLICY_CONSTRAINTS = '2.5.29.36';
@@ -39,7 +40,7 @@ interface Name {
   value: string | Buffer;
 }
 
-function fail(code: string, message: string): never {
+function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('chain', code, message);
 }
 

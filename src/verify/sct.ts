@@ -13,6 +13,7 @@ import { remember } from '../lib/remember.js';
 import { TlsReader, tlsUint, tlsVector } from '../lib/tls.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import { type TrustMaterial, type ValidFor, within } from '../trust/trusted-root.js';
+import type { ErrorCode } from '../errors.js';
 
 /** A parsed SignedCertificateTimestamp (RFC 6962 section 3.2). */
 export interface SignedCertificateTimestamp {
@@ -39,7 +40,7 @@ const TLS_SIGNATURES: Record<number, string> = { 1: 'rsa', 3: 'ec' };
 /** How far ahead of the verification time an SCT's timestamp may be (clock skew). */
 export const SCT_MAX_CLOCK_SKEW_MS = 60_000;
 
-function fail(code: string, message: string, cause?: unknown): never {
+function fail(code: ErrorCode, message: string, cause?: unknown): never {
   throw new VerificationError('sct', code, message, cause === undefined ? undefined : { cause });
 }
 
@@ -167,8 +168,8 @@ export function verifySCTs(leaf: Certificate, issuer: Certificate, trust: TrustM
   // When none verifies, report the failure that got furthest: unknown log < bad signature < time.
   const reasons: string[] = [];
   let rank = -1;
-  let code = 'SCT_UNTRUSTED_LOG';
-  const note = (r: number, c: string, reason: string): void => {
+  let code: ErrorCode = 'SCT_UNTRUSTED_LOG';
+  const note = (r: number, c: ErrorCode, reason: string): void => {
     reasons.push(reason);
     if (r > rank) [rank, code] = [r, c];
   };

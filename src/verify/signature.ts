@@ -13,11 +13,12 @@ import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import { defaultHashForKey, type HashAlgorithm, supportsDigest, verifyDigest, verifyMessage } from '../lib/signature.js';
 import type { Artifact, InTotoStatement } from './types.js';
 import { parseStrictJson, STATEMENT_MAX_VALUES } from '../lib/strict-json.js';
+import type { ErrorCode } from '../errors.js';
 
 /** Files up to this size are verified natively in the same pass as hashing. */
 const NATIVE_VERIFY_MAX = 64 * 1024 * 1024;
 
-function fail(code: string, message: string): never {
+function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('signature', code, message);
 }
 

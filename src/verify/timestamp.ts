@@ -24,6 +24,7 @@ import { type Authority, type TrustMaterial, within } from '../trust/trusted-roo
 import { unknownCriticalExtension } from './chain.js';
 import { checkPathConstraints } from './name-constraints.js';
 import type { VerifiedTimestamp } from './types.js';
+import type { ErrorCode } from '../errors.js';
 
 /** More tokens than this are refused outright (each costs signature checks per TSA). */
 export const MAX_TIMESTAMPS = 32;
@@ -32,7 +33,7 @@ const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const SHA1 = '1.3.14.3.2.26';
 
-function fail(code: string, message: string, cause?: unknown): never {
+function fail(code: ErrorCode, message: string, cause?: unknown): never {
   throw new VerificationError('timestamp', code, message, cause === undefined ? undefined : { cause });
 }
 
@@ -55,7 +56,7 @@ interface Token {
 /** A failed attempt against one TSA: the further it got (`rank`), the more telling its reason. */
 interface Attempt {
   rank: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -249,7 +250,7 @@ const iso = (d: Date): string => d.toISOString();
  * The TSA signer profile (RFC 3161 2.3): the extended key usage extension present, critical, and
  * timeStamping its only purpose; not a CA certificate.
  */
-function signerProfileProblem(signer: Certificate): { code: string; message: string } | undefined {
+function signerProfileProblem(signer: Certificate): { code: ErrorCode; message: string } | undefined {
   const ext = signer.extension(OID.extKeyUsage);
   let eku: string[];
   try {

@@ -14,25 +14,26 @@ import type { VerifyManyItem } from './pool.js';
 import type { CertificateSigner, VerificationResult } from './types.js';
 import type { KeyPolicy } from './verifier.js';
 import type { WorkerReply } from './worker-start.js';
+import type { ErrorCode } from '../errors.js';
 
 /** Rebuilds an error a worker reported, as the same class. */
 export function rebuild(e: Extract<WorkerReply, { ok: false }>['error']): Error {
   const code = e.code ?? 'UNKNOWN';
   switch (e.name) {
     case 'BundleError':
-      return new BundleError(code, e.message);
+      return new BundleError(code as ErrorCode, e.message);
     case 'PolicyError':
-      return new PolicyError(code, e.message);
+      return new PolicyError(code as ErrorCode, e.message);
     case 'VerificationError':
-      return new VerificationError((e.step ?? 'bundle') as VerificationStep, code, e.message);
+      return new VerificationError((e.step ?? 'bundle') as VerificationStep, code as ErrorCode, e.message);
     case 'UsageError':
-      return new UsageError(code, e.message);
+      return new UsageError(code as ErrorCode, e.message);
     case 'TrustError':
-      return new TrustError(code, e.message);
+      return new TrustError(code as ErrorCode, e.message);
     case 'NetworkError':
-      return new NetworkError(code, e.message);
+      return new NetworkError(code as ErrorCode, e.message);
     case 'SigstoreError':
-      return new SigstoreError(code, e.message);
+      return new SigstoreError(code as ErrorCode, e.message);
     default:
       return new Error(e.message);
   }

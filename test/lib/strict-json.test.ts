@@ -8,8 +8,9 @@ import { parseBundle } from '../../src/bundle/parse.js';
 import { BundleError, NetworkError } from '../../src/errors.js';
 import { parseJson } from '../../src/lib/json.js';
 import { JsonSyntaxError, parseStrictJson } from '../../src/lib/strict-json.js';
+import type { ErrorCode } from '../../src/errors.js';
 
-const refuses = (text: string, code: string, limits = {}) =>
+const refuses = (text: string, code: ErrorCode, limits = {}) =>
   assert.throws(() => parseStrictJson(text, limits), (e) => e instanceof JsonSyntaxError && e.code === code, `${code}: ${text.slice(0, 40)}`);
 
 test('reads what JSON.parse reads, the same way', () => {
@@ -55,7 +56,7 @@ test('integers beyond 2^53 keep their exact digits; others are numbers', () => {
 });
 
 test('parseJson turns each refusal into the caller error with its code; bytes are bounded before decoding', () => {
-  const fail = (m: string, code?: string): never => {
+  const fail = (m: string, code?: ErrorCode): never => {
     throw new BundleError(code ?? 'BUNDLE_INVALID', m);
   };
   const code = (f: () => unknown, c: string) => assert.throws(f, (e) => e instanceof BundleError && e.code === c, c);

@@ -24,7 +24,7 @@ const KEY: Record<(typeof FILES)[number], 'trustedRoot' | 'signingConfig' | 'rek
 };
 
 const fail = (m: string): never => {
-  throw new TrustError('TEST', m);
+  throw new TrustError('TRUSTED_ROOT_INVALID', m);
 };
 
 function signedTargets(dir: string, targetsBytes = readFileSync(join(dir, 'targets.json'))) {

@@ -49,7 +49,7 @@ describe('refusals are named after the attack they stop', () => {
     });
   }
   it('passes sigstore errors through', () => {
-    const n = new NetworkError('X', 'down');
+    const n = new NetworkError('SERVICE_UNAVAILABLE', 'down');
     assert.equal(describeTufError(n, repo), n);
   });
 });

@@ -12,6 +12,7 @@
 import { VerificationError } from '../../errors.js';
 import { verifyMessageCached } from '../../lib/signature.js';
 import type { TransparencyLog } from '../../trust/trusted-root.js';
+import type { ErrorCode } from '../../errors.js';
 
 /** More signature lines than this and a note is refused unread (Go's sumdb/note `maxSignatures`). */
 export const MAX_NOTE_SIGNATURES = 100;
@@ -31,7 +32,7 @@ interface NoteSignature {
   signature: Buffer;
 }
 
-function fail(code: string, message: string): never {
+function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('tlog', code, message);
 }
 

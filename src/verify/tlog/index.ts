@@ -9,6 +9,7 @@ import { type TransparencyLog, type TrustMaterial, within } from '../../trust/tr
 import { verifyCheckpoint } from './checkpoint.js';
 import { leafHash, rootFromInclusionProof } from '../../lib/merkle.js';
 import { verifySET } from './set.js';
+import type { ErrorCode } from '../../errors.js';
 
 /** How far ahead of the local clock an integrated time may be (clock skew). */
 export const MAX_CLOCK_SKEW_MS = 60_000;
@@ -26,7 +27,7 @@ export interface VerifiedTlogEntry {
   reported: TlogEntry;
 }
 
-function fail(code: string, message: string): never {
+function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('tlog', code, message);
 }
 
