@@ -146,7 +146,7 @@ describe('PEP 740 attestations against the local instance', () => {
       const before = statSync(`${sdist}.publish.attestation`).mtimeMs;
       const again = await cli([...G(), 'attestation', 'sign', '--identity-token', await token(), sdist]);
       assert.equal(again.code, 2);
-      assert.match(again.stderr, /refusing to overwrite outputs without --overwrite: .*publish\.attestation$/m);
+      assert.match(again.stderr, /Refusing to overwrite outputs without --overwrite: .*publish\.attestation$/m);
       assert.equal(statSync(`${sdist}.publish.attestation`).mtimeMs, before);
       const over = await cli([...G(), 'attestation', 'sign', '--overwrite', '--identity-token', await token(), sdist]);
       assert.equal(over.code, 0, over.stderr);
@@ -197,7 +197,7 @@ describe('PEP 740 attestations against the local instance', () => {
 
       const again = await cli(['attestation', 'convert', '-o', back, bundlePath]);
       assert.equal(again.code, 2);
-      assert.match(again.stderr, /refusing to overwrite/);
+      assert.match(again.stderr, /Refusing to overwrite/);
       const wrongWay = await cli(['attestation', 'convert', '--to', 'bundle', '-o', join(dir, 'x.json'), bundlePath]);
       assert.equal(wrongWay.code, 2);
       assert.match(wrongWay.stderr, /is a Sigstore bundle: it converts to an attestation, not a bundle/);
