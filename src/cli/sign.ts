@@ -88,8 +88,8 @@ output options:
   --output-directory DIR
                         write the default outputs to DIR instead of next to each input; created
                         when missing ($SIGSTORE_OUTPUT_DIRECTORY)
-  --no-default-files    do not write the default FILE.sigstore.json; not with --bundle; without
-                        --signature/--certificate the signature is printed on stdout
+  --no-default-files    do not write the default FILE.sigstore.json; not with --bundle; the
+                        signature is then printed on stdout unless --signature writes it
                         ($SIGSTORE_NO_DEFAULT_FILES)
   --overwrite           overwrite existing outputs ($SIGSTORE_OVERWRITE); without it, nothing is
                         signed when any output exists
