@@ -163,9 +163,16 @@ export function usage(message: string): never {
   throw new UsageError('USAGE', message);
 }
 
-/** Whether `SIGSTORE_OFFLINE` asks for offline trust material (`1`, `true`, `yes`, `on`), as in sigstore-python. */
+/**
+ * Whether `SIGSTORE_OFFLINE` asks for offline trust material, read as sigstore-python reads a
+ * boolean (`1/0, true/false, yes/no, on/off, y/n, t/f`; empty is unset); any other value is a
+ * usage error, never ignored.
+ */
 export function offlineFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(1|true|yes|on)$/i.test(env.SIGSTORE_OFFLINE?.trim() ?? '');
+  const v = env.SIGSTORE_OFFLINE?.trim() ?? '';
+  if (v === '' || /^(0|false|no|off|n|f)$/i.test(v)) return false;
+  if (/^(1|true|yes|on|y|t)$/i.test(v)) return true;
+  return usage(`SIGSTORE_OFFLINE must be a boolean (1/0, true/false, yes/no, on/off), not ${JSON.stringify(v)}`);
 }
 
 /**

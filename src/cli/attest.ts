@@ -14,8 +14,8 @@ import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
 import { readDocumentOr } from './input.js';
-import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
-import { readJsonFile, readStdin, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, strOrEnv } from './sign.js';
+import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
+import { readJsonFile, readStdin, reportOptions, reportSigned, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, signOrReport, strOrEnv } from './sign.js';
 
 const OPTIONS: Options = {
   ...SIGNING_OPTIONS,
@@ -24,7 +24,7 @@ const OPTIONS: Options = {
   statement: { type: 'string' },
 };
 
-const HELP = `usage: sigstore attest [-h] [-v] (--predicate FILE --predicate-type TYPE FILE [FILE ...] | --statement FILE [FILE])
+const HELP = `usage: sigstore attest [-h] [-v] [-q] [--json] (--predicate FILE --predicate-type TYPE FILE [FILE ...] | --statement FILE [FILE])
                        [--bundle FILE] [--output-directory DIR] [--overwrite] [identity options]
 
 sign in-toto attestations (DSSE): for each FILE, an in-toto v1 statement with the file as its
@@ -35,10 +35,16 @@ options:
   --predicate-type TYPE the predicate type URI (e.g. https://slsa.dev/provenance/v1)
   --statement FILE      sign this complete in-toto v1 statement as given; a FILE given with it must
                         be one of its subjects, and names the default output
-  --bundle FILE         write the bundle to FILE (single input only; default FILE.sigstore.json)
+  --bundle FILE         write the bundle to FILE (single input only; default FILE.sigstore.json;
+                        $SIGSTORE_BUNDLE)
   --output-directory DIR
-                        write the default outputs to DIR instead of next to each input
-  --overwrite           overwrite existing outputs; without it, nothing is signed when any exists
+                        write the default outputs to DIR instead of next to each input; created
+                        when missing ($SIGSTORE_OUTPUT_DIRECTORY)
+  --overwrite           overwrite existing outputs ($SIGSTORE_OVERWRITE); without it, nothing is
+                        signed when any exists
+  -q, --quiet           print nothing but errors
+  --json                print one JSON object per input on stdout (JSON Lines; schema
+                        schemas/output.v1.schema.json), nothing else there
 
 ${SIGNING_HELP}`;
 
@@ -90,6 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   if (bundleFlag && named.length > 1) usage('--bundle can only be used with a single input (use --output-directory for several)');
   const outputs = named.map((n) => bundleFlag ?? (outDir ? join(outDir, `${basename(n)}.sigstore.json`) : `${n}.sigstore.json`));
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE') || conformance;
+  if (outDir) ensureOutputDirectory(outDir);
   planOutputs(outputs, { overwrite, inputs: [...positionals, ...(statementFile ? [statementFile] : [])] });
 
   // Statements are built and checked before any request.
@@ -119,13 +126,16 @@ export async function run(argv: string[]): Promise<number> {
   if (signer.keyType === 'p384') {
     writeStderr('warning: sigstore-python and sigstore-js cannot verify DSSE attestations signed with P-384 keys today (they check DSSE signatures with SHA-256); use --key-type p256 for attestations others must verify\n');
   }
-  const bundles = await signer.attestMany(payloads);
-  const { bundleToText } = await import('../bundle/serialize.js');
-  const files: OutputFile[] = bundles.map((b, i) => ({ path: outputs[i]!, data: bundleToText(b) }));
-  await writeAllAtomic(files, { overwrite });
+  const r = reportOptions(p);
+  const bundles = await signOrReport(r, named, async () => {
+    const bundles = await signer.attestMany(payloads);
+    const { bundleToText } = await import('../bundle/serialize.js');
+    const files: OutputFile[] = bundles.map((b, i) => ({ path: outputs[i]!, data: bundleToText(b) }));
+    await writeAllAtomic(files, { overwrite });
+    return bundles;
+  });
   for (const [i, b] of bundles.entries()) {
-    const entry = (b.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0];
-    writeStderr(`Attested ${named[i]}: log index ${entry?.logIndex ?? '?'}; wrote ${outputs[i]}\n`);
+    await reportSigned({ input: named[i]!, bundle: outputs[i], signature: undefined, certificate: undefined }, b, r, 'Attested');
   }
   return 0;
 }

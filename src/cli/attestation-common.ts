@@ -9,8 +9,9 @@ import type { AttestationVerificationResult } from '../pypi/verify.js';
 import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { Verifier } from '../verify/verifier.js';
-import { type Options, type Parsed, trustFlags } from './args.js';
+import { type Options, type Parsed, str, trustFlags, usage } from './args.js';
 import { resultToJson } from './format.js';
+import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
 import { requireRegularFile } from './input.js';
 
 export const TRUST_OPTS: Options = {
@@ -22,9 +23,46 @@ export const TRUST_HELP = `  --offline               never use the network: trus
   --trusted-root FILE     the trusted root to verify against (default: the Sigstore public-good root;
                           the global --staging selects the staging root)`;
 
+/**
+ * A distribution named on the command line: its file name must be a wheel's or an sdist's (a
+ * usage error otherwise); a file that is missing is a failure (exit 1), as pypi-attestations
+ * treats missing inputs.
+ */
 export function checkDistPath(path: string): void {
   parseDistributionFilename(basename(path));
-  requireRegularFile(path, 'distribution');
+  requireInput(path, 'distribution');
+}
+
+/**
+ * An input file of the attestation commands: missing or not a regular file is `INPUT_MISSING`,
+ * a failure with exit 1 (pypi-attestations' exit code for missing inputs), not a usage error.
+ */
+export function requireInput(path: string, what: string): void {
+  try {
+    requireRegularFile(path, what);
+  } catch (e) {
+    if (e instanceof UsageError) throw new SigstoreError('INPUT_MISSING', e.message);
+    throw e;
+  }
+}
+
+/**
+ * One verified attestation as a JSON Lines record of schemas/output.v1.schema.json: the
+ * `verification` object of `verify --json`, with the distribution, the predicate type and where
+ * the attestation came from.
+ */
+export function attestationJsonLine(dist: string, r: AttestationVerificationResult, extra: Record<string, unknown>): string {
+  return jsonLine({
+    ...verificationToJson(dist, null, r.result),
+    ...extra,
+    distribution: { name: r.distribution.name, sha256: r.distribution.digest },
+    predicateType: r.predicateType,
+  });
+}
+
+/** An attestation that did not verify, as a JSON Lines record (`verified: false`). */
+export function attestationFailureJsonLine(dist: string, error: unknown, extra: Record<string, string>): string {
+  return jsonLine({ ...verificationFailureToJson(dist, null, error), ...extra });
 }
 
 export async function verifierFor(p: Parsed): Promise<Verifier> {
@@ -50,4 +88,15 @@ export function verifiedJson(label: string, attestationPath: string, r: Attestat
     distribution: { name: r.distribution.name, sha256: r.distribution.digest },
     predicateType: r.predicateType,
   };
+}
+
+/**
+ * The Google Cloud service account a Google publisher must be: `--gcp-service-account`
+ * (pypi-attestations 0.0.29's name) or `--service-account`, not both.
+ */
+export function serviceAccountFlag(p: Parsed): string | undefined {
+  const gcp = str(p, 'gcp-service-account');
+  const plain = str(p, 'service-account');
+  if (gcp !== undefined && plain !== undefined) usage('--gcp-service-account and --service-account are the same flag: give one');
+  return gcp ?? plain;
 }

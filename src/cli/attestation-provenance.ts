@@ -3,14 +3,13 @@
  * Trusted Publisher the user expects; and how a verified provenance is described (shared with
  * `verify-pypi`).
  */
-import type { VerificationError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { Distribution } from '../pypi/distribution.js';
 import { parseProvenance } from '../pypi/provenance.js';
 import { describePublisher } from '../pypi/publisher.js';
 import { type ProvenanceVerificationResult, parseRepositoryUrl, verifyProvenance } from '../pypi/verify.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
-import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
+import { attestationFailureJsonLine, attestationJsonLine, checkDistPath, failLine, isInputFailure, requireInput, serviceAccountFlag, TRUST_HELP, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
 
@@ -19,11 +18,12 @@ const PROVENANCE_OPTS: Options = {
   'provenance-file': { type: 'string' },
   repository: { type: 'string' },
   'service-account': { type: 'string' },
+  'gcp-service-account': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 };
 
-const HELP_PROVENANCE = `usage: sigstore attestation verify-provenance [options] --provenance-file FILE (--repository URL | --service-account EMAIL) DIST
+const HELP_PROVENANCE = `usage: sigstore attestation verify-provenance [options] --provenance-file FILE (--repository URL | --gcp-service-account EMAIL) DIST
 
 verify a Python distribution against a PyPI provenance file (as PyPI's integrity API serves it):
 every attestation bundle's Trusted Publisher must be the expected one, and each of its attestations
@@ -37,13 +37,19 @@ must verify for DIST with a signing certificate whose claims match that publishe
 options:
   --provenance-file FILE     the provenance file (required)
   --repository URL           the repository that must have published DIST: https://github.com/OWNER/REPO
-                             or https://gitlab.com/NAMESPACE/PROJECT
-  --service-account EMAIL    the Google Cloud service account that must have published DIST
+                             or https://gitlab.com/NAMESPACE/PROJECT (GitHub and GitLab publishers)
+  --gcp-service-account EMAIL, --service-account EMAIL
+                             the Google Cloud service account that must have published DIST (Google
+                             publishers; pypi-attestations' flag; instead of --repository)
 ${TRUST_HELP}
-  --json                     print the structured result as JSON on stdout
+  --json                     print one JSON object per verified attestation on stdout (JSON Lines;
+                             schema schemas/output.v1.schema.json)
   -q, --quiet                print only the OK:/FAIL: line
   -v, --verbose              more detail on failures (stack traces)
   -h, --help                 show this help message and exit
+
+Exit status: 0 verified, 1 a failure (also a missing DIST or provenance file, as pypi-attestations),
+2 a usage error.
 `;
 
 /** The lines that say what a verified provenance established (each publisher, each attestation). */
@@ -68,12 +74,13 @@ export async function runVerifyProvenance(argv: string[]): Promise<number> {
   const provenanceFile = str(p, 'provenance-file');
   if (provenanceFile === undefined) usage('the following arguments are required: --provenance-file (fetching provenance from PyPI is not supported)');
   const repository = str(p, 'repository');
-  const serviceAccount = str(p, 'service-account');
-  exclusive(p, ['repository', 'service-account']);
-  if (repository === undefined && serviceAccount === undefined) usage('the following arguments are required: --repository (or --service-account for Google Cloud publishers)');
+  const serviceAccount = serviceAccountFlag(p);
+  exclusive(p, ['repository', 'service-account', 'gcp-service-account']);
+  if (repository === undefined && serviceAccount === undefined) usage('the following arguments are required: --repository (GitHub, GitLab) or --gcp-service-account (Google Cloud publishers)');
   if (p.positionals.length !== 1) usage('verify-provenance takes exactly one DIST');
   const distPath = p.positionals[0]!;
   checkDistPath(distPath);
+  requireInput(provenanceFile!, 'provenance file');
   const expected = repository !== undefined ? { repository } : { serviceAccount: serviceAccount! };
   // A bad URL is a usage error, found before any work.
   if (repository !== undefined) parseRepositoryUrl(repository);
@@ -86,29 +93,16 @@ export async function runVerifyProvenance(argv: string[]): Promise<number> {
     const lines = describeProvenance(r);
     writeStderr(`OK: ${distPath}\n${flag(p, 'quiet') ? '' : `${lines.join('\n')}\n`}`);
     if (json) {
-      writeStdout(
-        `${JSON.stringify(
-          {
-            input: distPath,
-            provenance: provenanceFile,
-            verified: true,
-            distribution: { name: dist.name, sha256: dist.digest },
-            bundles: r.bundles.map((b) => ({ publisher: b.publisher, attestations: b.attestations.map((a) => verifiedJson(distPath, provenanceFile!, a)) })),
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      for (const b of r.bundles) {
+        for (const a of b.attestations) writeStdout(attestationJsonLine(distPath, a, { provenance: provenanceFile!, publisher: b.publisher }));
+      }
     }
     return 0;
   } catch (e) {
     if (!isInputFailure(e)) throw e;
     writeStderr(failLine(distPath, e));
     if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
-    if (json) {
-      const v = e as Partial<VerificationError>;
-      writeStdout(`${JSON.stringify({ input: distPath, provenance: provenanceFile, verified: false, error: { step: v.step, code: e.code, message: e.message } }, null, 2)}\n`);
-    }
+    if (json) writeStdout(attestationFailureJsonLine(distPath, e, { provenance: provenanceFile! }));
     return 1;
   }
 }

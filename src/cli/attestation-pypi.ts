@@ -12,7 +12,7 @@ import { DEFAULT_INDEX_URL, PackageIndex } from '../pypi/index-client.js';
 import { parseProvenance } from '../pypi/provenance.js';
 import { parseRepositoryUrl, verifyProvenance } from '../pypi/verify.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
-import { failLine, isInputFailure, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
+import { failLine, isInputFailure, serviceAccountFlag, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
 import { describeProvenance } from './attestation-provenance.js';
 import { readDocumentOr } from './input.js';
 
@@ -20,13 +20,14 @@ const OPTS: Options = {
   ...TRUST_OPTS,
   repository: { type: 'string' },
   'service-account': { type: 'string' },
+  'gcp-service-account': { type: 'string' },
   'index-url': { type: 'string' },
   'provenance-file': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 };
 
-export const HELP = `usage: sigstore attestation verify-pypi [options] (--repository URL | --service-account EMAIL) pypi:FILENAME
+export const HELP = `usage: sigstore attestation verify-pypi [options] (--repository URL | --gcp-service-account EMAIL) pypi:FILENAME
        sigstore attestation verify pypi [options] ... (the same, as pypi-attestations spells it)
 
 verify a distribution published on a Python package index against its PEP 740 provenance and
@@ -40,8 +41,10 @@ from there and must be the one the index lists.
 
 options:
   --repository URL           the repository that must have published it: https://github.com/OWNER/REPO
-                             or https://gitlab.com/NAMESPACE/PROJECT
-  --service-account EMAIL    the Google Cloud service account that must have published it
+                             or https://gitlab.com/NAMESPACE/PROJECT (GitHub and GitLab publishers)
+  --gcp-service-account EMAIL, --service-account EMAIL
+                             the Google Cloud service account that must have published it (Google
+                             publishers; pypi-attestations' flag; instead of --repository)
   --index-url URL            the index (default $SIGSTORE_PYPI_INDEX_URL, else ${DEFAULT_INDEX_URL});
                              its simple API is URL/simple/ and its Integrity API URL/integrity/
                              (a URL ending in /simple is taken as the simple API's own)
@@ -90,9 +93,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const repository = str(p, 'repository');
-  const serviceAccount = str(p, 'service-account');
-  exclusive(p, ['repository', 'service-account']);
-  if (repository === undefined && serviceAccount === undefined) usage('the following arguments are required: --repository (or --service-account for Google Cloud publishers)');
+  const serviceAccount = serviceAccountFlag(p);
+  exclusive(p, ['repository', 'service-account', 'gcp-service-account']);
+  if (repository === undefined && serviceAccount === undefined) usage('the following arguments are required: --repository (GitHub, GitLab) or --gcp-service-account (Google Cloud publishers)');
   if (repository !== undefined) parseRepositoryUrl(repository);
   if (p.positionals.length !== 1) usage('verify-pypi takes exactly one pypi:FILENAME (or file URL)');
   const target = p.positionals[0]!;

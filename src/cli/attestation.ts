@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SigstoreError, type VerificationError } from '../errors.js';
+import { SigstoreError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
@@ -14,7 +14,7 @@ import { type AttestationSignOptions, distributionStatement, signAttestations } 
 import { verifyAttestation } from '../pypi/verify.js';
 import { AnyOf, Identity, type VerificationPolicy } from '../verify/policy.js';
 import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcommand, str, strs, usage } from './args.js';
-import { checkDistPath, failLine, isInputFailure, TRUST_HELP, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
+import { attestationFailureJsonLine, attestationJsonLine, checkDistPath, failLine, isInputFailure, requireInput, TRUST_HELP, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
 import { runInspect } from './inspect.js';
@@ -39,6 +39,7 @@ Run \`sigstore attestation COMMAND --help\` for a command's options.
 const VERIFY_OPTS: Options = {
   ...TRUST_OPTS,
   identity: { type: 'string', multiple: true },
+  'any-identity': { type: 'string', multiple: true },
   'identity-regexp': { type: 'string', multiple: true },
   issuer: { type: 'string' },
   'issuer-regexp': { type: 'string' },
@@ -47,7 +48,9 @@ const VERIFY_OPTS: Options = {
   quiet: { type: 'boolean', short: 'q' },
 };
 
-const HELP_VERIFY = `usage: sigstore attestation verify [options] --identity IDENTITY DIST [DIST ...]
+const HELP_VERIFY = `usage: sigstore attestation verify [attestation] [options] --identity IDENTITY DIST [DIST ...]
+
+(\`attestation verify attestation ...\` is pypi-attestations' spelling, accepted as the same command.)
 
 verify each Python distribution (wheel or sdist) against its PEP 740 attestations: DIST.publish.attestation
 and DIST.slsa.attestation, whichever exist (at least one must), or the one given with --attestation.
@@ -57,8 +60,9 @@ naming this file (file names compared normalised) with its sha256 digest.
 
 options:
   --identity IDENTITY        the signer identity to expect (a certificate SAN: workflow URI, email, ...);
-                             repeatable ("any of")
-  --identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable
+                             once (a repetition is refused, never widened)
+  --any-identity IDENTITY    accept any of several identities: give it once per identity
+  --identity-regexp REGEX    a fully anchored regular expression for the identity; repeatable (any of)
   --issuer URL               the OIDC issuer to expect (default: any issuer)
   --issuer-regexp REGEX      a fully anchored regular expression for the OIDC issuer
   --attestation FILE         the attestation to verify with; only with a single DIST
@@ -96,8 +100,10 @@ options:
   --predicate-type TYPE publish (default) or slsa
   --predicate FILE      the SLSA provenance v1 predicate (JSON; with --predicate-type slsa only)
   --output-directory DIR
-                        write the attestations to DIR instead of next to each DIST
-  --overwrite           overwrite existing attestations; without it, nothing is signed when any exists
+                        write the attestations to DIR instead of next to each DIST; created when
+                        missing ($SIGSTORE_OUTPUT_DIRECTORY)
+  --overwrite           overwrite existing attestations ($SIGSTORE_OVERWRITE); without it, nothing
+                        is signed when any exists
   --trusted-root FILE, --signing-config FILE
                         the trusted root and signing config to use (together)
   -v, --verbose         more detail (services used; stack traces on errors)
@@ -121,9 +127,12 @@ options:
 
 function identityPolicy(p: Parsed): VerificationPolicy {
   exclusive(p, ['issuer', 'issuer-regexp']);
-  const ids = strs(p, 'identity');
+  const once = strs(p, 'identity');
+  if (once.length > 1) usage(`--identity was given ${once.length} times; it takes one identity. To accept any of several identities, give each with --any-identity`);
+  exclusive(p, ['identity', 'any-identity']);
+  const ids = [...once, ...strs(p, 'any-identity')];
   const idRes = strs(p, 'identity-regexp');
-  if (ids.length === 0 && idRes.length === 0) usage('the following arguments are required: --identity (or --identity-regexp)');
+  if (ids.length === 0 && idRes.length === 0) usage('the following arguments are required: --identity (or --any-identity, --identity-regexp)');
   const issuer = str(p, 'issuer');
   const issuerRegexp = str(p, 'issuer-regexp') ?? (issuer === undefined ? '.*' : undefined);
   const alts = [
@@ -147,7 +156,7 @@ async function runVerify(argv: string[]): Promise<number> {
   if (p.positionals.length === 0) usage('at least one DIST is required');
   const attestationFlag = str(p, 'attestation');
   if (attestationFlag !== undefined && p.positionals.length > 1) usage('--attestation can only be used with a single DIST');
-  if (attestationFlag !== undefined && !existsSync(attestationFlag)) usage(`cannot read attestation ${attestationFlag}: no such file`);
+  if (attestationFlag !== undefined) requireInput(attestationFlag, 'attestation');
   const seen = new Set<string>();
   const jobs: { dist: string; attestation: string }[] = [];
   for (const dist of p.positionals) {
@@ -155,13 +164,14 @@ async function runVerify(argv: string[]): Promise<number> {
     seen.add(dist);
     checkDistPath(dist);
     const found = attestationFlag !== undefined ? [attestationFlag] : [`${dist}.publish.attestation`, `${dist}.slsa.attestation`].filter((f) => existsSync(f));
-    if (found.length === 0) usage(`no attestation found for ${dist} (looked for ${dist}.publish.attestation and ${dist}.slsa.attestation); give one with --attestation`);
+    if (found.length === 0) {
+      throw new SigstoreError('INPUT_MISSING', `no attestation found for ${dist} (looked for ${dist}.publish.attestation and ${dist}.slsa.attestation); give one with --attestation`);
+    }
     for (const a of found) jobs.push({ dist, attestation: a });
   }
   const verifier = await verifierFor(p);
   const json = flag(p, 'json');
   const quiet = flag(p, 'quiet');
-  const out: unknown[] = [];
   let failed = 0;
   const dists = new Map<string, Distribution>();
   for (const job of jobs) {
@@ -174,19 +184,16 @@ async function runVerify(argv: string[]): Promise<number> {
       }
       const r = await verifyAttestation(verifier, loadAttestation(job.attestation), dist, policy);
       writeStderr(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
-      if (json) out.push(verifiedJson(job.dist, job.attestation, r));
+      if (json) writeStdout(attestationJsonLine(job.dist, r, { attestation: job.attestation }));
     } catch (e) {
       if (!isInputFailure(e)) throw e;
       failed++;
       writeStderr(failLine(label, e));
       if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
-      if (json) {
-        const v = e as Partial<VerificationError>;
-        out.push({ input: job.dist, attestation: job.attestation, verified: false, error: { step: v.step, code: e.code, message: e.message } });
-      }
+      if (json) writeStdout(attestationFailureJsonLine(job.dist, e, { attestation: job.attestation }));
     }
   }
-  if (json) writeStdout(`${JSON.stringify(out, null, 2)}\n`);
+  if (jobs.length > 1) writeStderr(`${jobs.length - failed} verified, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
 
@@ -202,6 +209,7 @@ async function runConvert(argv: string[]): Promise<number> {
   const to = str(p, 'to');
   if (to !== undefined && to !== 'bundle' && to !== 'attestation') usage(`--to must be bundle or attestation (got ${JSON.stringify(to)})`);
   const input = p.positionals[0]!;
+  requireInput(input, 'input');
   const { planOutputs, writeAtomic } = await import('./output.js');
   if (output !== '-') planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] });
   const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
@@ -234,6 +242,8 @@ async function runSign(argv: string[]): Promise<number> {
   const options: Options = { ...SIGNING_OPTIONS, 'predicate-type': { type: 'string' }, predicate: { type: 'string' } };
   delete options.bundle;
   delete options.conformance;
+  delete options.json;
+  delete options.quiet;
   const p = parse(argv, options);
   if (flag(p, 'help')) {
     writeStdout(`${HELP_SIGN}\n${SIGNING_HELP}`);
@@ -257,8 +267,10 @@ async function runSign(argv: string[]): Promise<number> {
   const env = process.env;
   const outDir = strOrEnv(p, 'output-directory', env, 'SIGSTORE_OUTPUT_DIRECTORY');
   const outputs = p.positionals.map((d) => (outDir ? join(outDir, `${basename(d)}.${suffix}`) : `${d}.${suffix}`));
-  const overwrite = flag(p, 'overwrite') || env.SIGSTORE_OVERWRITE === '1' || env.SIGSTORE_OVERWRITE === 'true';
-  const { planOutputs, writeAllAtomic } = await import('./output.js');
+  const { envFlag } = await import('./get-identity-token.js');
+  const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE');
+  const { ensureOutputDirectory, planOutputs, writeAllAtomic } = await import('./output.js');
+  if (outDir) ensureOutputDirectory(outDir);
   planOutputs(outputs, { overwrite, inputs: p.positionals });
 
   // Statements are built and checked before any request.
@@ -288,6 +300,8 @@ export async function run(argv: string[]): Promise<number> {
     case 'verify':
       // pypi-attestations' spelling: `verify pypi --repository URL pypi:FILE`.
       if (splitSubcommand(rest).sub === 'pypi') return (await import('./attestation-pypi.js')).run(splitSubcommand(rest).rest);
+      // and `verify attestation --identity ID DIST...`.
+      if (splitSubcommand(rest).sub === 'attestation') return runVerify(splitSubcommand(rest).rest);
       return runVerify(rest);
     case 'verify-provenance':
       return (await import('./attestation-provenance.js')).runVerifyProvenance(rest);

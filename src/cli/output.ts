@@ -14,7 +14,7 @@
  *   one fails.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsync, linkSync, lstatSync, openSync, readdirSync, renameSync, statfsSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statfsSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SigstoreError, UsageError } from '../errors.js';
@@ -81,11 +81,40 @@ export function planOutputs(paths: string[], options: { overwrite?: boolean; inp
     }
   }
   if (existing.length > 0 && !options.overwrite) {
-    throw new UsageError('OUTPUT_EXISTS', `refusing to overwrite outputs without --overwrite: ${existing.join(', ')}`);
+    throw new UsageError('OUTPUT_EXISTS', `Refusing to overwrite outputs without --overwrite: ${existing.join(', ')}`);
   }
   for (const [dir, d] of dirs) {
     removeStaleTemporaries(dir);
     checkWritable(dir, d.shown, d.count);
+  }
+}
+
+/**
+ * `--output-directory DIR` as sigstore-python treats it: created (with its parents) when missing,
+ * refused when something else is in the way. Called before {@link planOutputs}, so before any
+ * request: a directory that cannot be created stops the run before anything is signed.
+ *
+ * @example
+ * ```ts
+ * ensureOutputDirectory('dist/signatures');
+ * ```
+ */
+export function ensureOutputDirectory(dir: string): void {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError('OUTPUT_UNWRITABLE', `cannot create the output directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was signed`);
+  }
+  if (st) {
+    if (!st.isDirectory()) throw new UsageError('OUTPUT_DIRECTORY_MISSING', `Output directory exists and is not a directory: ${dir}`);
+    return;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError('OUTPUT_UNWRITABLE', `cannot create the output directory ${dir}: ${err.code ?? err.message}; nothing was signed`);
   }
 }
 
@@ -186,7 +215,7 @@ interface Staged {
 /** Why a write failed, as the error the caller sees. */
 function writeFailure(path: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
-  if (err.code === 'EEXIST') return new UsageError('OUTPUT_EXISTS', `refusing to overwrite ${path} (it appeared while signing) without --overwrite`);
+  if (err.code === 'EEXIST') return new UsageError('OUTPUT_EXISTS', `Refusing to overwrite ${path} (it appeared while signing) without --overwrite`);
   return new SigstoreError('OUTPUT_WRITE_FAILED', `cannot write ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), { cause: e });
 }
 

@@ -16,13 +16,14 @@ import { writeStderr, writeStdout } from '../lib/stdio.js';
 import type { GetIdentityTokenOptions } from '../oidc/index.js';
 import type { KeyType } from '../sign/keys.js';
 import type { SigningKind } from '../sign/preflight.js';
+import type { BundleJson } from '../bundle/serialize.js';
 import type { Signer, SignerOptions } from '../sign/signer.js';
 import { parseSigningConfig, type SigningConfig } from '../trust/signing-config.js';
 import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
 import { exclusive, flag, offlineFromEnv, type Options, type Parsed, parse, str, usage } from './args.js';
 import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
-import { type OutputFile, planOutputs, writeAllAtomic } from './output.js';
+import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 
 /** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
 export const SIGNING_OPTIONS: Options = {
@@ -35,6 +36,8 @@ export const SIGNING_OPTIONS: Options = {
   overwrite: { type: 'boolean' },
   conformance: { type: 'boolean' },
   bundle: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
 };
 
 const SIGN_OPTIONS: Options = {
@@ -48,22 +51,27 @@ const SIGN_OPTIONS: Options = {
 
 /** Help text of the options shared by sign and attest. */
 export const SIGNING_HELP = `Sigstore instance options:
-  --staging             use sigstore's staging instance
+  --staging             use sigstore's staging instance ($SIGSTORE_STAGING)
   --instance URL        use a Sigstore instance by its TUF repository URL (pinned with trust-instance)
   --trust-config FILE   the client trust configuration (trusted root and signing config) to use
   --rekor-version {1,2} the Rekor API version to upload to (default: $SIGSTORE_REKOR_VERSION, else the
                         highest the signing config offers)
   --key-type {p256,p384,ed25519}
                         the ephemeral key type (default: $SIGSTORE_KEY_TYPE, else p256)
+  $SIGSTORE_OFFLINE     a true value loads the trust material from the cache or the embedded copy
+                        without refreshing it (signing itself still needs the services)
 
 ${IDENTITY_HELP}`;
 
-const HELP = `usage: sigstore sign [-h] [-v] [--bundle FILE] [--signature FILE] [--certificate FILE]
+const HELP = `usage: sigstore sign [-h] [-v] [-q] [--json] [--bundle FILE] [--signature FILE --certificate FILE]
                      [--output-directory DIR] [--no-default-files] [--overwrite] [identity options]
                      FILE [FILE ...]
 
 sign one or more inputs: each gets a Sigstore bundle (FILE.sigstore.json by default).
 '-' reads the input from standard input (its outputs must then be named explicitly).
+Prints, as sigstore-python does, "Transparency log entry created at index: N" and
+"Sigstore bundle written to F" (and "Signature/Certificate written to F") on stdout; with -v also
+the signing certificate ("Using ephemeral certificate:"); a summary line per input on stderr.
 
 positional arguments:
   FILE                  the file to sign
@@ -72,17 +80,22 @@ output options:
   --bundle FILE         write a single Sigstore bundle to FILE (single input only; default
                         FILE.sigstore.json; $SIGSTORE_BUNDLE)
   --signature FILE, --output-signature FILE
-                        write a single signature (base64) to FILE (single input only;
-                        $SIGSTORE_OUTPUT_SIGNATURE)
+                        write a single signature (base64) to FILE (single input only; only
+                        together with --certificate; $SIGSTORE_OUTPUT_SIGNATURE)
   --certificate FILE, --output-certificate FILE
-                        write a single signing certificate (PEM) to FILE (single input only;
-                        $SIGSTORE_OUTPUT_CERTIFICATE)
+                        write a single signing certificate (PEM) to FILE (single input only; only
+                        together with --signature; $SIGSTORE_OUTPUT_CERTIFICATE)
   --output-directory DIR
-                        write the default outputs to DIR instead of next to each input
-                        ($SIGSTORE_OUTPUT_DIRECTORY)
-  --no-default-files    do not write the default FILE.sigstore.json ($SIGSTORE_NO_DEFAULT_FILES)
+                        write the default outputs to DIR instead of next to each input; created
+                        when missing ($SIGSTORE_OUTPUT_DIRECTORY)
+  --no-default-files    do not write the default FILE.sigstore.json; not with --bundle; the
+                        signature is then printed on stdout unless --signature writes it
+                        ($SIGSTORE_NO_DEFAULT_FILES)
   --overwrite           overwrite existing outputs ($SIGSTORE_OVERWRITE); without it, nothing is
                         signed when any output exists
+  -q, --quiet           print nothing but errors (and a signature nothing else records)
+  --json                print one JSON object per input on stdout (JSON Lines; schema
+                        schemas/output.v1.schema.json), nothing else there
 
 ${SIGNING_HELP}`;
 
@@ -222,14 +235,14 @@ export async function signerFromArgs(p: Parsed, env: Env = process.env, kind: Si
 }
 
 /** Where one input's outputs go. */
-interface Planned {
+export interface Planned {
   input: string;
   bundle: string | undefined;
   signature: string | undefined;
   certificate: string | undefined;
 }
 
-function plan(p: Parsed, inputs: string[], env: Env): Planned[] {
+function plan(p: Parsed, inputs: string[], env: Env): { planned: Planned[]; outDir: string | undefined } {
   const bundle = strOrEnv(p, 'bundle', env, 'SIGSTORE_BUNDLE');
   exclusive(p, ['signature', 'output-signature']);
   exclusive(p, ['certificate', 'output-certificate']);
@@ -237,12 +250,15 @@ function plan(p: Parsed, inputs: string[], env: Env): Planned[] {
   const certificate = str(p, 'certificate') ?? str(p, 'output-certificate') ?? (env.SIGSTORE_OUTPUT_CERTIFICATE || undefined);
   const outDir = strOrEnv(p, 'output-directory', env, 'SIGSTORE_OUTPUT_DIRECTORY');
   const noDefault = flag(p, 'no-default-files') || envFlag(env, 'SIGSTORE_NO_DEFAULT_FILES');
+  // sigstore-python's rules, in its order.
+  if (noDefault && bundle) usage('--no-default-files may not be combined with --bundle');
   if (inputs.length > 1 && (bundle || signature || certificate)) {
     usage('--bundle, --signature and --certificate can only be used with a single input (use --output-directory for several)');
   }
   if (outDir && (bundle || signature || certificate)) usage('--output-directory cannot be combined with --bundle, --signature or --certificate');
+  if (!signature !== !certificate) usage('--signature and --certificate must be used together');
   if (outDir && noDefault) usage('--output-directory has no effect with --no-default-files');
-  const out = inputs.map((input) => {
+  const planned = inputs.map((input) => {
     let b = bundle;
     if (!b && !noDefault) {
       if (input === '-') usage("an input read from standard input ('-') needs its outputs named: give --bundle FILE (or --signature/--certificate with --no-default-files)");
@@ -250,8 +266,63 @@ function plan(p: Parsed, inputs: string[], env: Env): Planned[] {
     }
     return { input, bundle: b, signature, certificate };
   });
-  if (out.every((o) => !o.bundle && !o.signature && !o.certificate)) usage('nothing to write: --no-default-files needs --bundle, --signature or --certificate');
-  return out;
+  return { planned, outDir };
+}
+
+/** What `sign` prints: sigstore-python's lines on stdout, sigstore-ts's summary on stderr, or JSON Lines. */
+export interface Report {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** Prints one signed input (sign and attest share the lines). */
+export async function reportSigned(o: Planned, b: BundleJson, r: Report, what: 'Signed' | 'Attested'): Promise<void> {
+  const logIndex = (b.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0]?.logIndex ?? '?';
+  const ms = b.messageSignature as { signature: string } | undefined;
+  if (r.json) {
+    const { parseBundle } = await import('../bundle/parse.js');
+    const { jsonLine, signResultToJson } = await import('./json-output.js');
+    writeStdout(jsonLine(signResultToJson(o.input === '-' ? '<stdin>' : o.input, o.bundle ?? null, parseBundle(b))));
+  } else {
+    const out: string[] = [];
+    if (r.verbose) {
+      const { pem } = await import('../lib/der-write.js');
+      const raw = Buffer.from((b.verificationMaterial as { certificate: { rawBytes: string } }).certificate.rawBytes, 'base64');
+      out.push('Using ephemeral certificate:', pem(raw, 'CERTIFICATE'));
+    }
+    if (!r.quiet) out.push(`Transparency log entry created at index: ${logIndex}`);
+    // Nothing else records the signature: it goes to stdout, as sigstore-python prints it.
+    if (ms && !o.bundle && !o.signature) out.push(ms.signature);
+    if (!r.quiet) {
+      if (o.signature) out.push(`Signature written to ${o.signature}`);
+      if (o.certificate) out.push(`Certificate written to ${o.certificate}`);
+      if (o.bundle) out.push(`Sigstore bundle written to ${o.bundle}`);
+    }
+    if (out.length > 0) writeStdout(`${out.join('\n')}\n`);
+  }
+  if (!r.quiet) {
+    const written = [o.bundle, o.signature, o.certificate].filter(Boolean).join(', ');
+    writeStderr(`${what} ${o.input === '-' ? '<stdin>' : o.input}: log index ${logIndex}${written ? `; wrote ${written}` : ''}\n`);
+  }
+}
+
+/** The -q/--json/-v choice of a signing command, with --json's failure lines for every input. */
+export function reportOptions(p: Parsed): Report {
+  return { json: flag(p, 'json'), quiet: flag(p, 'quiet') || flag(p, 'conformance'), verbose: flag(p, 'verbose') };
+}
+
+/** Signs, and with --json turns a failure into one JSON line per input before it is reported. */
+export async function signOrReport<T>(r: Report, inputs: string[], f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (r.json && !(e instanceof UsageError)) {
+      const { jsonLine, signFailureToJson } = await import('./json-output.js');
+      for (const i of inputs) writeStdout(jsonLine(signFailureToJson(i === '-' ? '<stdin>' : i, e)));
+    }
+    throw e;
+  }
 }
 
 /** Runs `sigstore sign`. */
@@ -263,9 +334,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const env = process.env;
   const inputs = resolveInputs(p.positionals);
-  const planned = plan(p, inputs, env);
+  const { planned, outDir } = plan(p, inputs, env);
+  const r = reportOptions(p);
+  if (r.json && planned.some((o) => !o.bundle && !o.signature)) usage('--json with --no-default-files needs --signature and --certificate: nothing else would record the signature');
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE') || flag(p, 'conformance');
   const outputs = planned.flatMap((o) => [o.bundle, o.signature, o.certificate].filter((x): x is string => x !== undefined));
+  // As sigstore-python: a missing --output-directory is created, before any request.
+  if (outDir) ensureOutputDirectory(outDir);
   planOutputs(outputs, { overwrite, inputs });
   const { signer } = await signerFromArgs(p, env);
 
@@ -275,27 +350,25 @@ export async function run(argv: string[]): Promise<number> {
       return { path: i };
     }),
   );
-  const bundles = await signer.signMany(artifacts);
-
-  const { bundleToText } = await import('../bundle/serialize.js');
-  const files: OutputFile[] = [];
-  for (const [i, o] of planned.entries()) {
-    const b = bundles[i]!;
-    if (o.bundle) files.push({ path: o.bundle, data: bundleToText(b) });
-    const ms = b.messageSignature as { signature: string } | undefined;
-    if (o.signature && ms) files.push({ path: o.signature, data: `${ms.signature}\n` });
-    if (o.certificate) {
-      const raw = Buffer.from((b.verificationMaterial as { certificate: { rawBytes: string } }).certificate.rawBytes, 'base64');
-      const { pem } = await import('../lib/der-write.js');
-      files.push({ path: o.certificate, data: pem(raw, 'CERTIFICATE') });
+  const bundles = await signOrReport(r, inputs, async () => {
+    const bundles = await signer.signMany(artifacts);
+    const { bundleToText } = await import('../bundle/serialize.js');
+    const files: OutputFile[] = [];
+    for (const [i, o] of planned.entries()) {
+      const b = bundles[i]!;
+      if (o.bundle) files.push({ path: o.bundle, data: bundleToText(b) });
+      const ms = b.messageSignature as { signature: string } | undefined;
+      if (o.signature && ms) files.push({ path: o.signature, data: `${ms.signature}\n` });
+      if (o.certificate) {
+        const raw = Buffer.from((b.verificationMaterial as { certificate: { rawBytes: string } }).certificate.rawBytes, 'base64');
+        const { pem } = await import('../lib/der-write.js');
+        files.push({ path: o.certificate, data: pem(raw, 'CERTIFICATE') });
+      }
     }
-  }
-  await writeAllAtomic(files, { overwrite });
-  for (const [i, o] of planned.entries()) {
-    const entry = (bundles[i]!.verificationMaterial as { tlogEntries: { logIndex: string }[] }).tlogEntries[0];
-    const written = [o.bundle, o.signature, o.certificate].filter(Boolean).join(', ');
-    writeStderr(`Signed ${o.input === '-' ? '<stdin>' : o.input}: log index ${entry?.logIndex ?? '?'}; wrote ${written}\n`);
-  }
+    await writeAllAtomic(files, { overwrite });
+    return bundles;
+  });
+  for (const [i, o] of planned.entries()) await reportSigned(o, bundles[i]!, r, 'Signed');
   return 0;
 }
 

@@ -578,7 +578,7 @@ export async function runFaultCampaign({ fast = false, cli = true, filter, log }
           if (hasStackTrace(r.stderr)) report.problems.push(`${what}: a stack trace: ${r.stderr}`);
           if (outputs === 'existing') {
             // Refused before any request, whatever the fault.
-            if (r.code !== 2 || !/refusing to overwrite/.test(r.stderr)) report.problems.push(`${what}: expected a refusal to overwrite (exit 2), got ${r.code}: ${r.stderr}`);
+            if (r.code !== 2 || !/Refusing to overwrite/.test(r.stderr)) report.problems.push(`${what}: expected a refusal to overwrite (exit 2), got ${r.code}: ${r.stderr}`);
             else if (p.log.length !== before) report.problems.push(`${what}: requests were made before refusing: ${p.log.slice(before).join(', ')}`);
             else report.refusedToOverwrite++;
             if (JSON.stringify(afterState) !== JSON.stringify(beforeState)) report.problems.push(`${what}: the directory changed`);

@@ -6,13 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import { redirectOutput } from '../../src/lib/stdio.js';
 import { type CliResult, hasStackTrace, ROOT, runCli } from '../helpers/cli.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
+import { validate } from '../helpers/json-schema.js';
 import { emailClaims, makeJwt } from '../oidc/helpers.js';
+import { ASSETS } from '../pypi/helpers.js';
+import { startTestInstance, type TestInstance } from '../sign/helpers.js';
 
 const A_TXT = join(CONFORMANCE_DIR, 'a.txt');
 const bundleOf = (name: string) => join(CONFORMANCE_DIR, name, 'bundle.sigstore.json');
@@ -30,6 +35,62 @@ const CLEAN_ENV: NodeJS.ProcessEnv = Object.fromEntries(
     .map((k) => [k, undefined]),
 );
 const DEAD_ISSUER = 'http://127.0.0.1:9/dead-issuer';
+const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
+const PA = ASSETS.find((a) => a.dist === 'pypi_attestations-0.0.19.tar.gz')!;
+const PA_DIST = join(PYPI, PA.dist);
+const PROV = join(PYPI, 'pypi_attestations-0.0.19.tar.gz.provenance');
+const PA_REPO = 'https://github.com/trailofbits/pypi-attestations';
+
+/** --json output: JSON Lines, each object valid under schemas/output.v1.schema.json. */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
+  return stdout
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      assert.deepEqual(validate(o, SCHEMA), [], l.slice(0, 200));
+      return o;
+    });
+}
+
+/** The local Sigstore instance, started when a row first signs. */
+let instance: Promise<TestInstance> | undefined;
+after(async () => {
+  if (instance) await (await instance).stop();
+});
+
+/**
+ * `sigstore --trust-config LOCAL CMD --identity-token T ARGS` in-process against the local
+ * instance (a spawnSync'd child would wait on the server this process runs), with CLEAN_ENV.
+ */
+async function signing(cmd: 'sign' | 'attest', args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  instance ??= startTestInstance();
+  const t = await instance;
+  const vars: Record<string, string | undefined> = { ...CLEAN_ENV, ...env };
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  let stdout = '';
+  let stderr = '';
+  const restore = redirectOutput((fd, text) => {
+    if (fd === 1) stdout += text;
+    else stderr += text;
+  });
+  try {
+    const code = await main(['--trust-config', t.trustConfigPath, cmd, '--identity-token', await t.inst.token(), ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    restore();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
 
 function cli(args: string[], env: Record<string, string> = {}): CliResult {
   return runCli(args, { env: { ...CLEAN_ENV, ...env } });
@@ -81,7 +142,7 @@ function githubClaim(flagName: string, variable: string, field: string): () => v
 const token = (claims: Record<string, unknown> = {}) => makeJwt(emailClaims(claims));
 
 /** One check per table row marked same/differs, by the row's key. */
-const CHECKS: Record<string, () => void> = {
+const CHECKS: Record<string, () => void | Promise<void>> = {
   'global -v': () => {
     const wrong = [...VERIFY, '--cert-identity', 'x@example.com', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT];
     const quiet = cli(wrong);
@@ -180,6 +241,111 @@ const CHECKS: Record<string, () => void> = {
     fails(cli(['sign', join(w, 'a.txt'), join(w, 'b.txt')], { SIGSTORE_BUNDLE: join(w, 'x') }), 2, /single input/, 'SIGSTORE_BUNDLE');
     helpLists(['sign'], '--bundle', 'SIGSTORE_BUNDLE');
   },
+  'sign --signature': async () => {
+    const w = workdir();
+    const a = join(w, 'a.txt');
+    fails(cli(['sign', '--signature', join(w, 's'), a]), 2, /--signature and --certificate must be used together/, 'alone');
+    fails(cli(['sign', '--output-signature', join(w, 's'), a]), 2, /must be used together/, '--output-signature alone');
+    fails(cli(['sign', a], { SIGSTORE_OUTPUT_SIGNATURE: join(w, 's') }), 2, /must be used together/, 'SIGSTORE_OUTPUT_SIGNATURE alone');
+    const r = await signing('sign', ['--signature', join(w, 'a.sig'), '--certificate', join(w, 'a.crt'), a]);
+    ok(r, 'both');
+    assert.ok(existsSync(join(w, 'a.sig')) && existsSync(join(w, 'a.crt')) && existsSync(`${a}.sigstore.json`), 'and the default bundle, as the peer');
+    helpLists(['sign'], '--signature FILE, --output-signature FILE', 'SIGSTORE_OUTPUT_SIGNATURE');
+  },
+  'sign --certificate': async () => {
+    const w = workdir();
+    const a = join(w, 'a.txt');
+    fails(cli(['sign', '--certificate', join(w, 'c'), a]), 2, /--signature and --certificate must be used together/, 'alone');
+    fails(cli(['sign', a], { SIGSTORE_OUTPUT_CERTIFICATE: join(w, 'c') }), 2, /must be used together/, 'SIGSTORE_OUTPUT_CERTIFICATE alone');
+    const r = await signing('sign', ['--no-default-files', a], { SIGSTORE_OUTPUT_SIGNATURE: join(w, 'a.sig'), SIGSTORE_OUTPUT_CERTIFICATE: join(w, 'a.crt') });
+    ok(r, 'both variables');
+    assert.match(readFileSync(join(w, 'a.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----\n/);
+    helpLists(['sign'], '--certificate FILE, --output-certificate FILE', 'SIGSTORE_OUTPUT_CERTIFICATE');
+  },
+  'sign --output-directory': async () => {
+    const w = workdir({ 'b.txt': A_TXT });
+    const out = join(w, 'new', 'deeper');
+    ok(await signing('sign', ['--output-directory', out, join(w, 'a.txt'), join(w, 'b.txt')]), 'created when missing');
+    assert.ok(existsSync(join(out, 'a.txt.sigstore.json')) && existsSync(join(out, 'b.txt.sigstore.json')));
+    ok(await signing('sign', [join(w, 'a.txt')], { SIGSTORE_OUTPUT_DIRECTORY: join(w, 'from-env') }), 'SIGSTORE_OUTPUT_DIRECTORY');
+    assert.ok(existsSync(join(w, 'from-env', 'a.txt.sigstore.json')));
+    fails(cli(['sign', '--output-directory', A_TXT, join(w, 'a.txt')]), 2, /Output directory exists and is not a directory/, 'a file in the way');
+    fails(cli(['sign', '--output-directory', out, '--bundle', join(w, 'x'), join(w, 'a.txt')]), 2, /cannot be combined/, 'with explicit outputs');
+    helpLists(['sign'], '--output-directory DIR', 'created', 'SIGSTORE_OUTPUT_DIRECTORY');
+    helpLists(['attest'], '--output-directory DIR', 'created', 'SIGSTORE_OUTPUT_DIRECTORY');
+  },
+  'sign --no-default-files': async () => {
+    const w = workdir();
+    const a = join(w, 'a.txt');
+    fails(cli(['sign', '--no-default-files', '--bundle', join(w, 'b.json'), a]), 2, /--no-default-files may not be combined with --bundle/, 'with --bundle');
+    fails(cli(['sign', '--no-default-files', a], { SIGSTORE_BUNDLE: join(w, 'b.json') }), 2, /may not be combined with --bundle/, 'with SIGSTORE_BUNDLE');
+    const r = await signing('sign', ['--no-default-files', a]);
+    ok(r, 'no outputs');
+    assert.equal(existsSync(`${a}.sigstore.json`), false);
+    assert.match(r.stdout, /^[A-Za-z0-9+/]{40,}=*$/m, 'the signature on stdout');
+    ok(await signing('sign', [a], { SIGSTORE_NO_DEFAULT_FILES: 'yes' }), 'SIGSTORE_NO_DEFAULT_FILES');
+    assert.equal(existsSync(`${a}.sigstore.json`), false);
+    fails(cli(['sign', a], { SIGSTORE_NO_DEFAULT_FILES: 'maybe' }), 2, /SIGSTORE_NO_DEFAULT_FILES/, 'invalid');
+    fails(cli(['sign', '--no-default-files', '--output-directory', w, a]), 2, /no effect/, 'differs: with --output-directory');
+    fails(cli(['sign', '--json', '--no-default-files', a]), 2, /--json with --no-default-files/, 'differs: with --json');
+    helpLists(['sign'], '--no-default-files', 'SIGSTORE_NO_DEFAULT_FILES');
+  },
+  'sign --overwrite': async () => {
+    const w = workdir({ 'a.txt.sigstore.json': HAPPY });
+    const a = join(w, 'a.txt');
+    fails(cli(['sign', a]), 2, /Refusing to overwrite outputs without --overwrite: .*a\.txt\.sigstore\.json$/m, "the peer's message");
+    ok(await signing('sign', ['--overwrite', a]), '--overwrite');
+    ok(await signing('sign', [a], { SIGSTORE_OVERWRITE: '1' }), 'SIGSTORE_OVERWRITE');
+    helpLists(['sign'], '--overwrite', 'SIGSTORE_OVERWRITE');
+    helpLists(['attest'], '--overwrite', 'SIGSTORE_OVERWRITE');
+  },
+  'sign messages': async () => {
+    const w = workdir();
+    const a = join(w, 'a.txt');
+    const [sig, crt] = [join(w, 'a.sig'), join(w, 'a.crt')];
+    const r = await signing('sign', ['--signature', sig, '--certificate', crt, a]);
+    ok(r, 'sign');
+    assert.match(r.stdout, /^Transparency log entry created at index: \d+$/m);
+    for (const line of [`Signature written to ${sig}`, `Certificate written to ${crt}`, `Sigstore bundle written to ${a}.sigstore.json`]) {
+      assert.ok(r.stdout.split('\n').includes(line), line);
+    }
+    assert.doesNotMatch(r.stdout, /BEGIN CERTIFICATE/, 'the certificate only with -v');
+    const v = await signing('sign', ['-v', '--overwrite', a]);
+    ok(v, '-v');
+    assert.match(v.stdout, /^Using ephemeral certificate:\n-----BEGIN CERTIFICATE-----$/m);
+    const q = await signing('sign', ['-q', '--overwrite', a]);
+    ok(q, '-q');
+    assert.equal(q.stdout, '');
+  },
+  'sign --json': async () => {
+    const w = workdir({ 'b.txt': A_TXT });
+    const r = await signing('sign', ['--json', join(w, 'a.txt'), join(w, 'b.txt')]);
+    ok(r, 'sign --json');
+    const out = jsonLines(r.stdout);
+    assert.deepEqual(
+      out.map((o) => [o.type, o.input, o.bundle]),
+      ['a.txt', 'b.txt'].map((f) => ['signing', join(w, f), `${join(w, f)}.sigstore.json`]),
+    );
+    const pred = join(w, 'pred.json');
+    writeFileSync(pred, '{"x": 1}');
+    const at = await signing('attest', ['--json', '--overwrite', '--predicate', pred, '--predicate-type', 'https://example.com/t', join(w, 'a.txt')]);
+    ok(at, 'attest --json');
+    const [o] = jsonLines(at.stdout);
+    assert.equal(o!.payloadType, 'application/vnd.in-toto+json');
+    assert.ok(!at.stdout.includes('written to'), 'nothing else on stdout');
+    helpLists(['sign'], '--json', '-q, --quiet');
+    helpLists(['attest'], '--json', '-q, --quiet');
+  },
+  'SIGSTORE_OFFLINE': () => {
+    const base = ['verify', 'identity', ...ID, '--bundle', HAPPY, A_TXT];
+    const cache = { SIGSTORE_TRUST_CACHE: mkdtempSync(join(dir, 'cache-')) };
+    ok(cli(base, { ...cache, SIGSTORE_OFFLINE: '1' }), 'no cache, no network: the embedded root');
+    fails(cli(base, { ...cache, SIGSTORE_OFFLINE: 'maybe' }), 2, /SIGSTORE_OFFLINE must be a boolean/, 'invalid');
+    ok(cli(['attestation', 'verify', '--identity', PA.identity, PA_DIST], { ...cache, SIGSTORE_OFFLINE: 'true' }), 'attestation verify');
+    helpLists(['verify', 'identity'], 'SIGSTORE_OFFLINE');
+    helpLists(['attestation', 'verify'], 'SIGSTORE_OFFLINE');
+    helpLists(['sign'], 'SIGSTORE_OFFLINE');
+  },
   'sign explicit outputs with several inputs': () => {
     const w = workdir({ 'b.txt': A_TXT });
     fails(cli(['sign', '--signature', join(w, 's'), '--certificate', join(w, 'c'), join(w, 'a.txt'), join(w, 'b.txt')]), 2, /single input/, 'detached outputs');
@@ -193,6 +359,7 @@ const CHECKS: Record<string, () => void> = {
     const args = ['attest', '--predicate', join(w, 'a.txt'), '--predicate-type', 'https://example.com/t', join(w, 'a.txt'), join(w, 'b.txt')];
     fails(cli([...args, '--bundle', join(w, 'x')]), 2, /single input/, 'one input only');
     fails(cli(args, { SIGSTORE_BUNDLE: join(w, 'x') }), 2, /single input/, 'SIGSTORE_BUNDLE');
+    helpLists(['attest'], '--bundle FILE', 'SIGSTORE_BUNDLE', '--overwrite', 'SIGSTORE_OVERWRITE');
   },
   'verify --bundle': () => {
     ok(cli([...VERIFY, ...ID, A_TXT], { SIGSTORE_BUNDLE: HAPPY }), 'SIGSTORE_BUNDLE');
@@ -312,6 +479,46 @@ const CHECKS: Record<string, () => void> = {
     fails(cli(['attestation', 'sign', join(w, 'rfc8785-0.1.2-py3-none-any.whl')]), 2, /overwrite/i, 'an existing attestation is refused');
     helpLists(['attestation', 'sign'], 'publish.attestation');
   },
+  'pa verify attestation --identity': () => {
+    const args = ['attestation', 'verify', 'attestation', '--offline'];
+    const r = cli([...args, '--identity', PA.identity, '--json', PA_DIST]);
+    ok(r, 'verify attestation');
+    assert.match(r.stderr, /^OK: .*publish\.attestation\)$/m);
+    const out = jsonLines(r.stdout);
+    assert.ok(out.every((o) => o.type === 'verification' && o.verified === true && o.input === PA_DIST && typeof o.attestation === 'string'));
+    fails(cli([...args, '--identity', 'x@example.com', '--identity', PA.identity, PA_DIST]), 2, /--identity was given 2 times.*--any-identity/, 'a repetition is refused');
+    ok(cli([...args, '--any-identity', 'x@example.com', '--any-identity', PA.identity, PA_DIST]), 'any-of, explicitly');
+    fails(cli([...args, '--any-identity', 'x@example.com', PA_DIST]), 1, /FAIL: .*\[policy\]/, 'any-of is still checked');
+    helpLists(['attestation', 'verify'], '--identity IDENTITY', '--any-identity IDENTITY', 'verify attestation');
+  },
+  'pa verify pypi': () => {
+    const r = cli(['attestation', 'verify', 'pypi', '--offline', '--repository', PA_REPO, '--provenance-file', PROV, '--json', PA_DIST]);
+    ok(r, 'verify pypi with a local provenance file');
+    assert.ok(jsonLines(r.stdout).length > 0);
+    fails(cli(['attestation', 'verify', 'pypi', '--offline', '--provenance-file', PROV, PA_DIST]), 2, /--repository/, '--repository or --gcp-service-account');
+    helpLists(['attestation', 'verify-pypi'], '--repository URL', '--provenance-file', '--gcp-service-account');
+  },
+  'pa --repository only for GitHub/GitLab': () => {
+    const base = ['attestation', 'verify-provenance', '--offline', '--provenance-file', PROV];
+    fails(cli([...base, PA_DIST]), 2, /--repository \(GitHub, GitLab\) or --gcp-service-account/, 'one of the two');
+    ok(cli([...base, '--repository', PA_REPO, PA_DIST]), 'GitHub: --repository');
+    fails(cli([...base, '--gcp-service-account', 'svc@p.iam.gserviceaccount.com', PA_DIST]), 1, /FAIL: /, 'Google: no --repository needed (and a GitHub provenance fails)');
+  },
+  'pa --gcp-service-account': () => {
+    const base = ['attestation', 'verify-provenance', '--offline', '--provenance-file', PROV];
+    fails(cli([...base, '--gcp-service-account', 'svc@p.iam.gserviceaccount.com', '--repository', PA_REPO, PA_DIST]), 2, /cannot be used together/, 'not with --repository');
+    fails(cli([...base, '--gcp-service-account', 'a@b', '--service-account', 'a@b', PA_DIST]), 2, /same flag/, 'not twice');
+    helpLists(['attestation', 'verify-provenance'], '--gcp-service-account EMAIL');
+    helpLists(['attestation', 'verify-pypi'], '--gcp-service-account EMAIL');
+  },
+  'pa missing input exit code': () => {
+    const missing = join(dir, 'missing-1.0.tar.gz');
+    fails(cli(['attestation', 'verify', '--identity', 'x@example.com', missing]), 1, /distribution .* does not exist/, 'a DIST');
+    fails(cli(['attestation', 'verify', '--identity', 'x@example.com', '--attestation', join(dir, 'nope'), PA_DIST]), 1, /attestation .* does not exist/, 'an attestation');
+    fails(cli(['attestation', 'verify-provenance', '--provenance-file', join(dir, 'nope'), '--repository', PA_REPO, PA_DIST]), 1, /provenance file .* does not exist/, 'a provenance file');
+    fails(cli(['attestation', 'convert', '-o', '-', join(dir, 'nope')]), 1, /does not exist/, 'a convert input');
+    fails(cli(['attestation', 'inspect', join(dir, 'nope')]), 2, /no such file/, 'differs: inspect');
+  },
   'pa inspect': () => {
     const r = cli(['attestation', 'inspect', ATT]);
     ok(r, 'inspect');
@@ -358,6 +565,6 @@ describe('docs/compat.md: every row is exercised', () => {
   });
 
   for (const r of rows.filter((r) => CHECKS[r.key])) {
-    it(`${r.key}: ${r.status}`, () => CHECKS[r.key]!());
+    it(`${r.key}: ${r.status}`, async () => CHECKS[r.key]!());
   }
 });

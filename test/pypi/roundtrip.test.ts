@@ -146,7 +146,7 @@ describe('PEP 740 attestations against the local instance', () => {
       const before = statSync(`${sdist}.publish.attestation`).mtimeMs;
       const again = await cli([...G(), 'attestation', 'sign', '--identity-token', await token(), sdist]);
       assert.equal(again.code, 2);
-      assert.match(again.stderr, /refusing to overwrite outputs without --overwrite: .*publish\.attestation$/m);
+      assert.match(again.stderr, /Refusing to overwrite outputs without --overwrite: .*publish\.attestation$/m);
       assert.equal(statSync(`${sdist}.publish.attestation`).mtimeMs, before);
       const over = await cli([...G(), 'attestation', 'sign', '--overwrite', '--identity-token', await token(), sdist]);
       assert.equal(over.code, 0, over.stderr);
@@ -162,7 +162,6 @@ describe('PEP 740 attestations against the local instance', () => {
       assert.equal(attestationStatement(a).predicateType, SLSA_PROVENANCE_V1);
       for (const [args, message] of [
         [['attestation', 'sign', '--identity-token', 'x', join(dir, 'README.md')], /not a valid Python distribution file name/],
-        [['attestation', 'sign', '--identity-token', 'x', join(dir, 'missing-1.0.tar.gz')], /does not exist/],
         [['attestation', 'sign', '--predicate-type', 'slsa', '--identity-token', 'x', wheel], /needs --predicate FILE/],
         [['attestation', 'sign', '--predicate', pred, '--identity-token', 'x', wheel], /--predicate only goes with --predicate-type slsa/],
         [['attestation', 'sign', '--predicate-type', 'https://example.com/p', '--identity-token', 'x', wheel], /--predicate-type must be publish or slsa/],
@@ -174,6 +173,10 @@ describe('PEP 740 attestations against the local instance', () => {
         assert.equal(u.code, 2, `${args.join(' ')}: ${u.stderr}`);
         assert.match(u.stderr, message);
       }
+      // A missing DIST is a failure (1), as pypi-attestations exits for missing inputs; still before signing.
+      const missing = await cli([...G(), 'attestation', 'sign', '--identity-token', 'x', join(dir, 'missing-1.0.tar.gz')]);
+      assert.equal(missing.code, 1, missing.stderr);
+      assert.match(missing.stderr, /distribution \S+ does not exist/);
     });
 
     it('attestation verify and convert: round trip through a bundle, verified by `sigstore verify` too', async () => {
@@ -197,7 +200,7 @@ describe('PEP 740 attestations against the local instance', () => {
 
       const again = await cli(['attestation', 'convert', '-o', back, bundlePath]);
       assert.equal(again.code, 2);
-      assert.match(again.stderr, /refusing to overwrite/);
+      assert.match(again.stderr, /Refusing to overwrite/);
       const wrongWay = await cli(['attestation', 'convert', '--to', 'bundle', '-o', join(dir, 'x.json'), bundlePath]);
       assert.equal(wrongWay.code, 2);
       assert.match(wrongWay.stderr, /is a Sigstore bundle: it converts to an attestation, not a bundle/);

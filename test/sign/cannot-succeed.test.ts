@@ -93,11 +93,11 @@ describe('signing runs that cannot succeed make no request at all', () => {
   it('outputs that cannot be written: a dangling link, a link, a missing directory', async () => {
     const a = input();
     symlinkSync(join(dir, 'nowhere'), `${a}.sigstore.json`);
-    await refused(['sign', a], /refusing to overwrite outputs without --overwrite: .*\.sigstore\.json \(a link\)/);
+    await refused(['sign', a], /Refusing to overwrite outputs without --overwrite: .*\.sigstore\.json \(a link\)/);
     const b = input();
     symlinkSync(a, `${b}.sigstore.json`);
     await refused(['sign', b], /\(a link\)/);
-    await refused(['sign', '--output-directory', join(dir, 'missing'), input()], /does not exist/);
+    await refused(['sign', '--output-directory', join(a, 'missing'), input()], /cannot create the output directory .*ENOTDIR/);
   });
 
   const mounted = (() => {

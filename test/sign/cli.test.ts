@@ -156,16 +156,57 @@ describe('sigstore sign', () => {
     assert.match(half.err, /missing verification materials for .*: .*\.sig$/m);
   });
 
-  it('--no-default-files writes only what is asked for', async () => {
+  it('--no-default-files writes only what is asked for; without outputs the signature goes to stdout (sigstore-python)', async () => {
     const f = input();
-    const s = join(dir, `${n}.sig`);
-    const r = await sign(['--no-default-files', '--signature', s, f]);
+    const [s, c] = [join(dir, `${n}.sig`), join(dir, `${n}.crt`)];
+    const r = await sign(['--no-default-files', '--signature', s, '--certificate', c, f]);
     assert.equal(r.code, 0, r.err);
-    assert.ok(existsSync(s));
+    assert.ok(existsSync(s) && existsSync(c));
     assert.equal(existsSync(`${f}.sigstore.json`), false);
-    const none = await sign(['--no-default-files', input()]);
-    assert.equal(none.code, 2);
-    assert.match(none.err, /nothing to write/);
+    assert.match(r.out, new RegExp(`^Signature written to ${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.match(r.out, /^Certificate written to .*\.crt$/m);
+    assert.doesNotMatch(r.out, /Sigstore bundle written/);
+    const g = input();
+    const none = await sign(['--no-default-files', g]);
+    assert.equal(none.code, 0, none.err);
+    assert.equal(existsSync(`${g}.sigstore.json`), false);
+    assert.match(none.out, /^Transparency log entry created at index: \d+\n[A-Za-z0-9+/]+=*\n$/);
+    const q = await sign(['-q', '--no-default-files', input()]);
+    assert.match(q.out, /^[A-Za-z0-9+/]+=*\n$/, 'the signature is data: printed even with -q');
+    assert.equal(q.err, '');
+  });
+
+  it("prints sigstore-python's lines; the certificate with -v; nothing with -q", async () => {
+    const f = input();
+    const r = await sign([f]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Transparency log entry created at index: \d+$/m);
+    assert.ok(r.out.includes(`Sigstore bundle written to ${f}.sigstore.json\n`));
+    assert.doesNotMatch(r.out, /BEGIN CERTIFICATE/);
+    const v = await sign(['-v', input()]);
+    assert.equal(v.code, 0, v.err);
+    assert.match(v.out, /^Using ephemeral certificate:\n-----BEGIN CERTIFICATE-----\n/m);
+    const q = await sign(['-q', input()]);
+    assert.equal(q.code, 0, q.err);
+    assert.equal(q.out, '');
+    assert.equal(q.err, '');
+  });
+
+  it('--output-directory is created when missing, before any request', async () => {
+    const f = input();
+    const outDir = join(dir, `made-${n}`, 'deeper');
+    const r = await sign(['--output-directory', outDir, f]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(existsSync(join(outDir, `${f.split('/').pop()}.sigstore.json`)));
+    p.log.length = 0;
+    const file = input();
+    const r2 = await sign(['--output-directory', file, input()]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.err, /Output directory exists and is not a directory: /);
+    const r3 = await sign(['--output-directory', join(file, 'sub'), input()]);
+    assert.equal(r3.code, 2, r3.err);
+    assert.match(r3.err, /cannot create the output directory .*ENOTDIR; nothing was signed/);
+    assert.deepEqual(p.log, [], 'no request was made');
   });
 
   it('refuses usage errors before any request (exit 2)', async () => {
@@ -175,13 +216,16 @@ describe('sigstore sign', () => {
     p.log.length = 0;
     const cases: [string[], RegExp][] = [
       [['--bundle', join(dir, 'x.json'), a, b], /can only be used with a single input/],
-      [[a, b], /refusing to overwrite outputs without --overwrite: .*\.sigstore\.json/],
+      [[a, b], /Refusing to overwrite outputs without --overwrite: .*\.sigstore\.json/],
       [[a, a], /given more than once/],
       [[join(dir, 'missing.txt')], /does not exist/],
       [[dir], /is a directory/],
       [['--rekor-version', '3', a], /--rekor-version must be 1 or 2/],
       [['--key-type', 'rsa', a], /--key-type must be p256, p384 or ed25519/],
-      [['--output-directory', join(dir, 'nope'), a], /directory .*nope does not exist/],
+      [['--signature', join(dir, 'only.sig'), a], /--signature and --certificate must be used together/],
+      [['--certificate', join(dir, 'only.crt'), a], /--signature and --certificate must be used together/],
+      [['--no-default-files', '--bundle', join(dir, 'nd.json'), a], /--no-default-files may not be combined with --bundle/],
+      [['--json', '--no-default-files', a], /--json with --no-default-files needs --signature and --certificate/],
       [['-'], /standard input .* needs its outputs named/],
       [['--bundle', a, a], /is also an input/],
       [[], /at least one FILE is required/],

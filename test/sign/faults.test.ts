@@ -343,7 +343,7 @@ describe('the CLI writes nothing when signing fails', () => {
     writeFileSync(`${a}.sigstore.json`, 'keep me');
     const r = await withFaults([], () => cli(['sign', a]));
     assert.equal(r.code, 2);
-    assert.match(r.err, /refusing to overwrite outputs without --overwrite: .*exists\.txt\.sigstore\.json/);
+    assert.match(r.err, /Refusing to overwrite outputs without --overwrite: .*exists\.txt\.sigstore\.json/);
     assert.deepEqual(p.log, [], 'no request was made');
     assert.equal(readFileSync(`${a}.sigstore.json`, 'utf8'), 'keep me');
   });

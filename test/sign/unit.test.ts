@@ -323,7 +323,7 @@ describe('outputs', () => {
     const a = join(tmp, 'set-a.json');
     const b = join(tmp, 'set-b.json');
     writeFileSync(b, 'existing');
-    await assert.rejects(writeAllAtomic([{ path: a, data: 'A' }, { path: b, data: 'B' }]), /refusing to overwrite/);
+    await assert.rejects(writeAllAtomic([{ path: a, data: 'A' }, { path: b, data: 'B' }]), /Refusing to overwrite/);
     assert.equal(existsSync(a), false, 'the created file was removed again');
     assert.equal(readFileSync(b, 'utf8'), 'existing');
   });
