@@ -26,9 +26,6 @@ export interface OtherUser {
   cleanup(): void;
 }
 
-/** Skip reason for tests that need another user, or undefined when they can run. */
-export const notRootReason: string | undefined = process.getuid?.() === 0 ? undefined : 'needs root (to run the CLI as uid 65534)';
-
 /** The runtime packages: "dependencies" of package.json, with theirs, as directories to copy. */
 function runtimePackages(): Set<string> {
   const out = new Set<string>();
@@ -69,7 +66,7 @@ function makeReadable(p: string): void {
 
 /**
  * When running as root: uid/gid 65534 and a world-readable copy of the package to run as it.
- * Otherwise undefined (the caller skips, with `notRootReason`, or runs as itself).
+ * Otherwise undefined: the caller runs the CLI as itself (its own permissions already apply).
  */
 export function otherUser(): OtherUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
