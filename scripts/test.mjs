@@ -3,7 +3,8 @@
 // node's test runner (TypeScript through tsx). `node scripts/test.mjs FILTER...` runs only test
 // files whose path contains one of the filters, and skips lint and type-check.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const filters = process.argv.slice(2);
@@ -49,10 +50,30 @@ process.env.SIGSTORE_OFFLINE = '1';
 // test/.tmp/last-run.tap for the details of a failure. SIGSTORE_TEST_REPORTER=spec (or tap) for another.
 mkdirSync('test/.tmp', { recursive: true });
 const reporter = process.env.SIGSTORE_TEST_REPORTER ?? './scripts/test-reporter.mjs';
+// Tests leave no temporary files behind: each test file gets its own TMPDIR inside this run's
+// directory (scripts/test-tmpdir.mjs), and whatever is left there at the end fails the run,
+// named by test file. The directory is removed either way.
+const tmpRoot = mkdtempSync(join(tmpdir(), 'sigstore-ts-test-run-'));
+chmodSync(tmpRoot, 0o755);
+process.env.SIGSTORE_TEST_TMP_ROOT = tmpRoot;
+delete process.env.SIGSTORE_TEST_TMP_FILE;
 const r = spawnSync(
   node,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=test/.tmp/last-run.tap', ...files],
+  ['--import', 'tsx', '--import', './scripts/test-tmpdir.mjs', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=test/.tmp/last-run.tap', ...files],
   { stdio: 'inherit' },
 );
+// The name scripts/test-tmpdir.mjs gives a file's directory -> the file.
+const byDirName = new Map(files.map((f) => [f.slice('test/'.length).replaceAll('/', '-').replaceAll('\\', '-'), f]));
+const leftovers = [];
+for (const name of readdirSync(tmpRoot).sort()) {
+  // tsx-UID is tsx's compile cache (test files that start TypeScript programs through tsx).
+  const left = readdirSync(join(tmpRoot, name)).filter((n) => !/^tsx-\d+$/.test(n));
+  if (left.length > 0) leftovers.push(`  ${byDirName.get(name) ?? name}: ${left.sort().join(', ')}`);
+}
+rmSync(tmpRoot, { recursive: true, force: true });
+if (leftovers.length > 0) {
+  console.log(`\nFAIL: ${leftovers.length} test file(s) left temporary files behind (in their TMPDIR):`);
+  for (const l of leftovers) console.log(l);
+}
 if (r.status !== 0) console.log('the full report of this run: test/.tmp/last-run.tap');
-process.exit(r.status ?? 1);
+process.exit(leftovers.length > 0 && r.status === 0 ? 1 : (r.status ?? 1));

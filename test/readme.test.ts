@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { ROOT, runCli } from './helpers/cli.js';
+import { scratchDir } from './helpers/tmp.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
@@ -25,7 +25,7 @@ it('the README has exactly two set-up commands: install + main job, and npm test
 it('the library example runs and prints the signer', () => {
   const [code] = blocks('ts');
   assert.ok(code);
-  const dir = mkdtempSync(join(tmpdir(), 'sigstore-ts-readme-'));
+  const dir = scratchDir('sigstore-ts-readme-');
   const file = join(dir, 'example.mts');
   writeFileSync(file, code.replace("from 'sigstore-ts'", `from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))}`));
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });

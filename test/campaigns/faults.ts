@@ -100,7 +100,27 @@ const flip = (s: string, enc: 'hex' | 'base64') => {
   return b.toString(enc);
 };
 
-/** A port on 127.0.0.1 that nothing listens on. */
+/**
+ * A port on 127.0.0.1 that refuses connections and stays so: one below 1024 (outside the range
+ * port 0 draws from, so no test, nor anything else on a shared machine, takes it meanwhile, as
+ * happens to a freed ephemeral port) that refuses a connection now.
+ */
+async function refusingPort(): Promise<number> {
+  for (let port = 1; port < 1024; port++) {
+    const refused = await new Promise<boolean>((r) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.on('connect', () => {
+        c.destroy();
+        r(false);
+      });
+      c.on('error', (e: NodeJS.ErrnoException) => r(e.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  return closedPort();
+}
+
+/** A port on 127.0.0.1 that nothing listens on now (free for this process to listen on later). */
 async function closedPort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -267,7 +287,7 @@ export function faultCases(): FaultCase[] {
       cli: true,
       fast: service === 'rekor-v2',
       rules: () => [],
-      setup: async (c) => ({ edit: pointAt(service, c.p.url, `http://127.0.0.1:${await closedPort()}`) }),
+      setup: async (c) => ({ edit: pointAt(service, c.p.url, `http://127.0.0.1:${await refusingPort()}`) }),
       expect: /ECONNREFUSED|failed after \d attempts/,
     });
     add({ service, fault: '503 storm (every attempt)', transient: false, cli: true, fast: service === 'fulcio', rules: () => [rule({ kind: 'status', status: 503 })], expect: /HTTP 503 after \d attempts|failed after \d attempts/ });
@@ -418,7 +438,7 @@ function cliProcess(args: string[], timeoutMs = 60_000): Promise<{ code: number 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [SIGSTORE, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_SKIP_BROWSER_INSTALL: '1', SIGSTORE_OFFLINE: '1' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR, SIGSTORE_SKIP_BROWSER_INSTALL: '1', SIGSTORE_OFFLINE: '1' },
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => {

@@ -4,19 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
 import { hasStackTrace, runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 const ID = ['--cert-identity', DEFAULT_IDENTITY, '--cert-oidc-issuer', DEFAULT_ISSUER];
 const HAPPY = join(CONFORMANCE_DIR, 'happy-path-v0.3', 'bundle.sigstore.json');
 const A_TXT = join(CONFORMANCE_DIR, 'a.txt');
 
 describe('sigstore verify identity', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sigstore-ts-cli-'));
+  const dir = scratchDir('sigstore-ts-cli-');
   copyFileSync(A_TXT, join(dir, 'a.txt'));
   copyFileSync(HAPPY, join(dir, 'a.txt.sigstore.json'));
 
@@ -70,7 +70,7 @@ describe('sigstore verify identity', () => {
   });
 
   describe('input hygiene', () => {
-    const h = mkdtempSync(join(tmpdir(), 'sigstore-ts-hygiene-'));
+    const h = scratchDir('sigstore-ts-hygiene-');
     writeFileSync(join(h, 'f'), 'hi');
     writeFileSync(join(h, 'empty'), '');
     writeFileSync(join(h, 'bad.json'), '{');

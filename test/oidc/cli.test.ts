@@ -17,7 +17,7 @@ const FAKE_BROWSER = join(import.meta.dirname, 'fake-browser.mjs');
 /** Runs the CLI with exactly `env` (plus PATH and HOME); `onStderr` may answer on stdin. */
 function cli(args: string[], env: Record<string, string> = {}, onStderr?: (text: string, stdin: NodeJS.WritableStream) => void): Promise<NodeRunResult> {
   return runNode([...SOURCE_CLI, 'get-identity-token', ...args], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR, ...env },
     timeoutMs: 30_000,
     ...(onStderr ? { onStderr } : {}),
   });

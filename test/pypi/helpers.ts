@@ -110,7 +110,7 @@ export type CliResult = NodeRunResult;
 export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return runNode([...SOURCE_CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', SIGSTORE_TRUST_CACHE: sharedTrustCache(), SIGSTORE_OFFLINE: '1', ...opts.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR, SIGSTORE_TRUST_CACHE: sharedTrustCache(), SIGSTORE_OFFLINE: '1', ...opts.env },
     timeoutMs: 60_000,
   });
 }

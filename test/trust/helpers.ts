@@ -10,7 +10,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import type { OtherUser } from '../helpers/as-user.js';
 import { runNode } from '../helpers/cli.js';
+
+export { otherUser, type OtherUser } from '../helpers/as-user.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'sigstore');
@@ -31,8 +34,8 @@ export interface CliResult {
 
 export interface CliOptions {
   env?: Record<string, string | undefined>;
-  /** Run as this uid/gid (only when the tests run as root). */
-  asUser?: { uid: number; gid: number };
+  /** Run as this user, its copy of the CLI, from its directory (see test/helpers/as-user.ts). */
+  asUser?: OtherUser;
   cwd?: string;
   /** node options before the script (e.g. --import). */
   nodeArgs?: string[];
@@ -50,13 +53,13 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 
 /** Runs `sigstore ARGS` (asynchronously: an in-process instance keeps serving meanwhile). */
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const r = await runNode([...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? cleanEnv(), ...(opts.asUser ?? {}) });
+  const u = opts.asUser;
+  const r = await runNode([...(opts.nodeArgs ?? []), u ? u.cli : CLI, ...args], {
+    cwd: opts.cwd ?? (u ? u.cwd : ROOT),
+    env: opts.env ?? cleanEnv(),
+    ...(u ? { uid: u.uid, gid: u.gid } : {}),
+  });
   return { status: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** When running as root, an unprivileged user to run the CLI as (so chmod a-w means read-only). */
-export function unprivileged(): { uid: number; gid: number } | undefined {
-  return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
 }
 
 /** Makes a tree read-only (directories r-x, files r--) or writable again. */

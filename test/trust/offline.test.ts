@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ConformanceCase, conformanceCases } from '../helpers/conformance.js';
-import { cleanEnv, IMPORT_RECORDER, pool, type Recorder, runCli, setReadOnly, startRecorder, tempDir, unprivileged } from './helpers.js';
+import { cleanEnv, IMPORT_RECORDER, pool, type Recorder, runCli, setReadOnly, otherUser, startRecorder, tempDir } from './helpers.js';
 
 const tmp = tempDir('sigstore-offline-');
 let recorder: Recorder;
@@ -84,7 +84,8 @@ describe('offline verification', () => {
   });
 
   it('with a read-only cache directory (and a read-only home), verifies offline from the embedded root', async () => {
-    const user = unprivileged();
+    // As root, the CLI runs as uid 65534 (root writes to read-only directories) from a copy it can read.
+    const user = otherUser();
     const ro = join(tmp.dir, 'ro');
     const home = join(ro, 'home');
     mkdirSync(join(ro, 'cache'), { recursive: true });
@@ -93,7 +94,8 @@ describe('offline verification', () => {
     const seen = recorder.connections;
     try {
       for (const extra of [['--trust-cache', join(ro, 'cache'), '--offline'], ['--offline']]) {
-        for (const c of happy.slice(0, 2)) {
+        for (const c0 of happy.slice(0, 2)) {
+          const c = user ? { ...c0, bundlePath: user.share(c0.bundlePath), artifactPath: user.share(c0.artifactPath) } : c0;
           const r = await runCli(args(c, extra), { env: recordedEnv(home), ...(user ? { asUser: user } : {}) });
           assert.equal(r.status, 0, `${c.name} ${extra.join(' ')}: ${r.stderr}`);
           assert.match(r.stderr, /^OK: /m);
@@ -101,6 +103,7 @@ describe('offline verification', () => {
       }
     } finally {
       setReadOnly(ro, false);
+      user?.cleanup();
     }
     assert.equal(recorder.connections, seen);
   });

@@ -2,12 +2,11 @@
  * Signed TUF metadata for cache tests, without a server: a repository of the local instance
  * (src/instance/tuf.ts, Ed25519 keys) publishing given targets, and the cache update it makes.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore } from '../../src/instance/keys.js';
 import { type TufRole, TufRepo } from '../../src/instance/tuf.js';
 import type { CacheUpdate } from '../../src/trust/cache.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 export interface Fixture {
   repo: TufRepo;
@@ -17,7 +16,7 @@ export interface Fixture {
   update(): CacheUpdate;
 }
 
-export function fixture(dir = mkdtempSync(join(tmpdir(), 'sigstore-tuf-fixture-'))): Fixture {
+export function fixture(dir = scratchDir('sigstore-tuf-fixture-')): Fixture {
   const repo = TufRepo.open(join(dir, 'repo'), new KeyStore(join(dir, 'keys')));
   let files: Record<string, Buffer> = {};
   const update = (): CacheUpdate => ({

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { startInstance, type SigstoreInstance } from '../../src/instance/index.js';
 import { TrustError } from '../../src/errors.js';
 import { loadTrust, resetTrustMemory, updateTrustRoot } from '../../src/trust/load.js';
-import { cleanEnv, IMPORT_RECORDER, type Recorder, runCli, setReadOnly, sleep, snapshotDir, startRecorder, tempDir, unprivileged } from './helpers.js';
+import { cleanEnv, IMPORT_RECORDER, type Recorder, runCli, setReadOnly, sleep, snapshotDir, startRecorder, tempDir, otherUser, type OtherUser } from './helpers.js';
 
 // In-process requests go straight to 127.0.0.1.
 process.env.NO_PROXY = '127.0.0.1,localhost';
@@ -52,7 +52,7 @@ async function sign(bundle: string): Promise<void> {
   assert.equal(r.status, 0, r.stderr);
 }
 
-async function trustRoot(env = cleanEnv({ NO_PROXY: '127.0.0.1' }), asUser?: { uid: number; gid: number }) {
+async function trustRoot(env = cleanEnv({ NO_PROXY: '127.0.0.1' }), asUser?: OtherUser) {
   const r = await runCli(['plumbing', 'trust-root', '--instance', inst.tufUrl, '--trust-cache', cache], { env, ...(asUser ? { asUser } : {}) });
   assert.equal(r.status, 0, r.stderr);
   return { json: JSON.parse(r.stdout) as Record<string, unknown>, stderr: r.stderr };
@@ -317,7 +317,8 @@ describe('TUF against the local instance', () => {
     });
 
     it('with a read-only cache, refreshes in memory and still verifies', async () => {
-      const user = unprivileged();
+      // As root, the CLI runs as uid 65534 (root writes to read-only directories) from a copy it can read.
+      const user = otherUser();
       const snap = snapshotDir(cache);
       setReadOnly(cache, true);
       try {
@@ -330,6 +331,7 @@ describe('TUF against the local instance', () => {
         assert.match(v.stderr, /^OK: /m);
       } finally {
         setReadOnly(cache, false);
+        user?.cleanup();
       }
       assert.deepEqual(snapshotDir(cache), snap);
     });

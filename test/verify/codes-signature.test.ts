@@ -13,6 +13,7 @@ import { VerifierPool } from '../../src/verify/pool.js';
 import { Verifier } from '../../src/verify/verifier.js';
 import { FORGED_IDENTITY, FORGED_ISSUER, ForgedPki, type Json } from '../helpers/forge.js';
 import { refusedAt, refusedWith, verifyForged } from '../helpers/verify.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 const pki = new ForgedPki();
 const trust = pki.trust();
@@ -124,11 +125,10 @@ describe('signature step: message signatures', () => {
 describe('signature step: keys and files', () => {
   /** A managed-key bundle over a file, without a message digest (the hash is the key's default). */
   async function fileBundle(key: ReturnType<typeof generateKeyPairSync>, hash: 'sha256' | 'sha384' | null) {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const artifact = Buffer.from('forged artifact on disk\n');
-    const path = join(mkdtempSync(join(tmpdir(), 'sigstore-ts-codes-')), 'artifact');
+    const path = join(scratchDir('sigstore-ts-codes-'), 'artifact');
     writeFileSync(path, artifact);
     const sig = nodeSign(hash, artifact, key.privateKey);
     const spkiPem = key.publicKey.export({ format: 'pem', type: 'spki' }) as string;
