@@ -22,7 +22,7 @@
  *          [--survivors-of REPORT]   (only the mutants that survived in an earlier --report)
  * Exits 1 when a mutant survives, 2 on a usage error or when the unmutated tests fail.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -211,10 +211,15 @@ export function testsFor(file: string, all: string[]): string[] {
 /** A private copy of the tree for one worker. */
 function makeCopy(base: string, i: number): string {
   const dir = join(base, `w${i}`);
-  for (const p of ['src', 'test', 'trust', 'examples', 'bin', 'package.json', 'tsconfig.json']) {
+  for (const p of ['src', 'test', 'trust', 'examples', 'bin', 'scripts', 'schemas', 'package.json', 'tsconfig.json']) {
     if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  // Tests that run the built library or CLI (VerifierPool workers, bin/sigstore) need dist/: built
+  // once from the unmutated copy, so those tests never kill a mutant (they cannot see it); the
+  // tests that import src/ do.
+  const b = spawnSync(process.execPath, ['scripts/build.mjs', '--no-types'], { cwd: dir, stdio: 'ignore' });
+  if (b.status !== 0) throw new Error(`cannot build the copy in ${dir}`);
   return dir;
 }
 
