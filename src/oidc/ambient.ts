@@ -9,12 +9,12 @@
  * credentials API from an option, and the `buildkite-agent` and `circleci` commands from `PATH`.
  */
 import type { ErrorCode } from '../errors.js';
-import { execFile } from 'node:child_process';
-import { constants, accessSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { detectGcp } from './ambient-gcp.js';
+import { ctx, runProvider } from './ambient-run.js';
 import { AmbientCredentialError } from './errors.js';
-import { DEFAULT_AUDIENCE } from './token.js';
-import { fetchFailure, fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, snippet } from './util.js';
+import { fetchFailure, fetchWithTimeout, isLoopbackUrl, snippet } from './util.js';
+
+export { detectGcp } from './ambient-gcp.js';
 
 /**
  * A CI provider with ambient OIDC credentials.
@@ -84,28 +84,7 @@ export const AMBIENT_PROVIDER_NAMES: Readonly<Record<AmbientProvider, string>> =
   circleci: 'CircleCI',
 });
 
-const GCP_PRODUCT_NAME_FILE = '/sys/class/dmi/id/product_name';
-const GCP_DEFAULT_METADATA_HOST = 'metadata.google.internal';
-const GCP_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';
-const GCP_CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
-interface Ctx {
-  audience: string;
-  env: Readonly<Record<string, string | undefined>>;
-  timeoutMs: number;
-  options: AmbientOptions;
-  log: (m: string) => void;
-}
-
-function ctx(options: AmbientOptions): Ctx {
-  return {
-    audience: options.audience ?? DEFAULT_AUDIENCE,
-    env: options.env ?? process.env,
-    timeoutMs: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
-    options,
-    log: options.log ?? (() => {}),
-  };
-}
 
 /**
  * GitHub Actions: `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=AUD` with
@@ -164,110 +143,6 @@ export async function detectGitHub(options: AmbientOptions = {}): Promise<string
   if (typeof value !== 'string' || value.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'malformed or incomplete JSON in the OIDC token response');
   c.log('GitHub: got an OIDC token');
   return value as string;
-}
-
-/**
- * Google Cloud. With `GOOGLE_SERVICE_ACCOUNT_NAME` set: impersonation, an access token from the
- * metadata server (`.../service-accounts/default/token`) exchanged at the IAM credentials API's
- * `generateIdToken` for an ID token of that service account. Otherwise, on a Google Compute
- * machine (per `/sys/class/dmi/id/product_name`): the metadata server's identity endpoint
- * (`.../service-accounts/default/identity?audience=AUD&format=full`). Metadata requests carry and
- * their answers must carry `Metadata-Flavor: Google`.
- *
- * @example
- * ```ts
- * const jwt = await detectGcp({ gcpMetadataHost: '127.0.0.1:8080' });
- * ```
- */
-export async function detectGcp(options: AmbientOptions = {}): Promise<string | undefined> {
-  const c = ctx(options);
-  const fail = (code: ErrorCode, m: string): never => {
-    throw new AmbientCredentialError('gcp', code, `Google Cloud: ${m}`);
-  };
-  const host = options.gcpMetadataHost ?? c.env.GCE_METADATA_HOST ?? GCP_DEFAULT_METADATA_HOST;
-  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) {
-    fail('AMBIENT_CREDENTIAL_ERROR', `the metadata server host ${JSON.stringify(host)} is not a host[:port]`);
-  }
-  const metadata = `http://${host}/computeMetadata/v1/instance/service-accounts/default`;
-
-  const metadataGet = async (path: string, params: Record<string, string>, what: string): Promise<string> => {
-    const url = new URL(`${metadata}/${path}`);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    let resp: Response;
-    try {
-      // The metadata server is on the VM's own network: never through a proxy.
-      resp = await fetchWithTimeout(url, { headers: { 'metadata-flavor': 'Google' } }, c.timeoutMs, { direct: true });
-    } catch (e) {
-      return fail('AMBIENT_CREDENTIAL_ERROR', `${what} request to the metadata server failed (${fetchFailure(e, c.timeoutMs)})`);
-    }
-    const body = await resp.text();
-    if (resp.status !== 200) fail('AMBIENT_CREDENTIAL_ERROR', `${what} request failed (HTTP ${resp.status}: ${snippet(body)})`);
-    if (resp.headers.get('metadata-flavor') !== 'Google') {
-      fail('AMBIENT_CREDENTIAL_ERROR', `the ${what} response did not come from a metadata server (no "Metadata-Flavor: Google" header)`);
-    }
-    return body;
-  };
-
-  const account = c.env.GOOGLE_SERVICE_ACCOUNT_NAME;
-  if (account) {
-    if (!/^[^/?#\s%]+$/.test(account)) fail('AMBIENT_CREDENTIAL_ERROR', 'GOOGLE_SERVICE_ACCOUNT_NAME is not a service account name or email');
-    c.log(`GCP: GOOGLE_SERVICE_ACCOUNT_NAME is set; impersonating ${account}`);
-    const tokenBody = await metadataGet('token', { scopes: GCP_CLOUD_PLATFORM_SCOPE }, 'access token');
-    let accessToken: unknown;
-    try {
-      accessToken = (JSON.parse(tokenBody) as { access_token?: unknown })?.access_token;
-    } catch {
-      // handled below
-    }
-    if (typeof accessToken !== 'string' || accessToken.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'access token missing from the metadata server response');
-    const base = (options.iamCredentialsUrl ?? GCP_IAM_CREDENTIALS_URL).replace(/\/+$/, '');
-    const url = `${base}/v1/projects/-/serviceAccounts/${account}:generateIdToken`;
-    c.log(`GCP: requesting an ID token from ${base}`);
-    let resp: Response;
-    try {
-      resp = await fetchWithTimeout(
-        url,
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ audience: c.audience, includeEmail: true }),
-        },
-        c.timeoutMs,
-      );
-    } catch (e) {
-      return fail('AMBIENT_CREDENTIAL_ERROR', `generateIdToken request failed (${fetchFailure(e, c.timeoutMs)})`);
-    }
-    const body = await resp.text();
-    if (resp.status !== 200) {
-      fail('AMBIENT_CREDENTIAL_ERROR', `generateIdToken request failed (HTTP ${resp.status}: ${snippet(body, [accessToken as string])})`);
-    }
-    let token: unknown;
-    try {
-      token = (JSON.parse(body) as { token?: unknown })?.token;
-    } catch {
-      // handled below
-    }
-    if (typeof token !== 'string' || token.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'ID token missing from the generateIdToken response');
-    c.log('GCP: got an ID token by impersonation');
-    return token as string;
-  }
-
-  let product: string;
-  try {
-    product = readFileSync(options.gcpProductNameFile ?? GCP_PRODUCT_NAME_FILE, 'utf8').trim();
-  } catch {
-    c.log('GCP: no product name file; not Google Cloud');
-    return undefined;
-  }
-  if (product !== 'Google' && product !== 'Google Compute Engine') {
-    c.log(`GCP: product name is ${JSON.stringify(product.slice(0, 64))}; not Google Cloud`);
-    return undefined;
-  }
-  c.log('GCP: requesting an ID token from the metadata server');
-  const token = (await metadataGet('identity', { audience: c.audience, format: 'full' }, 'identity token')).trim();
-  if (token.length === 0) fail('AMBIENT_CREDENTIAL_ERROR', 'the metadata server returned an empty identity token');
-  c.log('GCP: got an ID token');
-  return token;
 }
 
 /**
@@ -349,54 +224,6 @@ export async function detectCircleCI(options: AmbientOptions = {}): Promise<stri
 }
 
 /** Finds `name` on the environment's `PATH`, as a shell would. */
-function which(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const exts = process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : [''];
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    for (const ext of exts) {
-      const p = join(dir, name + ext);
-      try {
-        if (statSync(p).isFile()) {
-          accessSync(p, constants.X_OK);
-          return p;
-        }
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
-
-async function runProvider(c: Ctx, provider: AmbientProvider, label: string, command: string, args: string[]): Promise<string> {
-  const fail = (m: string): never => {
-    throw new AmbientCredentialError(provider, 'AMBIENT_CREDENTIAL_ERROR', `${label}: ${m}`);
-  };
-  const exe = which(command, c.env);
-  if (!exe) return fail(`could not find \`${command}\` on PATH`);
-  c.log(`${label}: running ${command} ${args.join(' ')}`);
-  const { code, stdout, stderr, error } = await new Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
-    execFile(
-      exe,
-      args,
-      { env: c.env as NodeJS.ProcessEnv, timeout: c.timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true },
-      (err, stdout, stderr) => {
-        const e = err as (Error & { code?: unknown; killed?: boolean }) | null;
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout: String(stdout), stderr: String(stderr), ...(e ? { error: e } : {}) });
-      },
-    );
-  });
-  if (error && (error as { killed?: boolean }).killed) fail(`\`${command}\` did not finish within ${Math.round(c.timeoutMs / 1000)} s`);
-  if (code !== 0) {
-    const out = snippet(`${stdout} ${stderr}`);
-    fail(`\`${command}\` failed${code === null ? '' : ` (exit status ${code})`}${out ? `: ${out}` : ''}`);
-  }
-  const token = stdout.trim();
-  if (token.length === 0) fail(`\`${command}\` printed no token`);
-  c.log(`${label}: got an OIDC token`);
-  return token;
-}
-
 /**
  * The providers, in detection order: `detect_credential` of the `id` package sigstore-python uses
  * (id 1.6: GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI).

@@ -1,20 +1,12 @@
-/**
- * The interactive login: OAuth 2.0 authorization code flow with PKCE (S256), `state` and an OIDC
- * `nonce`, through oauth4webapi (discovery, request building, response and ID token checks). The
- * browser is sent to the issuer's login page and comes back to a loopback listener on 127.0.0.1
- * (a random free port); with `forceOob` (or when no browser can be opened) the user pastes the
- * code shown by the issuer instead (redirect URI `urn:ietf:wg:oauth:2.0:oob`).
- *
- * oauth4webapi is loaded with `await import()` here only, so the other token sources stay fast.
- */
-import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
-import { NetworkError } from '../errors.js';
+
+import { Listener } from './callback-listener.js';
 import { IdentityError } from './errors.js';
+import { checkAuthResponse, describeOAuthError } from './oauth-errors.js';
+import { openInBrowser, readLine } from './open-browser.js';
+
+export { openInBrowser } from './open-browser.js';
 import { type IdentityClaim, IdentityToken } from './token.js';
-import { fetchFailure, fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, redact } from './util.js';
+import { fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, } from './util.js';
 
 /**
  * The out-of-band redirect URI: the issuer shows the code for the user to paste.
@@ -27,7 +19,6 @@ import { fetchFailure, fetchWithTimeout, isLoopbackUrl, REQUEST_TIMEOUT_MS, reda
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
 
 /** Where the loopback listener receives the authorization response (as sigstore-python). */
-const CALLBACK_PATH = '/auth/callback';
 
 /**
  * Options of the interactive login.
@@ -223,63 +214,6 @@ export async function interactiveIdentityToken(options: InteractiveOptions): Pro
 }
 
 /** Turns oauth4webapi's validation of an authorization response into our errors. */
-function checkAuthResponse(validate: () => URLSearchParams): URLSearchParams {
-  try {
-    return validate();
-  } catch (e) {
-    throw describeAuthResponseError(e);
-  }
-}
-
-function oneLine(s: string | undefined, max = 200): string {
-  if (!s) return '';
-  const t = redact(s).replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}...` : t;
-}
-
-function describeAuthResponseError(e: unknown): IdentityError {
-  const err = e as { name?: string; message?: string; error?: string; error_description?: string; code?: string };
-  if (err?.code === 'OAUTH_AUTHORIZATION_RESPONSE_ERROR' || err?.name === 'AuthorizationResponseError') {
-    const code = oneLine(err.error, 64);
-    const desc = oneLine(err.error_description);
-    const what = code === 'access_denied' ? 'the login was refused or cancelled' : 'the identity provider refused the login';
-    return new IdentityError(
-      code === 'access_denied' ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_AUTHORIZATION_ERROR',
-      `${what} (${code}${desc ? `: ${desc}` : ''})`,
-    );
-  }
-  const msg = err?.message ?? String(e);
-  if (/"state"/.test(msg)) {
-    return new IdentityError(
-      'OAUTH_STATE_MISMATCH',
-      `the authorization response does not match this login (${msg.includes('missing') ? 'no state' : 'state mismatch'}); start again`,
-    );
-  }
-  if (/"iss"/.test(msg)) return new IdentityError('OAUTH_ISSUER_MISMATCH', `the authorization response came from another issuer (${oneLine(msg)})`);
-  return new IdentityError('OAUTH_INVALID_RESPONSE', `invalid authorization response (${oneLine(msg)})`);
-}
-
-/** One-line errors from oauth4webapi and fetch failures, without response bodies (they may hold tokens). */
-function describeOAuthError(e: unknown, what: string, timeoutMs: number): Error {
-  if (e instanceof IdentityError || e instanceof NetworkError) return e;
-  const err = e as { name?: string; message?: string; code?: string; error?: string; error_description?: string; status?: number; cause?: unknown };
-  if (err?.name === 'ResponseBodyError' || err?.code === 'OAUTH_RESPONSE_BODY_ERROR') {
-    const desc = oneLine(err.error_description);
-    return new IdentityError('OAUTH_TOKEN_ERROR', `${what}: ${oneLine(err.error, 64)}${desc ? ` (${desc})` : ''} (HTTP ${err.status})`);
-  }
-  if (err?.name === 'WWWAuthenticateChallengeError') return new IdentityError('OAUTH_TOKEN_ERROR', `${what}: the server asked for other client credentials`);
-  if (err?.name === 'TypeError' && /fetch failed/i.test(err.message ?? '')) {
-    return new NetworkError('OIDC_UNREACHABLE', `${what} (${fetchFailure(e, timeoutMs)})`);
-  }
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return new NetworkError('OIDC_UNREACHABLE', `${what} (${fetchFailure(e, timeoutMs)})`);
-  const code = /discovery/i.test(what) ? 'OIDC_DISCOVERY_FAILED' : 'OAUTH_INVALID_RESPONSE';
-  let status = '';
-  const cause = err?.cause as { status?: number } | Response | undefined;
-  if (cause && typeof (cause as Response).status === 'number') status = ` (HTTP ${(cause as Response).status})`;
-  return new IdentityError(code, `${what}: ${oneLine(err?.message ?? String(e))}${status}`);
-}
-
-/** The overall wait for the user: a timeout and an optional abort signal. */
 class Deadline {
   private timer: NodeJS.Timeout | undefined;
   private readonly expired: Promise<never>;
@@ -320,173 +254,4 @@ function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
   return `${Math.round(ms / 60_000)} min`;
-}
-
-/** The loopback redirect listener: answers exactly one authorization response. */
-class Listener {
-  authorizationUrl = '';
-  readonly result: Promise<URLSearchParams>;
-  private settle!: { resolve: (p: URLSearchParams) => void; reject: (e: Error) => void };
-  private done = false;
-  private constructor(
-    private readonly server: Server,
-    readonly redirectUri: string,
-  ) {
-    this.result = new Promise((resolve, reject) => {
-      this.settle = { resolve, reject };
-    });
-    this.result.catch(() => {});
-  }
-
-  static async start(host: '127.0.0.1' | 'localhost' | '::1', validate: (p: URLSearchParams) => URLSearchParams): Promise<Listener> {
-    const bind = host === '::1' ? '::1' : '127.0.0.1';
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, bind, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as AddressInfo).port;
-    const listener = new Listener(server, `http://${host === '::1' ? '[::1]' : host}:${port}${CALLBACK_PATH}`);
-    server.on('request', (req, res) => listener.handle(req, res, validate));
-    return listener;
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse, validate: (p: URLSearchParams) => URLSearchParams): void {
-    const url = new URL(req.url ?? '/', 'http://loopback');
-    res.setHeader('connection', 'close');
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('referrer-policy', 'no-referrer');
-    if (req.method !== 'GET') {
-      page(res, 405, 'Method not allowed', '');
-      return;
-    }
-    if (url.pathname === '/' && this.authorizationUrl && !this.done) {
-      res.writeHead(302, { location: this.authorizationUrl });
-      res.end();
-      return;
-    }
-    if (url.pathname !== CALLBACK_PATH) {
-      page(res, 404, 'Not found', '');
-      return;
-    }
-    const p = url.searchParams;
-    if (!p.has('code') && !p.has('error') && !p.has('state')) {
-      page(res, 400, 'Not an authorization response', '');
-      return;
-    }
-    if (this.done) {
-      page(res, 410, 'Already done', 'This login has already completed. You may close this page.');
-      return;
-    }
-    this.done = true;
-    try {
-      const params = checkAuthResponse(() => validate(p));
-      if (!params.get('code')) throw new IdentityError('OAUTH_INVALID_RESPONSE', 'the authorization response has no code');
-      page(res, 200, 'Sigstore authentication successful', 'You may now close this page and return to the terminal.');
-      this.settle.resolve(params);
-    } catch (e) {
-      const err = e as IdentityError;
-      page(res, 400, 'Sigstore authentication failed', `${err.message}. You may close this page.`);
-      this.settle.reject(err);
-    }
-  }
-
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections?.();
-    });
-  }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function page(res: ServerResponse, status: number, title: string, text: string): void {
-  const body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>\n`;
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': "default-src 'none'",
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(body);
-}
-
-/** Reads one line; `undefined` at end of input. */
-function readLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input, terminal: false });
-    let got = false;
-    rl.once('line', (line) => {
-      got = true;
-      rl.close();
-      // A terminal or pipe left open must not keep the process alive once the code is read.
-      input.pause();
-      (input as { unref?: () => void }).unref?.();
-      resolve(line);
-    });
-    rl.once('close', () => {
-      if (!got) resolve(undefined);
-    });
-  });
-}
-
-/**
- * Opens `url` in the user's browser: the command in `$BROWSER` (with `%s` replaced by the URL, or
- * the URL appended), else `xdg-open` (Linux), `open` (macOS) or the URL handler (Windows).
- * Resolves to `false` when the command cannot be run or fails at once.
- *
- * @example
- * ```ts
- * if (!(await openInBrowser('https://example.com/login'))) console.error('open the link yourself');
- * ```
- */
-export async function openInBrowser(url: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<boolean> {
-  let cmd: string;
-  let args: string[];
-  const browser = env.BROWSER?.split(process.platform === 'win32' ? ';' : ':').find((b) => b.trim())?.trim();
-  if (browser) {
-    const words = browser.split(/\s+/);
-    cmd = words[0]!;
-    const rest = words.slice(1);
-    args = rest.some((w) => w.includes('%s')) ? rest.map((w) => w.replaceAll('%s', url)) : [...rest, url];
-  } else if (process.platform === 'darwin') {
-    cmd = 'open';
-    args = [url];
-  } else if (process.platform === 'win32') {
-    cmd = 'rundll32';
-    args = ['url.dll,FileProtocolHandler', url];
-  } else {
-    cmd = 'xdg-open';
-    args = [url];
-  }
-  return await new Promise<boolean>((resolve) => {
-    let settled = false;
-    const done = (ok: boolean) => {
-      if (!settled) {
-        settled = true;
-        resolve(ok);
-      }
-    };
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(cmd, args, { stdio: 'ignore', detached: true, env: env as NodeJS.ProcessEnv, windowsHide: true });
-    } catch {
-      done(false);
-      return;
-    }
-    child.once('error', () => done(false));
-    child.once('exit', (code) => done(code === 0));
-    // A browser started in the foreground keeps running: that is success too.
-    const t = setTimeout(() => {
-      child.unref();
-      done(true);
-    }, 2000);
-    t.unref();
-  });
 }
