@@ -182,11 +182,13 @@ function walk(dir: string): string[] {
 
 const VERIFY_TESTS = ['test/verify/codes-signature.test.ts', 'test/verify/codes-tlog.test.ts', 'test/verify/tamper.test.ts'];
 const MAP: [RegExp, string[]][] = [
-  [/^src\/verify\/tlog\//, ['test/verify/codes-tlog.test.ts', 'test/verify/set.test.ts', 'test/verify/tamper.test.ts']],
+  [/^src\/verify\/tlog\//, ['test/verify/codes-tlog.test.ts', 'test/verify/set.test.ts', 'test/verify/notes.test.ts', 'test/verify/tamper.test.ts']],
+  [/^src\/verify\/name-constraints\.ts$/, ['test/verify/chain-constraints.test.ts', 'test/verify/codes-chain.test.ts']],
+  [/^src\/verify\/extensions\.ts$/, ['test/verify/policy.test.ts', 'test/verify/policy-extensions.test.ts', 'test/verify/codes-chain.test.ts']],
   [/^src\/verify\/body\.ts$/, ['test/verify/codes-body.test.ts', 'test/verify/tamper.test.ts']],
-  [/^src\/verify\/chain\.ts$/, ['test/verify/codes-chain.test.ts', 'test/verify/tamper.test.ts']],
+  [/^src\/verify\/chain\.ts$/, ['test/verify/codes-chain.test.ts', 'test/verify/chain-constraints.test.ts', 'test/verify/tamper.test.ts']],
   [/^src\/verify\/sct\.ts$/, ['test/verify/sct.test.ts', 'test/verify/codes-chain.test.ts']],
-  [/^src\/verify\/timestamp\.ts$/, ['test/verify/timestamp.test.ts', 'test/verify/codes-tlog.test.ts']],
+  [/^src\/verify\/timestamp\.ts$/, ['test/verify/timestamp.test.ts', 'test/verify/timestamp-edges.test.ts', 'test/verify/codes-tlog.test.ts']],
   [/^src\/verify\//, VERIFY_TESTS],
   [/^src\/bundle\/parse\.ts$/, ['test/bundle/parse.test.ts', ...VERIFY_TESTS]],
   [/^src\/bundle\//, ['test/verify/codes-signature.test.ts']],
