@@ -42,10 +42,10 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// There is no network here: command-line tests take their public-good trust material from the
-// embedded copy, offline, as a user without network says with SIGSTORE_OFFLINE=1 (--offline).
-// Tests of TUF refreshes and freshness (test/trust) run the CLI in an environment without it.
-process.env.SIGSTORE_OFFLINE = '1';
+// No global SIGSTORE_OFFLINE: a test that relies on the embedded public-good trust material says so
+// (--offline on the command line, `offline: true` or an explicit trusted root in the library), and
+// one set in the caller's shell is dropped so that it cannot hide a test that does not.
+delete process.env.SIGSTORE_OFFLINE;
 // A concise report on stdout (dots, every failure in full, the totals); the whole TAP stream in
 // test/.tmp/last-run.tap for the details of a failure. SIGSTORE_TEST_REPORTER=spec (or tap) for another.
 mkdirSync('test/.tmp', { recursive: true });

@@ -21,7 +21,7 @@ describe('sigstore verify identity', () => {
   copyFileSync(HAPPY, join(dir, 'a.txt.sigstore.json'));
 
   it('verifies with the default bundle name and prints OK with what was verified', () => {
-    const r = runCli(['verify', 'identity', ...ID, join(dir, 'a.txt')]);
+    const r = runCli(['verify', 'identity', '--offline', ...ID, join(dir, 'a.txt')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^OK: .*a\.txt$/m);
     assert.match(r.stderr, /signer: {2}https:\/\/github\.com\/sigstore-conformance/);
@@ -29,7 +29,7 @@ describe('sigstore verify identity', () => {
 
   it('verifies a sha256 digest with --bundle, and --json prints the structured result', () => {
     const digest = `sha256:${execFileSync('sha256sum', [A_TXT], { encoding: 'utf8' }).split(' ')[0]}`;
-    const r = runCli(['verify', 'identity', ...ID, '--json', '--bundle', HAPPY, digest]);
+    const r = runCli(['verify', 'identity', '--offline', ...ID, '--json', '--bundle', HAPPY, digest]);
     assert.equal(r.code, 0, r.stderr);
     const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)) as { verified: boolean; signer: { identity: string }; tlogEntries: unknown[] }[];
     assert.equal(out.length, 1);
@@ -39,22 +39,22 @@ describe('sigstore verify identity', () => {
   });
 
   it('any of several identities; an anchored regexp', () => {
-    assert.equal(runCli(['verify', 'identity', '--any-cert-identity', 'x@y', '--any-cert-identity', DEFAULT_IDENTITY, '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
-    assert.equal(runCli(['verify', 'identity', '--cert-identity-regexp', 'https://github\\.com/sigstore-conformance/.*', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
-    const partial = runCli(['verify', 'identity', '--cert-identity-regexp', 'sigstore-conformance', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]);
+    assert.equal(runCli(['verify', 'identity', '--offline', '--any-cert-identity', 'x@y', '--any-cert-identity', DEFAULT_IDENTITY, '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
+    assert.equal(runCli(['verify', 'identity', '--offline', '--cert-identity-regexp', 'https://github\\.com/sigstore-conformance/.*', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]).code, 0);
+    const partial = runCli(['verify', 'identity', '--offline', '--cert-identity-regexp', 'sigstore-conformance', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]);
     assert.equal(partial.code, 1, 'regexps are fully anchored');
   });
 
   it('a wrong identity fails with FAIL, the step and the reason, exit 1', () => {
-    const r = runCli(['verify', 'identity', '--cert-identity', 'someone@example.com', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]);
+    const r = runCli(['verify', 'identity', '--offline', '--cert-identity', 'someone@example.com', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^FAIL: .*a\.txt \[policy\]: certificate identity .* does not match "someone@example\.com"$/m);
   });
 
   it('verify github checks the workflow claims', () => {
-    const ok = runCli(['verify', 'github', '--repository', 'sigstore-conformance/extremely-dangerous-public-oidc-beacon', '--bundle', HAPPY, A_TXT]);
+    const ok = runCli(['verify', 'github', '--offline', '--repository', 'sigstore-conformance/extremely-dangerous-public-oidc-beacon', '--bundle', HAPPY, A_TXT]);
     assert.equal(ok.code, 0, ok.stderr);
-    const bad = runCli(['verify', 'github', '--repository', 'someone/else', '--bundle', HAPPY, A_TXT]);
+    const bad = runCli(['verify', 'github', '--offline', '--repository', 'someone/else', '--bundle', HAPPY, A_TXT]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /githubWorkflowRepository/);
     assert.equal(runCli(['verify', 'github', '--bundle', HAPPY, A_TXT]).code, 2, 'needs --cert-identity or --repository');
@@ -63,7 +63,7 @@ describe('sigstore verify identity', () => {
   it('several inputs: one failure makes the exit status 1, every input is reported', () => {
     writeFileSync(join(dir, 'other.txt'), 'other');
     copyFileSync(HAPPY, join(dir, 'other.txt.sigstore.json'));
-    const r = runCli(['verify', 'identity', ...ID, join(dir, 'a.txt'), join(dir, 'other.txt')]);
+    const r = runCli(['verify', 'identity', '--offline', ...ID, join(dir, 'a.txt'), join(dir, 'other.txt')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^OK: .*a\.txt$/m);
     assert.match(r.stderr, /^FAIL: .*other\.txt \[signature\]/m);
@@ -98,7 +98,7 @@ describe('sigstore verify identity', () => {
     ];
     for (const [name, args, code, message] of cases) {
       it(`${name}: exit ${code}, one line, no stack trace`, () => {
-        const r = runCli(['verify', 'identity', ...ID, ...args], { timeoutMs: 10_000 });
+        const r = runCli(['verify', 'identity', '--offline', ...ID, ...args], { timeoutMs: 10_000 });
         assert.equal(r.code, code, r.stderr);
         assert.match(r.stderr, message);
         assert.ok(!hasStackTrace(r.stderr), r.stderr);
@@ -107,7 +107,7 @@ describe('sigstore verify identity', () => {
       });
     }
     it('-v shows a stack trace for an unexpected error but never otherwise', () => {
-      const r = runCli(['verify', 'identity', ...ID, '-v', '--bundle', join(h, 'bad.json'), join(h, 'f')]);
+      const r = runCli(['verify', 'identity', '--offline', ...ID, '-v', '--bundle', join(h, 'bad.json'), join(h, 'f')]);
       assert.equal(r.code, 1);
       assert.ok(hasStackTrace(r.stderr), 'stack with -v');
     });
