@@ -57,7 +57,7 @@ describe('name constraints', () => {
     for (const ok of ['alice@example.com', 'alice@EXAMPLE.com', 'x@dev.corp.example', 'bob@other.example']) {
       verifyChain(leafWith(intermediate, [generalName(1, ok)]), trust, [T0]);
     }
-    for (const bad of ['alice@sub.example.com', 'alice@evil.example', 'x@corp.example', 'carol@other.example', 'no-at-sign']) {
+    for (const bad of ['alice@sub.example.com', 'alice@evil.example', 'x@corp.example', 'carol@other.example', 'no-at-sign', '@example.com']) {
       rejects(() => verifyChain(leafWith(intermediate, [generalName(1, bad)]), trust, [T0]), 'CHAIN_NAME_CONSTRAINT_VIOLATION');
     }
   });
@@ -67,6 +67,13 @@ describe('name constraints', () => {
     verifyChain(leafWith(intermediate, [generalName(6, 'https://github.com/org/repo/.github/workflows/r.yml@refs/heads/main')]), trust, [T0]);
     verifyChain(leafWith(intermediate, [generalName(6, 'spiffe://ci.example.dev/builder')]), trust, [T0]);
     for (const bad of ['https://github.com.evil.example/x', 'https://evil.example/github.com', 'https://user@evil.example/', 'urn:example:github.com', 'https://[::1]/x', 'https://10.0.0.1/']) {
+      rejects(() => verifyChain(leafWith(intermediate, [generalName(6, bad)]), trust, [T0]), 'CHAIN_NAME_CONSTRAINT_VIOLATION');
+    }
+  });
+
+  it('URI: a host that is an IP literal is never compared with a host constraint', () => {
+    const { intermediate, trust } = pki([nameConstraints([generalName(6, '10.0.0.1'), generalName(6, '[::1]')])]);
+    for (const bad of ['https://10.0.0.1/x', 'https://[::1]/x']) {
       rejects(() => verifyChain(leafWith(intermediate, [generalName(6, bad)]), trust, [T0]), 'CHAIN_NAME_CONSTRAINT_VIOLATION');
     }
   });
@@ -124,6 +131,10 @@ describe('name constraints', () => {
       [ext('2.5.29.30', true, encode(Tag.SEQUENCE, [])), 'CHAIN_NAME_CONSTRAINTS_MALFORMED'],
       [ext('2.5.29.30', true, encode(Tag.SEQUENCE, [encode(0xa1, encode(Tag.SEQUENCE, generalName(1, 'a'))), encode(0xa0, encode(Tag.SEQUENCE, generalName(1, 'b')))])), 'CHAIN_NAME_CONSTRAINTS_MALFORMED'],
       [ext('2.5.29.30', true, Buffer.from([0x30, 0x02, 0xa0])), 'CHAIN_NAME_CONSTRAINTS_MALFORMED'],
+      // permittedSubtrees present but empty; an iPAddress that is not address + mask; a DNS name that is not printable ASCII
+      [ext('2.5.29.30', true, encode(Tag.SEQUENCE, encode(0xa0, []))), 'CHAIN_NAME_CONSTRAINTS_MALFORMED'],
+      [nameConstraints([generalName(7, Buffer.from([10, 0, 0, 1, 255]))]), 'CHAIN_NAME_CONSTRAINTS_MALFORMED'],
+      [nameConstraints([], [generalName(2, Buffer.from('exa\x01mple.com', 'latin1'))]), 'CHAIN_NAME_CONSTRAINTS_MALFORMED'],
     ];
     for (const [constraint, code] of cases) {
       const { intermediate, trust } = pki([constraint]);

@@ -11,7 +11,7 @@ import { encode, Tag } from '../../src/lib/der.js';
 import type { Certificate } from '../../src/lib/x509.js';
 import { certificateSigner, fulcioExtensions, identitySANs } from '../../src/verify/extensions.js';
 import { AnyOf, ExtensionPolicy, Identity } from '../../src/verify/policy.js';
-import { ext, forgeCA, forgeLeaf, generalName, otherName, sanExtension, utf8String } from '../helpers/forge-pki.js';
+import { ext, forgeCA, forgeLeaf, generalName, oidDer, otherName, sanExtension, utf8String } from '../helpers/forge-pki.js';
 import { rejectsAt } from '../helpers/tamper.js';
 
 const FULCIO_USERNAME = '1.3.6.1.4.1.57264.1.7';
@@ -87,6 +87,15 @@ describe('the identity a policy matches', () => {
       rejectsAt('chain', () => certificateSigner(wrongType), 'CERT_SAN_MALFORMED');
     }
     rejectsAt('chain', () => certificateSigner(leaf([otherName(FULCIO_USERNAME, utf8String(Buffer.from([0xc3, 0x28])))])), 'CERT_SAN_MALFORMED');
+  });
+
+  it('an otherName that is not (type, [0] EXPLICIT value) is refused; a certificate without SANs has no identity', () => {
+    const FULCIO = oidDer(FULCIO_USERNAME);
+    const three = encode(0xa0, [FULCIO, encode(0xa0, utf8String('alice')), utf8String('extra')]);
+    rejectsAt('chain', () => identitySANs(leaf([three])), 'CERT_SAN_MALFORMED', /otherName SAN is malformed/);
+    const notExplicit = encode(0xa0, [FULCIO, encode(0xa1, utf8String('alice'))]);
+    rejectsAt('chain', () => identitySANs(leaf([notExplicit])), 'CERT_SAN_MALFORMED', /not \[0\] EXPLICIT/);
+    assert.deepEqual(identitySANs(forgeLeaf(ca, [ext(ISSUER_V2, false, utf8String(ISSUER))]).cert), []);
   });
 
   it('email and URI SANs must be printable ASCII', () => {
