@@ -62,6 +62,13 @@ describe('timestamp: signed attributes', () => {
     rejects(token({ attributes: (a) => { a.signingCertificate = [seq(seq(seq(md5, octets(Buffer.alloc(16)))))]; } }), 'TIMESTAMP_MALFORMED', /unsupported hash algorithm 1\.2\.840\.113549\.2\.5/);
   });
 
+  it('TIMESTAMP_MALFORMED: an IssuerSerial without its serial number; an ESSCertIDv2 with extra fields', () => {
+    const certHash = octets(createHash('sha256').update(pki.tsaLeaf).digest());
+    const sha256 = seq(oid(SHA256));
+    rejects(token({ attributes: (a) => { a.signingCertificate = [seq(seq(seq(sha256, certHash, seq(seq()))))]; } }), 'TIMESTAMP_MALFORMED', /IssuerSerial needs an issuer and a serial number/);
+    rejects(token({ attributes: (a) => { a.signingCertificate = [seq(seq(seq(sha256, certHash, seq(seq(), int(1n)), octets(Buffer.alloc(1)))))]; } }), 'TIMESTAMP_MALFORMED', /ESSCertID has extra fields/);
+  });
+
   it('an ESSCertIDv2 naming SHA-256 explicitly verifies; SHA-512 over another certificate does not', () => {
     const hash = (alg: 'sha256' | 'sha512') => createHash(alg).update(pki.tsaLeaf).digest();
     verifyTimestamps([token({ attributes: (a) => { a.signingCertificate = [seq(seq(seq(seq(oid(SHA256)), octets(hash('sha256')))))]; } })], signature, trust);
