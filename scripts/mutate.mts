@@ -189,6 +189,7 @@ const MAP: [RegExp, string[]][] = [
   [/^src\/verify\/chain\.ts$/, ['test/verify/codes-chain.test.ts', 'test/verify/chain-constraints.test.ts', 'test/verify/tamper.test.ts']],
   [/^src\/verify\/sct\.ts$/, ['test/verify/sct.test.ts', 'test/verify/codes-chain.test.ts']],
   [/^src\/verify\/timestamp\.ts$/, ['test/verify/timestamp.test.ts', 'test/verify/timestamp-edges.test.ts', 'test/verify/codes-tlog.test.ts']],
+  [/^src\/verify\/verifier\.ts$/, [...VERIFY_TESTS, 'test/verify/dsse-unsafe.test.ts']],
   [/^src\/verify\//, VERIFY_TESTS],
   [/^src\/bundle\/parse\.ts$/, ['test/bundle/parse.test.ts', ...VERIFY_TESTS]],
   [/^src\/bundle\//, ['test/verify/codes-signature.test.ts']],
