@@ -240,7 +240,6 @@ function parseContent(o: JsonObject): BundleContent {
       keyid: optStr(so.keyid, `dsseEnvelope.signatures[${i}].keyid`, bundleFail) ?? '',
     };
   });
-  if (signatures.length !== 1) bundleFail(`dsseEnvelope must have exactly one signature (has ${signatures.length})`);
   return {
     kind: 'dsseEnvelope',
     envelope: {

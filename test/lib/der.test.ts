@@ -73,6 +73,8 @@ test('BIT STRING: keys and signatures have no unused bits; unused bits are zero 
   refuses(() => Der.parse(hex('03 02 01 81')).bitString(), 'DER_BIT_STRING_INVALID'); // a set unused bit
   refuses(() => Der.parse(hex('03 02 08 00')).bitString(), 'DER_BIT_STRING_INVALID');
   refuses(() => Der.parse(hex('03 01 01')).bitString(), 'DER_BIT_STRING_INVALID');
+  // An empty BIT STRING (no bits, zero unused) is well formed.
+  assert.deepEqual(Der.parse(hex('03 01 00')).bitString(), { unused: 0, bytes: Buffer.alloc(0) });
   refuses(() => Der.parse(hex('03 00')).bitString(), 'DER_BIT_STRING_INVALID');
 });
 
