@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pae } from '../../src/bundle/dsse.js';
 import { parseBundle } from '../../src/bundle/parse.js';
-import { main } from '../../src/cli/main.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
+import { runMain } from '../helpers/in-process.js';
 import { startTestInstance, type TestInstance } from './helpers.js';
 
 let t: TestInstance;
@@ -26,17 +25,7 @@ after(async () => {
   await t?.stop();
 });
 
-async function cli(args: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 2) err += text;
-  });
-  try {
-    return { code: await main(args), err };
-  } finally {
-    restore();
-  }
-}
+const cli = (args: string[]) => runMain(args);
 
 describe('sigstore attest --rekor-version 2', () => {
   for (const keyType of ['p256', 'p384'] as const) {

@@ -10,9 +10,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
 import { planOutputs, removeStaleTemporaries } from '../../src/cli/output.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
+import { runMain } from '../helpers/in-process.js';
 import { onlyRekor, startTestInstance, type TestInstance, viaProxy } from './helpers.js';
 import { type FaultProxy, startFaultProxy } from './proxy.js';
 
@@ -43,17 +42,7 @@ function input(name = `in-${++n}.txt`): string {
   return f;
 }
 
-async function cli(args: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 2) err += text;
-  });
-  try {
-    return { code: await main(args), err };
-  } finally {
-    restore();
-  }
-}
+const cli = (args: string[]) => runMain(args);
 
 /** Runs a command that must be refused before any request, with one line. */
 async function refused(args: string[], re: RegExp, config = trustConfig): Promise<string> {

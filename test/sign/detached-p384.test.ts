@@ -8,13 +8,12 @@ import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
 import { IdentityToken } from '../../src/oidc/token.js';
 import { pem } from '../../src/lib/der-write.js';
 import { requestCertificate } from '../../src/sign/fulcio.js';
 import type { EphemeralKey } from '../../src/sign/keys.js';
 import { createEntryV1, hashedRekordV001 } from '../../src/sign/rekor-v1.js';
+import { runMain } from '../helpers/in-process.js';
 import { startTestInstance, type TestInstance } from './helpers.js';
 
 let t: TestInstance;
@@ -29,17 +28,7 @@ after(async () => {
   await t?.stop();
 });
 
-async function cli(args: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 2) err += text;
-  });
-  try {
-    return { code: await main(args), err };
-  } finally {
-    restore();
-  }
-}
+const cli = (args: string[]) => runMain(args);
 
 /** A P-384 certificate from the instance's Fulcio, and a signature over `data` with `hash`, logged in Rekor v1. */
 async function signP384(data: Buffer, hash: 'sha256' | 'sha384', name: string): Promise<{ sig: string; crt: string; file: string }> {
