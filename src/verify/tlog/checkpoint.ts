@@ -101,14 +101,13 @@ export function keyHint(log: TransparencyLog): Buffer {
 export function trustedOrigins(log: TransparencyLog): string[] {
   if (!log.baseUrl) return [];
   const out = new Set<string>();
-  out.add(log.baseUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, ''));
-  try {
-    const u = new URL(log.baseUrl);
-    out.add(u.host);
-    out.add(u.hostname);
-  } catch {
-    // Not a URL: only the scheme-less form above.
-  }
+  const rest = log.baseUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
+  out.add(rest);
+  // The URL's host (with its port) and host name, as WHATWG URL gives them (lower-cased, no user
+  // info), without loading the URL parser into a one-shot verification.
+  const host = (rest.split(/[/?#]/, 1)[0] ?? '').replace(/^[^@]*@/, '').toLowerCase();
+  out.add(host);
+  out.add(host.replace(/:\d*$/, ''));
   out.delete('');
   return [...out];
 }
