@@ -9,16 +9,9 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import ts from 'typescript';
 import { VERSION } from '../src/version.js';
+import { ENTRY_POINTS, entryExports } from './helpers/examples.js';
 
 const root = join(import.meta.dirname, '..');
-
-/** The package's entry points (package.json "exports") and their sources. */
-export const ENTRY_POINTS: Record<string, string> = {
-  'sigstore-ts': 'src/index.ts',
-  'sigstore-ts/pypi': 'src/pypi/index.ts',
-  'sigstore-ts/inspect': 'src/inspect/index.ts',
-  'sigstore-ts/instance': 'src/instance/index.ts',
-};
 
 it('package.json exports exactly the documented entry points, each with import and require', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
@@ -30,33 +23,12 @@ it('package.json exports exactly the documented entry points, each with import a
   }
 });
 
-for (const [name, source] of Object.entries(ENTRY_POINTS)) {
+for (const { name, exports } of entryExports(root)) {
   it(`every export of ${name} has a TSDoc comment with an @example`, () => {
-    const entry = join(root, source);
-    const program = ts.createProgram([entry], {
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      resolveJsonModule: true,
-      skipLibCheck: true,
-      noEmit: true,
-    });
-    const checker = program.getTypeChecker();
-    const sf = program.getSourceFile(entry)!;
-    const moduleSymbol = checker.getSymbolAtLocation(sf)!;
-    const missing: string[] = [];
-    const exports = checker.getExportsOfModule(moduleSymbol);
     assert.ok(exports.length > 3, 'the entry point exports symbols');
-    for (const exp of exports) {
-      const sym = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
-      const decls = sym.getDeclarations() ?? [];
-      const documented = decls.some((d) => {
-        const tags = ts.getJSDocTags(d);
-        const hasComment = ts.getJSDocCommentsAndTags(d).length > 0;
-        return hasComment && tags.some((t) => t.tagName.text === 'example');
-      });
-      if (!documented) missing.push(exp.getName());
-    }
+    const missing = exports
+      .filter((exp) => !exp.declarations.some((d) => ts.getJSDocCommentsAndTags(d).length > 0 && ts.getJSDocTags(d).some((t) => t.tagName.text === 'example')))
+      .map((exp) => exp.name);
     assert.deepEqual(missing, [], `exports without a TSDoc @example: ${missing.join(', ')}`);
   });
 }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import ts from 'typescript';
 
+/** The package's entry points (package.json "exports") and their sources. */
 export const ENTRY_POINTS: Record<string, string> = {
   'sigstore-ts': 'src/index.ts',
   'sigstore-ts/pypi': 'src/pypi/index.ts',
@@ -19,31 +20,37 @@ export interface Example {
   code: string;
 }
 
-/** Every @example of every export (and of the entry point's module comment), in order. */
-export function examples(root: string): Example[] {
-  const entries = Object.values(ENTRY_POINTS).map((e) => join(root, e));
-  const program = ts.createProgram(entries, {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    noEmit: true,
-  });
+/** Each entry point's exports, from one TypeScript program over all of them. */
+export function entryExports(root: string): { name: string; exports: { name: string; declarations: ts.Declaration[] }[] }[] {
+  const program = ts.createProgram(
+    Object.values(ENTRY_POINTS).map((e) => join(root, e)),
+    { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, resolveJsonModule: true, skipLibCheck: true, noEmit: true },
+  );
   const checker = program.getTypeChecker();
+  return Object.entries(ENTRY_POINTS).map(([name, source]) => {
+    const sf = program.getSourceFile(join(root, source))!;
+    const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!).map((exp) => {
+      const sym = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
+      return { name: exp.getName(), declarations: sym.getDeclarations() ?? [] };
+    });
+    return { name, exports };
+  });
+}
+
+/** Every @example of every export, in order (a declaration exported twice counts once). */
+export function examples(entries: ReturnType<typeof entryExports>): Example[] {
   const out: Example[] = [];
   const seen = new Set<ts.Node>();
-  for (const [name, source] of Object.entries(ENTRY_POINTS)) {
-    const sf = program.getSourceFile(join(root, source))!;
-    for (const exp of checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!)) {
-      const sym = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
-      for (const d of sym.getDeclarations() ?? []) {
+  for (const { name, exports } of entries) {
+    for (const exp of exports) {
+      for (const d of exp.declarations) {
         if (seen.has(d)) continue;
         seen.add(d);
         for (const tag of ts.getJSDocTags(d)) {
           if (tag.tagName.text !== 'example') continue;
           const text = typeof tag.comment === 'string' ? tag.comment : (ts.getTextOfJSDocComment(tag.comment) ?? '');
           const code = text.replace(/^\s*```\w*\n?/, '').replace(/```\s*$/, '');
-          out.push({ name: `${name}#${exp.getName()}`, code });
+          out.push({ name: `${name}#${exp.name}`, code });
         }
       }
     }
@@ -52,16 +59,8 @@ export function examples(root: string): Example[] {
 }
 
 /** The exported names of each entry point. */
-export function exportedNames(root: string): Record<string, string[]> {
-  const entries = Object.values(ENTRY_POINTS).map((e) => join(root, e));
-  const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const out: Record<string, string[]> = {};
-  for (const [name, source] of Object.entries(ENTRY_POINTS)) {
-    const sf = program.getSourceFile(join(root, source))!;
-    out[name] = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!).map((s) => s.getName());
-  }
-  return out;
+export function exportedNames(entries: ReturnType<typeof entryExports>): Record<string, string[]> {
+  return Object.fromEntries(entries.map((e) => [e.name, e.exports.map((x) => x.name)]));
 }
 
 /** Node built-ins the examples use without importing them (a fragment, as documentation writes it). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../helpers/cli.js';
-import { EXAMPLE_CONTEXT, exampleModule, examples, exportedNames } from '../helpers/examples.js';
+import { EXAMPLE_CONTEXT, entryExports, exampleModule, examples, exportedNames } from '../helpers/examples.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The @types/node the project itself builds with (a TypeScript consumer of a Node library has it). */
@@ -84,8 +84,9 @@ describe('consumer projects from the npm pack tarball', { timeout: 300_000 }, ()
 
   it('every @example of every entry point type-checks against the installed package (tsc --strict)', () => {
     const files: Record<string, string> = { 'context.d.ts': EXAMPLE_CONTEXT };
-    const all = examples(ROOT);
-    const names = exportedNames(ROOT);
+    const entries = entryExports(ROOT);
+    const all = examples(entries);
+    const names = exportedNames(entries);
     all.forEach((e, i) => {
       files[`ex${String(i).padStart(3, '0')}.ts`] = exampleModule(e, names);
     });
