@@ -193,12 +193,12 @@ export interface TufSnapshot {
 export type CacheState =
   | { state: 'missing' }
   | { state: 'invalid'; reason: string; rootValid: boolean }
-  | ({ state: 'ok' } & TufSnapshot);
+  | ({ state: 'ok'; /** The metadata files that were verified (name -> bytes). */ metadata: Map<string, Buffer> } & TufSnapshot);
 
 /** Reads the cached metadata files that exist (name -> bytes). */
-export function readMetadataFiles(paths: CachePaths): Map<string, Buffer> {
+export function readMetadataFiles(paths: CachePaths, raw = readOpt(join(paths.metadataDir, METADATA_FILE))): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  const doc = jsonOpt(readOpt(join(paths.metadataDir, METADATA_FILE)));
+  const doc = jsonOpt(raw);
   const files = isObject(doc?.files) ? doc.files : {};
   for (const [f, v] of Object.entries(files)) {
     // The four metadata files, and the roots between the shipped root and root.json (N.root.json).
@@ -247,26 +247,39 @@ export function verifyMetadata(
  * pinned root; versions; hashes) and the targets against it. Expired metadata is `ok` (the
  * caller decides what stale material may be used for); anything else wrong is `invalid`.
  */
-export function readCache(paths: CachePaths, anchor?: Buffer): CacheState {
-  const raw = readOpt(join(paths.metadataDir, METADATA_FILE));
-  if (!raw) return { state: 'missing' };
-  const metadata = readMetadataFiles(paths);
-  try {
-    const { chain: _chain, ...snap } = verifyMetadata(metadata, (name, ref) => readTarget(paths, name, ref), {
-      code: 'TRUST_CACHE_INVALID',
-      what: `cached TUF metadata in ${paths.metadataDir}`,
-      ...(anchor ? { anchor } : {}),
-    });
-    return { state: 'ok', ...snap };
-  } catch (e) {
-    if (!(e instanceof TrustError)) throw e;
-    return { state: 'invalid', reason: e.message, rootValid: verifiedRoot(paths, anchor) !== undefined };
+export function readCache(paths: CachePaths, anchor?: Buffer, readTargetFile: typeof readTarget = readTarget): CacheState {
+  const file = join(paths.metadataDir, METADATA_FILE);
+  let raw = readOpt(file);
+  // A commit by another process between reading the metadata and its targets may remove a
+  // target that metadata names (garbage collection keeps only the last two commits' targets):
+  // the read is retried when the metadata file changed under it, so a reader never reports a
+  // consistent cache as invalid, nor mixes one commit's metadata with another's targets.
+  for (let attempt = 0; ; attempt++) {
+    if (!raw) return { state: 'missing' };
+    const metadata = readMetadataFiles(paths, raw);
+    try {
+      const { chain: _chain, ...snap } = verifyMetadata(metadata, (name, ref) => readTargetFile(paths, name, ref), {
+        code: 'TRUST_CACHE_INVALID',
+        what: `cached TUF metadata in ${paths.metadataDir}`,
+        ...(anchor ? { anchor } : {}),
+      });
+      return { state: 'ok', metadata, ...snap };
+    } catch (e) {
+      if (!(e instanceof TrustError)) throw e;
+      const now = readOpt(file);
+      if (attempt < 8 && now && !now.equals(raw)) {
+        raw = now;
+        continue;
+      }
+      return { state: 'invalid', reason: e.message, rootValid: verifiedRoot(paths, anchor) !== undefined };
+    }
   }
 }
 
 /** The cached TUF root when it verifies (self-signed, descending from `anchor`), else undefined. */
 export function verifiedRoot(paths: CachePaths, anchor?: Buffer): Buffer | undefined {
-  const root = readMetadataFiles(paths).get('root.json');
+  const files = readMetadataFiles(paths);
+  const root = files.get('root.json');
   if (!root) return undefined;
   try {
     verifyRoot(
@@ -275,7 +288,7 @@ export function verifiedRoot(paths: CachePaths, anchor?: Buffer): Buffer | undef
         throw new TrustError('TRUST_CACHE_INVALID', m);
       },
       anchor,
-      readMetadataFiles(paths),
+      files,
     );
     return root;
   } catch {

@@ -22,7 +22,7 @@ import { NetworkError, TrustError, UsageError } from '../errors.js';
 import type { JsonObject } from '../lib/json.js';
 import { writeStderr } from '../lib/stdio.js';
 import { embeddedRootBytes, fromEmbedded, fromTuf, iso } from './active.js';
-import { type CachePaths, cachePaths, checkCacheDirs, commitCache, fsReason, readCache, readMetadataFiles, signedInfo, type TufSnapshot, verifiedRoot } from './cache.js';
+import { type CachePaths, cachePaths, checkCacheDirs, commitCache, fsReason, readCache, signedInfo, type TufSnapshot, verifiedRoot } from './cache.js';
 import type { PublicInstance } from './embedded.js';
 import { fromTrustConfigFile, fromTrustedRootFile } from './files.js';
 import { resolveInstance, type TufInstance } from './instances.js';
@@ -231,7 +231,7 @@ export async function loadTrust(source: TrustSource = {}): Promise<ActiveTrust> 
 /** The verified metadata a refresh may start from: the whole cached chain, else its root. */
 function trustedMetadata(paths: CachePaths, anchor: Buffer | undefined, mem?: { update?: { metadata: Map<string, Buffer> } }): Map<string, Buffer> {
   const disk = readCache(paths, anchor);
-  if (disk.state === 'ok') return readMetadataFiles(paths);
+  if (disk.state === 'ok') return new Map(disk.metadata);
   if (mem?.update) return new Map(mem.update.metadata);
   const root = verifiedRoot(paths, anchor);
   return root ? new Map([['root.json', root]]) : new Map();

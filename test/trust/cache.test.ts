@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TrustError } from '../../src/errors.js';
-import { cachePaths, checkCacheDirs, commitCache, instanceKey, readCache, readMetadataFiles, signedInfo, targetPath, targetRefs, writeAtomic } from '../../src/trust/cache.js';
+import { cachePaths, checkCacheDirs, commitCache, instanceKey, readCache, readMetadataFiles, readTarget, signedInfo, targetPath, targetRefs, writeAtomic } from '../../src/trust/cache.js';
 import { ROOT, tempDir } from './helpers.js';
 import { fixture } from './tuf-fixture.js';
 
@@ -249,6 +249,28 @@ describe('a cached root newer than the shipped one must descend from it', () => 
 });
 
 describe('concurrent commits', () => {
+  it('a reader whose metadata is replaced twice before it reads the targets (which are garbage-collected) reads again and gets the newest', () => {
+    const f = fixture(join(tmp.dir, 'race'));
+    const updates = [0, 1, 2].map((i) => f.publish({ 'trusted_root.json': Buffer.from(`{"r":${i}}`) }));
+    const paths = cachePaths('https://race', join(tmp.dir, 'race-cache'));
+    commitCache(paths, updates[0]!);
+    let raced = 0;
+    const racing: typeof readTarget = (p, name, ref) => {
+      if (raced++ === 0) {
+        commitCache(paths, updates[1]!);
+        commitCache(paths, updates[2]!); // collects the first commit's target
+        assert.equal(readTarget(p, name, ref), undefined);
+      }
+      return readTarget(p, name, ref);
+    };
+    const c = readCache(paths, undefined, racing);
+    assert.equal(c.state, 'ok', c.state === 'invalid' ? c.reason : '');
+    assert.equal(c.state === 'ok' && c.trustedRoot.toString(), '{"r":2}');
+    // A cache that stays wrong is still reported invalid (the retry is only for a changed file).
+    const gone = readCache(paths, undefined, () => undefined);
+    assert.equal(gone.state, 'invalid');
+  });
+
   it('two processes committing at once never leave a mixed cache (every read verifies; the newest wins)', async () => {
     const f = fixture(join(tmp.dir, 'fc'));
     const updates = Array.from({ length: 16 }, (_, i) => f.publish({ 'trusted_root.json': Buffer.from(`{"v":${i}}`) }));
