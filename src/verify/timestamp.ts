@@ -308,8 +308,9 @@ function tryAuthority(token: Token, tsa: Authority): Attempt | undefined {
   try {
     checkPathConstraints(path);
   } catch (e) {
-    if (!(e instanceof VerificationError)) throw e;
-    return { rank: 1, code: e.code, message: `the chain of ${name}: ${e.message}` };
+    // It throws only VerificationErrors; anything else still refuses this TSA (fail closed).
+    const code = e instanceof VerificationError ? e.code : 'TIMESTAMP_CHAIN_INVALID';
+    return { rank: 1, code, message: `the chain of ${name}: ${(e as Error).message}` };
   }
   for (const [k, c] of path.entries()) {
     const unknown = unknownCriticalExtension(c);

@@ -95,6 +95,11 @@ test('KeyUsage, ExtKeyUsage and otherName SANs are read strictly', () => {
   refuses(cert({ extensions: [ext(OID.extKeyUsage, seq())] }), 'X509_EXTENSION_INVALID', (c) => c.extKeyUsage);
   const otherName = encode(0xa0, [oid(OID.fulcioOtherName)]);
   refuses(cert({ extensions: [ext(OID.subjectAltName, seq(otherName))] }), 'X509_EXTENSION_INVALID', (c) => c.subjectAltNames);
+  // The value must be [0] EXPLICIT: a bare UTF8String in its place is refused, the wrapped one read.
+  const bare = encode(0xa0, [oid(OID.fulcioOtherName), encode(Tag.UTF8_STRING, Buffer.from('alice'))]);
+  refuses(cert({ extensions: [ext(OID.subjectAltName, seq(bare))] }), 'X509_EXTENSION_INVALID', (c) => c.subjectAltNames);
+  const good = encode(0xa0, [oid(OID.fulcioOtherName), encode(0xa0, [encode(Tag.UTF8_STRING, Buffer.from('alice'))])]);
+  assert.deepEqual(with_(ext(OID.subjectAltName, seq(good))).subjectAltNames, [{ type: 'otherName', oid: OID.fulcioOtherName, value: 'alice' }]);
 });
 
 test('RSA keys of absurd size or exponent are refused before any signature work', () => {

@@ -156,6 +156,12 @@ describe('signed notes: the C2SP rules as Go applies them', () => {
 
   it('a log without a base URL cannot have its origin checked', () => {
     rejects(() => verifyCheckpoint(note(b, [sigLine(f, b)]), { ...f.log, baseUrl: '' }), 'CHECKPOINT_ORIGIN_UNKNOWN');
+    rejects(() => verifyCheckpoint(note(b, [sigLine(f, b)]), { ...f.log, baseUrl: 'https://' }), 'CHECKPOINT_ORIGIN_UNKNOWN');
+  });
+
+  it('extension lines (C2SP tlog-checkpoint) are kept, in order', () => {
+    const ext = body(`${f.name} - 42`, 10, root, ['Timestamp: 1700000000', 'other extension']);
+    assert.deepEqual(verifyCheckpoint(note(ext, [sigLine(f, ext)]), f.log).extensions, ['Timestamp: 1700000000', 'other extension']);
   });
 
   it('Ed25519 (Rekor v2) origins: the host of the base URL, port included', () => {

@@ -99,7 +99,6 @@ export function keyHint(log: TransparencyLog): Buffer {
  * without scheme and trailing slash (host, port, path), its host with port, and its hostname.
  */
 export function trustedOrigins(log: TransparencyLog): string[] {
-  if (!log.baseUrl) return [];
   const out = new Set<string>();
   const rest = log.baseUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
   out.add(rest);
