@@ -316,6 +316,8 @@ export async function run(argv: string[]): Promise<number> {
       error = e as Error;
     }
     if (result) {
+      // bin/sigstore keeps the V8 code cache of a run that verified something (see there).
+      (globalThis as Record<symbol, unknown>)[Symbol.for('sigstore-ts.verified')] = true;
       progress.print(`OK: ${input.label}\n${quiet ? '' : describeResult(result)}`);
       if (json) writeStdout(jsonLine(verificationToJson(input.label, input.detached ? null : input.bundlePath, result)));
       // As sigstore-python: a DSSE bundle's verified in-toto statement goes to stdout after OK.

@@ -94,6 +94,17 @@ const MESSAGE_CACHE_MAX = 4096;
  * change), so two objects holding one key share their results and no object stands for a key.
  */
 const keyIds = new WeakMap<KeyObject, string>();
+
+/**
+ * Records the SPKI DER a key was made from, so that its content ID is the hash of those bytes
+ * instead of an export (the bytes determine the key; another encoding of the same key only
+ * misses the cache).
+ */
+export function noteKeySpki(key: KeyObject, spki: Buffer): KeyObject {
+  keyIds.set(key, createHash('sha256').update(spki).digest('base64'));
+  return key;
+}
+
 function keyContentId(key: KeyObject): string {
   let id = keyIds.get(key);
   if (id === undefined) {

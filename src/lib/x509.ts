@@ -4,7 +4,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { Der, DerError, Tag } from './der.js';
-import { verifySignature } from './signature.js';
+import { noteKeySpki, verifySignature } from './signature.js';
 import { remember } from './remember.js';
 
 export const OID = {
@@ -39,7 +39,7 @@ export function checkSpkiShape(spki: Buffer): void {
 
 /** Parses a SubjectPublicKeyInfo, reusing an already parsed identical key. */
 export function spkiToKey(spki: Buffer): KeyObject {
-  return remember(keyCache, KEY_CACHE_MAX, spki.toString('base64'), () => checkKeyBounds(createPublicKey({ key: spki, format: 'der', type: 'spki' })));
+  return remember(keyCache, KEY_CACHE_MAX, spki.toString('base64'), () => noteKeySpki(checkKeyBounds(createPublicKey({ key: spki, format: 'der', type: 'spki' })), spki));
 }
 
 /** RSA moduli of 1024 to 8192 bits (Go refuses below 1024), exponents odd and below 2^31 (as Go's crypto/rsa). */

@@ -20,27 +20,52 @@ const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpp
  * ```
  */
 export function protoJsonNames(v: unknown, fail: (m: string) => never, path = ''): unknown {
+  return rename(v, fail, () => path);
+}
+
+/** Sets an own data property (a key named __proto__ stays a plain property, as JSON.parse made it). */
+function put(o: Record<string, unknown>, k: string, value: unknown): void {
+  Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** {@link protoJsonNames}, allocating only what changes; `at` builds the path only for a message. */
+function rename(v: unknown, fail: (m: string) => never, at: () => string): unknown {
   if (Array.isArray(v)) {
-    let changed = false;
-    const out = v.map((x, i) => {
-      const y = protoJsonNames(x, fail, `${path}[${i}]`);
-      changed ||= y !== x;
-      return y;
-    });
-    return changed ? out : v;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = rename(x, fail, () => `${at()}[${i}]`);
+      if (y !== x) (out ??= v.slice())[i] = y;
+    }
+    return out ?? v;
   }
   if (!isObject(v)) return v;
   const keys = Object.keys(v);
-  let changed = false;
+  const child = (name: string) => () => {
+    const p = at();
+    return p ? `${p}.${name}` : name;
+  };
+  if (!keys.some((k) => k.includes('_'))) {
+    // No proto names here: a copy only when something below changed.
+    let out: Record<string, unknown> | undefined;
+    for (const k of keys) {
+      const x = v[k];
+      const y = rename(x, fail, child(k));
+      if (y !== x) {
+        if (!out) {
+          out = {};
+          for (const j of keys) put(out, j, v[j]);
+        }
+        put(out, k, y);
+      }
+    }
+    return out ?? v;
+  }
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const name = k.includes('_') ? camel(k) : k;
-    const where = path ? `${path}.${name}` : name;
-    if (Object.hasOwn(out, name)) fail(`${where} is given twice (as ${keys.find((x) => x !== k && camel(x) === name)} and as ${k})`);
-    const value = protoJsonNames(v[k], fail, where);
-    changed ||= name !== k || value !== v[k];
-    // (defineProperty: a key named __proto__ stays a plain property, as JSON.parse made it)
-    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    if (Object.hasOwn(out, name)) fail(`${child(name)()} is given twice (as ${keys.find((x) => x !== k && camel(x) === name)} and as ${k})`);
+    put(out, name, rename(v[k], fail, child(name)));
   }
-  return changed ? out : v;
+  return out;
 }
