@@ -35,7 +35,10 @@ function rename(v: unknown, fail: (m: string) => never, at: () => string): unkno
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       const y = rename(x, fail, () => `${at()}[${i}]`);
-      if (y !== x) (out ??= v.slice())[i] = y;
+      if (y !== x) {
+        out ??= v.slice();
+        out[i] = y;
+      }
     }
     return out ?? v;
   }
