@@ -2,7 +2,7 @@
 // Builds dist/:
 // - index.js, pypi.js, inspect.js, instance.js (the library's entry points), cli.js and
 //   conformance.js (the full CLI): bundled ESM with lazily loaded chunks;
-// - sigstore.cjs: the one-shot CLI as one CommonJS file (what bin/sigstore runs). It holds the
+// - sigstore.cjs: the one-shot CLI as one CommonJS module function (what bin/sigstore runs). It holds the
 //   dispatcher and the `verify` command with everything it needs and nothing else: CommonJS
 //   skips the ESM loader and one file skips resolving a dozen chunks, which is most of a
 //   verification's start-up cost. Other commands (and verify with --certificate/--signature,
@@ -124,6 +124,16 @@ for (const r of results) {
 if (vendored.size > 0) {
   console.error(`build: third-party code bundled into dist/ (${[...vendored].join(', ')}); declare it in dependencies and keep it external`);
   process.exit(1);
+}
+
+// sigstore.cjs is stored already wrapped as a CommonJS module function (what Module.wrap gives):
+// bin/sigstore compiles it as it is, without building a second copy of 240 KB of source text in
+// every run (see there). Run any other way, the file defines that function and does nothing.
+{
+  const f = join(tmp, 'sigstore.cjs');
+  const code = readFileSync(f, 'utf8');
+  if (code.startsWith('#!')) throw new Error('build: sigstore.cjs must not start with a hashbang');
+  writeFileSync(f, `(function (exports, require, module, __filename, __dirname) {${code}\n});\n`);
 }
 
 const old = `dist.old-${process.pid}`;
