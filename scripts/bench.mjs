@@ -167,14 +167,14 @@ if (want(1)) {
       row('  CPU sigstore-js', cj),
       `  ratio sigstore-ts / sigstore-js (wall medians): ${ratio.toFixed(2)}x (target <= 0.4x); CPU: ${cpuRatio.toFixed(2)}x`,
       `  floor: node -e 0 / sigstore-js (wall medians): ${(n0.median / j.median).toFixed(2)}x, the lowest ratio any program started by node can reach here`,
-      `  sigstore-ts minus node -e 0 (wall medians): ${over.toFixed(1)} ms (target <= 40 ms); CPU: ${cpuOver.toFixed(1)} ms`,
+      `  sigstore-ts minus node -e 0 (wall medians): ${over.toFixed(1)} ms (target <= 40 ms; issues 15 and 21: <= 15 ms ${over <= 15 ? 'MET' : 'NOT MET'}); CPU: ${cpuOver.toFixed(1)} ms`,
       `  without NODE_EXTRA_CA_CERTS (set on this machine: ${process.env.NODE_EXTRA_CA_CERTS ? 'yes' : 'no'}):`,
       row('  node -e 0', n0c),
       row('  sigstore-ts', tc),
       row('  sigstore-js', jc),
       `    ratio ${(tc.median / jc.median).toFixed(2)}x (target <= 0.4x; floor node -e 0 / sigstore-js ${(n0c.median / jc.median).toFixed(2)}x), sigstore-ts minus node -e 0: ${(tc.median - n0c.median).toFixed(1)} ms (target <= 40 ms)`,
     ],
-    `${ratio <= 0.4 ? 'MET' : 'NOT MET'} (ratio; ${tc.median / jc.median <= 0.4 ? 'MET' : 'NOT MET'} without NODE_EXTRA_CA_CERTS), ${over <= 40 ? 'MET' : 'NOT MET'} (overhead over node -e 0; ${tc.median - n0c.median <= 40 ? 'MET' : 'NOT MET'} without)`,
+    `${ratio <= 0.4 ? 'MET' : 'NOT MET'} (ratio; ${tc.median / jc.median <= 0.4 ? 'MET' : 'NOT MET'} without NODE_EXTRA_CA_CERTS), ${over <= 40 ? 'MET' : 'NOT MET'} (overhead over node -e 0; ${tc.median - n0c.median <= 40 ? 'MET' : 'NOT MET'} without), ${over <= 15 ? 'MET' : 'NOT MET'} (within 15 ms of node -e 0; ${tc.median - n0c.median <= 15 ? 'MET' : 'NOT MET'} without)`,
   );
   // Where the time goes: one profiled run.
   const profDir = join(W, 'prof');
