@@ -56,7 +56,8 @@ options:
                          still asked)
   --trusted-root FILE    the trusted root to verify against (default: the Sigstore public-good root;
                          the global --staging selects staging, --trust-config FILE a private instance)
-  --json                 print the results as JSON on stdout (the summary goes to stderr)
+  --json                 print one JSON object per distribution on stdout, then the summary object
+                         (JSON Lines; schema schemas/output.v1.schema.json); the summary line goes to stderr
   -q, --quiet            print only failures and the summary
   -v, --verbose          stack traces on errors
   -h, --help             show this help message and exit
@@ -130,18 +131,11 @@ export async function run(argv: string[]): Promise<number> {
     .map((r) => `${line(r)}\n`)
     .join('');
   if (json) {
-    writeStdout(
-      `${JSON.stringify(
-        {
-          lock: p.positionals[0],
-          index: index.urls.display,
-          summary: { distributions: report.results.length - skipped, projects, verified, missing, failed, skipped, cached, requests: report.requests, timings: report.timings },
-          results: report.results,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    const { auditResultToJson, auditSummaryToJson, jsonLine } = await import('./json-output.js');
+    const lockPath = p.positionals[0]!;
+    const display = index.urls.display;
+    const summary = { distributions: report.results.length - skipped, projects, verified, missing, failed, skipped, cached, requests: report.requests, timings: report.timings };
+    writeStdout(report.results.map((r) => jsonLine(auditResultToJson(lockPath, display, r))).join('') + jsonLine(auditSummaryToJson(lockPath, display, summary)));
   } else {
     writeStdout(text);
   }

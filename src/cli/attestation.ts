@@ -67,7 +67,8 @@ options:
   --issuer-regexp REGEX      a fully anchored regular expression for the OIDC issuer
   --attestation FILE         the attestation to verify with; only with a single DIST
 ${TRUST_HELP}
-  --json                     print the structured results as JSON on stdout
+  --json                     print one JSON object per attestation on stdout (JSON Lines;
+                             schema schemas/output.v1.schema.json)
   -q, --quiet                print only OK:/FAIL: lines
   -v, --verbose              more detail on failures (stack traces)
   -h, --help                 show this help message and exit
