@@ -17,6 +17,7 @@ import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcomma
 import { attestationFailureJsonLine, attestationJsonLine, checkDistPath, failLine, isInputFailure, requireInput, TRUST_HELP, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
+import { showHashProgress } from './progress.js';
 import { runInspect } from './inspect.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
@@ -173,6 +174,7 @@ async function runVerify(argv: string[]): Promise<number> {
   const verifier = await verifierFor(p);
   const json = flag(p, 'json');
   const quiet = flag(p, 'quiet');
+  await showHashProgress(!quiet);
   let failed = 0;
   const dists = new Map<string, Distribution>();
   for (const job of jobs) {
@@ -277,6 +279,7 @@ async function runSign(argv: string[]): Promise<number> {
   // Statements are built and checked before any request.
   const signOptions: AttestationSignOptions = { predicateType };
   if (predicateFile !== undefined) signOptions.predicate = readJsonFile(predicateFile, 'predicate') as Record<string, unknown>;
+  await showHashProgress(true);
   const dists = await Promise.all(p.positionals.map((d) => Distribution.fromFile(d)));
   await Promise.all(dists.map((d) => distributionStatement(d, signOptions)));
 

@@ -61,3 +61,53 @@ export async function startProgress(total: number, what: string, enabled: boolea
     end: erase,
   };
 }
+
+/** The bytes-done line is redrawn at most this often (4 times a second). */
+const HASH_REDRAW_MS = 250;
+
+function mib(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/**
+ * While a large input (64 MiB or more, src/lib/hash-progress.ts) is hashed: a status line with
+ * the bytes done (`hashing FILE: 96.0 MiB of 512.0 MiB (18%), 410 MiB/s`) on stderr, redrawn in
+ * place at most 4 times a second and erased when the pass ends, before any result line. Only
+ * when stderr is a terminal and `enabled` (no -q); returns the function that stops it.
+ */
+export async function showHashProgress(enabled: boolean): Promise<() => void> {
+  if (!enabled || process.env.TERM === 'dumb') return () => {};
+  const { isatty } = await import('node:tty');
+  if (!isatty(2)) return () => {};
+  const { observeHashing } = await import('../lib/hash-progress.js');
+  let columns = 80;
+  try {
+    columns = (await import('node:process')).stderr.columns || 80;
+  } catch {
+    // keep 80
+  }
+  const started = new Map<string, number>();
+  let shown = false;
+  let last = 0;
+  observeHashing({
+    update(path, done, total) {
+      const now = Date.now();
+      if (!started.has(path)) started.set(path, now);
+      if (shown && now - last < HASH_REDRAW_MS) return;
+      last = now;
+      const secs = (now - started.get(path)!) / 1000;
+      const rate = secs > 0.05 ? `, ${mib(done / secs)}/s` : '';
+      const tail = `: ${mib(done)} of ${mib(total)} (${Math.floor((done * 100) / total)}%)${rate}`;
+      const room = Math.max(10, columns - tail.length - 'hashing '.length - 1);
+      const label = path.length > room ? `…${path.slice(path.length - room + 1)}` : path;
+      writeStderr(`\r\x1b[Khashing ${label}${tail}`);
+      shown = true;
+    },
+    end(path) {
+      started.delete(path);
+      if (shown) writeStderr('\r\x1b[K');
+      shown = false;
+    },
+  });
+  return () => observeHashing(undefined);
+}

@@ -23,6 +23,7 @@ import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
 import { exclusive, flag, offlineFromEnv, type Options, type Parsed, parse, str, usage } from './args.js';
 import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
+import { showHashProgress } from './progress.js';
 import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 
 /** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
@@ -336,6 +337,7 @@ export async function run(argv: string[]): Promise<number> {
   const inputs = resolveInputs(p.positionals);
   const { planned, outDir } = plan(p, inputs, env);
   const r = reportOptions(p);
+  await showHashProgress(!r.quiet);
   if (r.json && planned.some((o) => !o.bundle && !o.signature)) usage('--json with --no-default-files needs --signature and --certificate: nothing else would record the signature');
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE') || flag(p, 'conformance');
   const outputs = planned.flatMap((o) => [o.bundle, o.signature, o.certificate].filter((x): x is string => x !== undefined));

@@ -13,6 +13,7 @@ import { loadTrustMaterial } from '../trust/load.js';
 import type { Artifact } from '../verify/types.js';
 import { exclusive, flag, type Options, parse, str, trustFlags, usage } from './args.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
+import { showHashProgress } from './progress.js';
 import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
 
 const OPTIONS: Options = {
@@ -96,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const text = readDocumentOr(provenancePath, 'BUNDLE_UNREADABLE', 'provenance');
   const trust = await loadTrustMaterial(trustSourceFromFlags(trustFlags(p)));
   const quiet = flag(p, 'quiet');
+  await showHashProgress(!quiet);
   const json = flag(p, 'json');
   let failed = 0;
   let printed: SlsaVerificationResult | undefined;

@@ -18,7 +18,7 @@ import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, shown, str, strs, trustFlags, usage } from './args.js';
 import { describeResult } from './format.js';
 import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
-import { startProgress } from './progress.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -293,6 +293,7 @@ export async function run(argv: string[]): Promise<number> {
   let failed = 0;
   const threads = detachedFlags ? 1 : await threadsFor(inputs.length);
   const progress = await startProgress(inputs.length, 'verifying', !quiet);
+  await showHashProgress(!quiet);
   if (threads > 1) progress.update(0, `${inputs.length} inputs on ${threads} threads`);
   const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
   for (const [i, input] of inputs.entries()) {

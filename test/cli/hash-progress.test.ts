@@ -1,0 +1,122 @@
+/**
+ * Long runs: hashing a large input (64 MiB or more) shows the bytes done on a terminal, for
+ * `sign`, `verify`, `attest` and the `attestation` commands: one status line on stderr, redrawn
+ * in place and erased before the result line; nothing of it when piped or with -q. The input is
+ * a sparse file of 65 MiB in the test's temporary directory; the terminal is a real
+ * pseudo-terminal (util-linux `script`), skipped with the reason where it is missing. Signing
+ * uses the local Sigstore instance, which runs in this process: the CLI runs as a child,
+ * asynchronously.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SIGSTORE } from '../helpers/cli.js';
+import { startTestInstance, type TestInstance } from '../sign/helpers.js';
+
+const SCRIPT = '/usr/bin/script';
+const skip = existsSync(SCRIPT) ? false : `${SCRIPT} (util-linux) is missing`;
+const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+/** A status line of the bytes-done progress. */
+const STATUS = /\r\x1b\[Khashing [^\r\n]*: [\d.]+ MiB of 65\.0 MiB \(\d+%\)/;
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** The CLI under a pseudo-terminal: `out` is everything the terminal showed. */
+const onTerminal = (args: string[]) => run(SCRIPT, ['-qec', [process.execPath, SIGSTORE, ...args].map(quote).join(' '), '/dev/null'], { TERM: 'xterm' });
+/** The CLI with stdout and stderr piped. */
+const piped = (args: string[]) => run(process.execPath, [SIGSTORE, ...args]);
+
+/** The status line was shown, and erased before anything else was written after it. */
+function assertShownAndErased(out: string, result: RegExp): void {
+  assert.match(out, STATUS, out.slice(0, 300));
+  const last = out.lastIndexOf('\r\x1b[Khashing ');
+  const rest = out.slice(last + 1);
+  const erase = rest.indexOf('\r\x1b[K');
+  assert.ok(erase > 0 && !/[\r\n]/.test(rest.slice(0, erase)), 'the last status line is erased before any other output');
+  assert.match(out.slice(last + 1 + erase + '\r\x1b[K'.length), result);
+}
+
+describe('bytes-done progress while hashing a large input', { skip }, () => {
+  let t: TestInstance;
+  let tc: string;
+  let big: string;
+  let dist: string;
+  let verify: string[];
+  before(async () => {
+    t = await startTestInstance();
+    tc = t.trustConfigPath;
+    const sparse = (name: string) => {
+      const f = join(t.dir, name);
+      const fd = openSync(f, 'w');
+      ftruncateSync(fd, 65 * 1024 * 1024);
+      closeSync(fd);
+      return f;
+    };
+    big = sparse('big.bin');
+    dist = sparse('big_pkg-1.0.tar.gz');
+    verify = ['--trust-config', tc, 'verify', 'identity', '--cert-identity', t.inst.identity, '--cert-oidc-issuer', t.inst.issuer];
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('sign, then verify: on a terminal the bytes done, erased before the result; -q and pipes show none', async () => {
+    const signed = await onTerminal(['--trust-config', tc, 'sign', '--identity-token', await t.inst.token(), big]);
+    assert.equal(signed.code, 0, signed.out);
+    assertShownAndErased(signed.out, /Sigstore bundle written to/);
+
+    const ok = await onTerminal([...verify, big]);
+    assert.equal(ok.code, 0, ok.out);
+    assertShownAndErased(ok.out, /^OK: \S*big\.bin/);
+
+    const quiet = await onTerminal([...verify, '-q', big]);
+    assert.equal(quiet.code, 0, quiet.out);
+    assert.doesNotMatch(quiet.out, /hashing|\x1b/);
+
+    const pipe = await piped([...verify, '--json', big]);
+    assert.equal(pipe.code, 0, pipe.err);
+    assert.doesNotMatch(pipe.err + pipe.out, /hashing|\x1b|\r/);
+    assert.equal(JSON.parse(pipe.out).verified, true);
+  });
+
+  it('attest: the subject is hashed with the bytes done on a terminal, none when piped', async () => {
+    const predicate = join(t.dir, 'predicate.json');
+    writeFileSync(predicate, '{}');
+    const args = async (out: string) => ['--trust-config', tc, 'attest', '--identity-token', await t.inst.token(), '--predicate', predicate, '--predicate-type', 'https://example.com/p', '--bundle', join(t.dir, out), big];
+    const r = await onTerminal(await args('att1.json'));
+    assert.equal(r.code, 0, r.out);
+    assertShownAndErased(r.out, /Sigstore bundle written to/);
+    const pipe = await piped(await args('att2.json'));
+    assert.equal(pipe.code, 0, pipe.err);
+    assert.doesNotMatch(pipe.err + pipe.out, /hashing|\x1b/);
+  });
+
+  it('attestation sign and verify: the distribution is hashed with the bytes done on a terminal', async () => {
+    const signed = await onTerminal(['--trust-config', tc, 'attestation', 'sign', '--identity-token', await t.inst.token(), dist]);
+    assert.equal(signed.code, 0, signed.out);
+    assertShownAndErased(signed.out, /Signed \S*big_pkg-1\.0\.tar\.gz/);
+    const verified = await onTerminal(['--trust-config', tc, 'attestation', 'verify', '--identity', t.inst.identity, dist]);
+    assert.equal(verified.code, 0, verified.out);
+    assertShownAndErased(verified.out, /^OK: \S*big_pkg-1\.0\.tar\.gz/);
+    const pipe = await piped(['--trust-config', tc, 'attestation', 'verify', '--identity', t.inst.identity, dist]);
+    assert.equal(pipe.code, 0, pipe.err);
+    assert.doesNotMatch(pipe.err, /hashing|\x1b/);
+  });
+});
