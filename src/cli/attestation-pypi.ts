@@ -51,7 +51,7 @@ options:
   --provenance-file FILE     verify against this provenance file instead of the index's; with a
                              local DIST instead of pypi:FILENAME, nothing is fetched (as verify-provenance)
   --offline                  use the cached or embedded trust material, without TUF (the index is
-                             still asked)
+                             still asked; also SIGSTORE_OFFLINE=1)
   --trusted-root FILE        the trusted root to verify against (default: the Sigstore public-good root;
                              the global --staging selects staging, --trust-config FILE a private instance)
   --json                     print one JSON object per verified attestation on stdout (JSON Lines;

@@ -67,7 +67,11 @@ const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify wit
                           described by schemas/output.v1.schema.json in the package
   -q, --quiet             print only OK:/FAIL: lines, not what was verified
   -v, --verbose           more detail on failures (stack traces)
-  -h, --help              show this help message and exit`;
+  -h, --help              show this help message and exit
+
+environment:
+  SIGSTORE_THREADS=N      verify many inputs on N threads (default: one per core from 64 inputs on,
+                          else 1); anything but a positive whole number is a usage error`;
 
 const HELP_IDENTITY = `usage: sigstore verify identity [options] --cert-identity IDENTITY --cert-oidc-issuer URL FILE_OR_DIGEST [FILE_OR_DIGEST ...]
 
@@ -216,7 +220,10 @@ const PARALLEL_MIN_INPUTS = 64;
  */
 async function threadsFor(n: number): Promise<number> {
   const env = process.env.SIGSTORE_THREADS;
-  if (env !== undefined && /^[1-9]\d*$/.test(env)) return Math.min(Number(env), n);
+  if (env !== undefined && env !== '') {
+    if (!/^[1-9]\d{0,3}$/.test(env)) usage(`SIGSTORE_THREADS must be a positive whole number (up to 9999), not ${JSON.stringify(env)}`);
+    return Math.min(Number(env), n);
+  }
   return n >= PARALLEL_MIN_INPUTS ? Math.min((await import('node:os')).availableParallelism(), n) : 1;
 }
 
