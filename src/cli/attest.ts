@@ -16,7 +16,7 @@ import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
 import { readDocumentOr } from './input.js';
 import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
-import { showHashProgress } from './progress.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { readJsonFile, readStdin, reportOptions, reportSigned, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, signOrReport, strOrEnv } from './sign.js';
 
 const OPTIONS: Options = {
@@ -142,8 +142,9 @@ export async function run(argv: string[]): Promise<number> {
     writeStderr('warning: sigstore-python and sigstore-js cannot verify DSSE attestations signed with P-384 keys today (they check DSSE signatures with SHA-256); use --key-type p256 for attestations others must verify\n');
   }
   const r = reportOptions(p);
+  const progress = await startProgress(named.length, 'signing', !r.quiet);
   const bundles = await signOrReport(r, named, async () => {
-    const bundles = await signer.attestMany(payloads);
+    const bundles = await signer.attestMany(payloads, (i, done) => progress.update(done, named[i]!)).finally(() => progress.end());
     const { bundleToText } = await import('../bundle/serialize.js');
     const files: OutputFile[] = bundles.map((b, i) => ({ path: outputs[i]!, data: bundleToText(b) }));
     await writeAllAtomic(files, { overwrite });

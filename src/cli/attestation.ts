@@ -17,7 +17,7 @@ import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcomma
 import { attestationFailureJsonLine, attestationJsonLine, checkDistPath, failLine, isInputFailure, requireInput, TRUST_HELP, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
-import { showHashProgress } from './progress.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { runInspect } from './inspect.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
@@ -175,10 +175,12 @@ async function runVerify(argv: string[]): Promise<number> {
   const json = flag(p, 'json');
   const quiet = flag(p, 'quiet');
   await showHashProgress(!quiet);
+  const progress = await startProgress(jobs.length, 'verifying', !quiet);
   let failed = 0;
   const dists = new Map<string, Distribution>();
-  for (const job of jobs) {
+  for (const [i, job] of jobs.entries()) {
     const label = `${job.dist} (${job.attestation})`;
+    progress.update(i, label);
     try {
       let dist = dists.get(job.dist);
       if (!dist) {
@@ -186,16 +188,20 @@ async function runVerify(argv: string[]): Promise<number> {
         dists.set(job.dist, dist);
       }
       const r = await verifyAttestation(verifier, loadAttestation(job.attestation), dist, policy);
-      writeStderr(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
+      progress.print(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
       if (json) writeStdout(attestationJsonLine(job.dist, r, { attestation: job.attestation }));
     } catch (e) {
-      if (!isInputFailure(e)) throw e;
+      if (!isInputFailure(e)) {
+        progress.end();
+        throw e;
+      }
       failed++;
-      writeStderr(failLine(label, e));
-      if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
+      progress.print(failLine(label, e));
+      if (flag(p, 'verbose') && e.stack) progress.print(`${e.stack}\n`);
       if (json) writeStdout(attestationFailureJsonLine(job.dist, e, { attestation: job.attestation }));
     }
   }
+  progress.end();
   if (jobs.length > 1) writeStderr(`${jobs.length - failed} verified, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }

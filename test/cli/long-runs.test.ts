@@ -1,5 +1,8 @@
 /**
- * Long runs: hashing a large input (64 MiB or more) shows the bytes done on a terminal, for
+ * Long runs of the signing commands and the attestation commands on a terminal. Many inputs:
+ * `sign` and `attest` show [done/total] signing, rate and the input signed last, erased before
+ * the result lines (verify's and attestation verify's are in progress.test.ts). Hashing a large
+ * input (64 MiB or more) shows the bytes done on a terminal, for
  * `sign`, `verify`, `attest` and the `attestation` commands: one status line on stderr, redrawn
  * in place and erased before the result line; nothing of it when piped or with -q. The input is
  * a sparse file of 65 MiB in the test's temporary directory; the terminal is a real
@@ -53,7 +56,7 @@ function assertShownAndErased(out: string, result: RegExp): void {
   assert.match(out.slice(last + 1 + erase + '\r\x1b[K'.length), result);
 }
 
-describe('bytes-done progress while hashing a large input', { skip }, () => {
+describe('progress of long runs on a terminal', { skip }, () => {
   let t: TestInstance;
   let tc: string;
   let big: string;
@@ -118,5 +121,29 @@ describe('bytes-done progress while hashing a large input', { skip }, () => {
     const pipe = await piped(['--trust-config', tc, 'attestation', 'verify', '--identity', t.inst.identity, dist]);
     assert.equal(pipe.code, 0, pipe.err);
     assert.doesNotMatch(pipe.err, /hashing|\x1b/);
+  });
+  it('sign and attest many inputs: [done/total] signing on a terminal, erased before the results; none piped or with -q', async () => {
+    const inputs = [1, 2, 3].map((i) => {
+      const f = join(t.dir, `many${i}.txt`);
+      writeFileSync(f, `many ${i} ${Math.random()}\n`);
+      return f;
+    });
+    const sign = async (...extra: string[]) => ['--trust-config', tc, 'sign', '--overwrite', '--identity-token', await t.inst.token(), ...extra, ...inputs];
+    const r = await onTerminal(await sign());
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /\r\x1b\[K\[[1-3]\/3\] signing [\d.]+\/s .*many\d\.txt/);
+    const last = r.out.lastIndexOf('signing ');
+    const erased = r.out.indexOf('\r\x1b[K', last);
+    assert.ok(erased > 0 && erased < r.out.indexOf('Sigstore bundle written to', last), 'erased before the results');
+    assert.doesNotMatch((await onTerminal(await sign('-q'))).out, /\x1b\[K/);
+    const pipe = await piped(await sign());
+    assert.equal(pipe.code, 0, pipe.err);
+    assert.doesNotMatch(pipe.err + pipe.out, /\x1b|\r/);
+
+    const predicate = join(t.dir, 'predicate-many.json');
+    writeFileSync(predicate, '{}');
+    const attest = await onTerminal(['--trust-config', tc, 'attest', '--overwrite', '--identity-token', await t.inst.token(), '--predicate', predicate, '--predicate-type', 'https://example.com/p', ...inputs]);
+    assert.equal(attest.code, 0, attest.out);
+    assert.match(attest.out, /\r\x1b\[K\[[1-3]\/3\] signing [\d.]+\/s .*many\d\.txt/);
   });
 });
