@@ -77,7 +77,7 @@ describe('verify progress and summary', () => {
     const args = ['attestation', 'verify', '--offline', '--identity', identity, ...dists];
     const r = onTerminal(args);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /\r\x1b\[K\[0\/4\] verifying .*dist1/);
+    assert.match(r.out, /\r\x1b\[K\[0\/4\] verifying .*\.publish\.attestation\)/);
     assert.match(r.out, /\r\x1b\[KOK: .*dist1\/pypi_attestations-0\.0\.19\.tar\.gz \(/);
     assert.match(r.out, /4 verified, 0 failed/);
     assert.doesNotMatch(onTerminal([...args.slice(0, 2), '-q', ...args.slice(2)]).out, /\x1b\[K/);
