@@ -292,7 +292,9 @@ async function runSign(argv: string[]): Promise<number> {
   // Rekor v1 unless asked: attestations with Rekor v2 entries need timestamps, which only
   // pypi-attestations 0.0.28+ accepts.
   const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' }, 'dsse');
-  const attestations = await signAttestations(signer, dists, signOptions);
+  const progress = await startProgress(dists.length, 'signing', true);
+  signOptions.onSigned = (i, done) => progress.update(done, p.positionals[i]!);
+  const attestations = await signAttestations(signer, dists, signOptions).finally(() => progress.end());
   await writeAllAtomic(
     attestations.map((a, i) => ({ path: outputs[i]!, data: serializeAttestation(a) })),
     { overwrite },

@@ -122,7 +122,7 @@ describe('progress of long runs on a terminal', { skip }, () => {
     assert.equal(pipe.code, 0, pipe.err);
     assert.doesNotMatch(pipe.err, /hashing|\x1b/);
   });
-  it('sign and attest many inputs: [done/total] signing on a terminal, erased before the results; none piped or with -q', async () => {
+  it('sign, attest and attestation sign of many inputs: [done/total] signing on a terminal, erased before the results; none piped or with -q', async () => {
     const inputs = [1, 2, 3].map((i) => {
       const f = join(t.dir, `many${i}.txt`);
       writeFileSync(f, `many ${i} ${Math.random()}\n`);
@@ -145,5 +145,15 @@ describe('progress of long runs on a terminal', { skip }, () => {
     const attest = await onTerminal(['--trust-config', tc, 'attest', '--overwrite', '--identity-token', await t.inst.token(), '--predicate', predicate, '--predicate-type', 'https://example.com/p', ...inputs]);
     assert.equal(attest.code, 0, attest.out);
     assert.match(attest.out, /\r\x1b\[K\[[1-3]\/3\] signing [\d.]+\/s .*many\d\.txt/);
+
+    const dists = ['many_a-1.0.tar.gz', 'many_b-1.0.tar.gz'].map((n) => {
+      const f = join(t.dir, n);
+      writeFileSync(f, `${n} ${Math.random()}`);
+      return f;
+    });
+    const pypi = await onTerminal(['--trust-config', tc, 'attestation', 'sign', '--identity-token', await t.inst.token(), ...dists]);
+    assert.equal(pypi.code, 0, pypi.out);
+    assert.match(pypi.out, /\r\x1b\[K\[[12]\/2\] signing [\d.]+\/s .*many_[ab]-1\.0\.tar\.gz/);
+    assert.match(pypi.out, /\r\x1b\[KSigned /, 'erased before the results');
   });
 });
