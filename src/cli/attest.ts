@@ -7,14 +7,16 @@
  * the bundle verified.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { trackHashing } from '../lib/hash-progress.js';
 import { unreadable } from '../lib/input-file.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
 import { readDocumentOr } from './input.js';
 import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { readJsonFile, readStdin, reportOptions, reportSigned, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, signOrReport, strOrEnv } from './sign.js';
 
 const OPTIONS: Options = {
@@ -50,10 +52,22 @@ ${SIGNING_HELP}`;
 
 async function sha256File(path: string): Promise<Buffer> {
   const h = createHash('sha256');
+  let size: number | undefined;
   try {
-    for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+    size = statSync(path).size;
+  } catch {
+    // the read below reports it
+  }
+  const progress = trackHashing(path, size);
+  try {
+    for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      h.update(c as Buffer);
+      progress.add((c as Buffer).length);
+    }
   } catch (e) {
     throw unreadable(path, e);
+  } finally {
+    progress.end();
   }
   return h.digest();
 }
@@ -99,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
   if (outDir) ensureOutputDirectory(outDir);
   planOutputs(outputs, { overwrite, inputs: [...positionals, ...(statementFile ? [statementFile] : [])] });
 
+  await showHashProgress(!flag(p, 'quiet') && !conformance);
   // Statements are built and checked before any request.
   const { buildStatement, parseStatementForSigning, validatePredicate } = await import('../bundle/intoto.js');
   let payloads: Buffer[];
@@ -127,8 +142,9 @@ export async function run(argv: string[]): Promise<number> {
     writeStderr('warning: sigstore-python and sigstore-js cannot verify DSSE attestations signed with P-384 keys today (they check DSSE signatures with SHA-256); use --key-type p256 for attestations others must verify\n');
   }
   const r = reportOptions(p);
+  const progress = await startProgress(named.length, 'signing', !r.quiet);
   const bundles = await signOrReport(r, named, async () => {
-    const bundles = await signer.attestMany(payloads);
+    const bundles = await signer.attestMany(payloads, (i, done) => progress.update(done, named[i]!)).finally(() => progress.end());
     const { bundleToText } = await import('../bundle/serialize.js');
     const files: OutputFile[] = bundles.map((b, i) => ({ path: outputs[i]!, data: bundleToText(b) }));
     await writeAllAtomic(files, { overwrite });

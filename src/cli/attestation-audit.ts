@@ -53,13 +53,19 @@ options:
   --no-cache             neither read nor write the provenance cache
   --concurrency N        HTTP requests to the index in flight at once (default 16)
   --offline              use the cached or embedded trust material, without TUF (the index is
-                         still asked)
+                         still asked; also SIGSTORE_OFFLINE=1)
   --trusted-root FILE    the trusted root to verify against (default: the Sigstore public-good root;
                          the global --staging selects staging, --trust-config FILE a private instance)
-  --json                 print the results as JSON on stdout (the summary goes to stderr)
+  --json                 print one JSON object per distribution on stdout, then the summary object
+                         (JSON Lines; schema schemas/output.v1.schema.json); the summary line goes to stderr
   -q, --quiet            print only failures and the summary
   -v, --verbose          stack traces on errors
   -h, --help             show this help message and exit
+
+environment:
+  SIGSTORE_PYPI_INDEX_URL  the default of --index-url
+  SIGSTORE_THREADS=N       verify on N threads (default: one per core); anything but a positive
+                           whole number is a usage error
 
 Exit status: 0 all verified (or missing, without --require-provenance), 1 a failure, 2 a usage error.
 `;
@@ -93,6 +99,9 @@ export async function run(argv: string[]): Promise<number> {
   if (flag(p, 'no-cache') && str(p, 'cache-dir') !== undefined) usage('--no-cache and --cache-dir cannot be used together');
   const concurrencyFlag = str(p, 'concurrency');
   if (concurrencyFlag !== undefined && !/^[1-9]\d{0,3}$/.test(concurrencyFlag)) usage('--concurrency must be a whole number from 1 to 9999');
+  const envThreads = process.env.SIGSTORE_THREADS;
+  if (envThreads && !/^[1-9]\d{0,3}$/.test(envThreads)) usage(`SIGSTORE_THREADS must be a positive whole number (up to 9999), not ${JSON.stringify(envThreads)}`);
+  const threads = envThreads ? Number(envThreads) : undefined;
   let pins: Pins | undefined;
   if (pinFile !== undefined) pins = existsSync(pinFile) ? parsePins(readFileSync(pinFile, 'utf8'), pinFile) : { version: 1, projects: {} };
   const indexUrl = str(p, 'index-url') ?? (process.env.SIGSTORE_PYPI_INDEX_URL || DEFAULT_INDEX_URL);
@@ -100,9 +109,7 @@ export async function run(argv: string[]): Promise<number> {
   const lock = await readLock(p.positionals[0]!);
   const trust = await loadTrustMaterial(trustSourceFromFlags(trustFlags(p)));
   const cache = flag(p, 'no-cache') ? undefined : new ProvenanceCache(str(p, 'cache-dir'));
-  const envThreads = process.env.SIGSTORE_THREADS;
-  const threads = envThreads !== undefined && /^[1-9]\d*$/.test(envThreads) ? Number(envThreads) : undefined;
-  const tty = process.stderr.isTTY === true;
+  const tty = process.stderr.isTTY === true && !flag(p, 'quiet');
   let lastProgress = 0;
   const progress = (phase: 'fetch' | 'verify', done: number, total: number) => {
     const now = Date.now();
@@ -130,18 +137,11 @@ export async function run(argv: string[]): Promise<number> {
     .map((r) => `${line(r)}\n`)
     .join('');
   if (json) {
-    writeStdout(
-      `${JSON.stringify(
-        {
-          lock: p.positionals[0],
-          index: index.urls.display,
-          summary: { distributions: report.results.length - skipped, projects, verified, missing, failed, skipped, cached, requests: report.requests, timings: report.timings },
-          results: report.results,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    const { auditResultToJson, auditSummaryToJson, jsonLine } = await import('./json-output.js');
+    const lockPath = p.positionals[0]!;
+    const display = index.urls.display;
+    const summary = { distributions: report.results.length - skipped, projects, verified, missing, failed, skipped, cached, requests: report.requests, timings: report.timings };
+    writeStdout(report.results.map((r) => jsonLine(auditResultToJson(lockPath, display, r))).join('') + jsonLine(auditSummaryToJson(lockPath, display, summary)));
   } else {
     writeStdout(text);
   }

@@ -10,7 +10,6 @@ import { trustSourceFromFlags } from '../trust/instances.js';
 import { loadTrustMaterial } from '../trust/load.js';
 import { Verifier } from '../verify/verifier.js';
 import { type Options, type Parsed, str, trustFlags, usage } from './args.js';
-import { resultToJson } from './format.js';
 import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
 import { requireRegularFile } from './input.js';
 
@@ -79,15 +78,6 @@ export function failLine(label: string, e: Error): string {
 export function isInputFailure(e: unknown): e is SigstoreError {
   if (!(e instanceof SigstoreError)) return false;
   return !(e instanceof UsageError) || e instanceof VerificationError;
-}
-
-export function verifiedJson(label: string, attestationPath: string, r: AttestationVerificationResult): Record<string, unknown> {
-  return {
-    ...resultToJson(label, attestationPath, r.result),
-    attestation: attestationPath,
-    distribution: { name: r.distribution.name, sha256: r.distribution.digest },
-    predicateType: r.predicateType,
-  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { attestationFailureJsonLine, attestationJsonLine, checkDistPath, failLine, isInputFailure, requireInput, serviceAccountFlag, TRUST_HELP, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
+import { showHashProgress } from './progress.js';
 
 const PROVENANCE_OPTS: Options = {
   ...TRUST_OPTS,
@@ -86,6 +87,7 @@ export async function runVerifyProvenance(argv: string[]): Promise<number> {
   if (repository !== undefined) parseRepositoryUrl(repository);
   const verifier = await verifierFor(p);
   const json = flag(p, 'json');
+  await showHashProgress(!flag(p, 'quiet'));
   try {
     const dist = await Distribution.fromFile(distPath);
     const provenance = parseProvenance(readDocumentOr(provenanceFile!, 'INPUT_UNREADABLE', 'provenance file'));

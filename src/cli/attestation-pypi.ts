@@ -5,14 +5,14 @@
  * fetched from the Integrity API (PEP 740), and every attestation verified against the Trusted
  * Publisher the user names, with the rules of `verify-provenance`.
  */
-import { SigstoreError, type VerificationError } from '../errors.js';
+import { SigstoreError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { Distribution, parseDistributionFilename } from '../pypi/distribution.js';
 import { DEFAULT_INDEX_URL, PackageIndex } from '../pypi/index-client.js';
 import { parseProvenance } from '../pypi/provenance.js';
 import { parseRepositoryUrl, verifyProvenance } from '../pypi/verify.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
-import { failLine, isInputFailure, serviceAccountFlag, TRUST_OPTS, verifiedJson, verifierFor } from './attestation-common.js';
+import { attestationFailureJsonLine, attestationJsonLine, failLine, isInputFailure, serviceAccountFlag, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeProvenance } from './attestation-provenance.js';
 import { readDocumentOr } from './input.js';
 
@@ -51,10 +51,11 @@ options:
   --provenance-file FILE     verify against this provenance file instead of the index's; with a
                              local DIST instead of pypi:FILENAME, nothing is fetched (as verify-provenance)
   --offline                  use the cached or embedded trust material, without TUF (the index is
-                             still asked)
+                             still asked; also SIGSTORE_OFFLINE=1)
   --trusted-root FILE        the trusted root to verify against (default: the Sigstore public-good root;
                              the global --staging selects staging, --trust-config FILE a private instance)
-  --json                     print the structured result as JSON on stdout
+  --json                     print one JSON object per verified attestation on stdout (JSON Lines;
+                             schema schemas/output.v1.schema.json)
   -q, --quiet                print only the OK:/FAIL: line
   -v, --verbose              more detail on failures (stack traces)
   -h, --help                 show this help message and exit
@@ -134,26 +135,16 @@ export async function run(argv: string[]): Promise<number> {
     const lines = [`  file: ${file.filename} sha256 ${digest} (downloaded from ${from}; ${hashNote})`, `  provenance: ${provenanceFrom}`, ...describeProvenance(r)];
     writeStderr(`OK: ${target}\n${flag(p, 'quiet') ? '' : `${lines.join('\n')}\n`}`);
     if (json) {
-      const out = {
-        input: target,
-        index: index.urls.display,
-        url: from,
-        provenance: provenanceFrom,
-        verified: true,
-        distribution: { name: dist.name, sha256: dist.digest },
-        bundles: r.bundles.map((b) => ({ publisher: b.publisher, attestations: b.attestations.map((a) => verifiedJson(target, provenanceFrom, a)) })),
-      };
-      writeStdout(`${JSON.stringify(out, null, 2)}\n`);
+      // One verification line per attestation, as verify-provenance prints, with the index and URL.
+      const where = { provenance: provenanceFrom, index: index.urls.display, url: from };
+      for (const b of r.bundles) for (const a of b.attestations) writeStdout(attestationJsonLine(target, a, { ...where, publisher: b.publisher }));
     }
     return 0;
   } catch (e) {
     if (!isInputFailure(e)) throw e;
     writeStderr(failLine(target, e));
     if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
-    if (json) {
-      const v = e as Partial<VerificationError>;
-      writeStdout(`${JSON.stringify({ input: target, index: index.urls.display, verified: false, error: { step: v.step, code: e.code, message: e.message } }, null, 2)}\n`);
-    }
+    if (json) writeStdout(attestationFailureJsonLine(target, e, { index: index.urls.display }));
     return 1;
   }
 }

@@ -17,6 +17,7 @@ import { exclusive, flag, type Options, type Parsed, parse, shown, splitSubcomma
 import { attestationFailureJsonLine, attestationJsonLine, checkDistPath, failLine, isInputFailure, requireInput, TRUST_HELP, TRUST_OPTS, verifierFor } from './attestation-common.js';
 import { describeResult } from './format.js';
 import { readDocumentOr } from './input.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { runInspect } from './inspect.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 
@@ -67,7 +68,8 @@ options:
   --issuer-regexp REGEX      a fully anchored regular expression for the OIDC issuer
   --attestation FILE         the attestation to verify with; only with a single DIST
 ${TRUST_HELP}
-  --json                     print the structured results as JSON on stdout
+  --json                     print one JSON object per attestation on stdout (JSON Lines;
+                             schema schemas/output.v1.schema.json)
   -q, --quiet                print only OK:/FAIL: lines
   -v, --verbose              more detail on failures (stack traces)
   -h, --help                 show this help message and exit
@@ -172,10 +174,13 @@ async function runVerify(argv: string[]): Promise<number> {
   const verifier = await verifierFor(p);
   const json = flag(p, 'json');
   const quiet = flag(p, 'quiet');
+  await showHashProgress(!quiet);
+  const progress = await startProgress(jobs.length, 'verifying', !quiet);
   let failed = 0;
   const dists = new Map<string, Distribution>();
-  for (const job of jobs) {
+  for (const [i, job] of jobs.entries()) {
     const label = `${job.dist} (${job.attestation})`;
+    progress.update(i, label);
     try {
       let dist = dists.get(job.dist);
       if (!dist) {
@@ -183,16 +188,20 @@ async function runVerify(argv: string[]): Promise<number> {
         dists.set(job.dist, dist);
       }
       const r = await verifyAttestation(verifier, loadAttestation(job.attestation), dist, policy);
-      writeStderr(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
+      progress.print(`OK: ${label}\n${quiet ? '' : describeResult(r.result)}`);
       if (json) writeStdout(attestationJsonLine(job.dist, r, { attestation: job.attestation }));
     } catch (e) {
-      if (!isInputFailure(e)) throw e;
+      if (!isInputFailure(e)) {
+        progress.end();
+        throw e;
+      }
       failed++;
-      writeStderr(failLine(label, e));
-      if (flag(p, 'verbose') && e.stack) writeStderr(`${e.stack}\n`);
+      progress.print(failLine(label, e));
+      if (flag(p, 'verbose') && e.stack) progress.print(`${e.stack}\n`);
       if (json) writeStdout(attestationFailureJsonLine(job.dist, e, { attestation: job.attestation }));
     }
   }
+  progress.end();
   if (jobs.length > 1) writeStderr(`${jobs.length - failed} verified, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
@@ -276,13 +285,16 @@ async function runSign(argv: string[]): Promise<number> {
   // Statements are built and checked before any request.
   const signOptions: AttestationSignOptions = { predicateType };
   if (predicateFile !== undefined) signOptions.predicate = readJsonFile(predicateFile, 'predicate') as Record<string, unknown>;
+  await showHashProgress(true);
   const dists = await Promise.all(p.positionals.map((d) => Distribution.fromFile(d)));
   await Promise.all(dists.map((d) => distributionStatement(d, signOptions)));
 
   // Rekor v1 unless asked: attestations with Rekor v2 entries need timestamps, which only
   // pypi-attestations 0.0.28+ accepts.
   const { signer } = await signerFromArgs(p, { ...env, SIGSTORE_REKOR_VERSION: env.SIGSTORE_REKOR_VERSION || '1' }, 'dsse');
-  const attestations = await signAttestations(signer, dists, signOptions);
+  const progress = await startProgress(dists.length, 'signing', true);
+  signOptions.onSigned = (i, done) => progress.update(done, p.positionals[i]!);
+  const attestations = await signAttestations(signer, dists, signOptions).finally(() => progress.end());
   await writeAllAtomic(
     attestations.map((a, i) => ({ path: outputs[i]!, data: serializeAttestation(a) })),
     { overwrite },

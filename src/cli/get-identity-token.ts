@@ -40,7 +40,8 @@ export const IDENTITY_OPTIONS: Options = {
 export const IDENTITY_HELP = `OpenID Connect options:
   --identity-token TOKEN
                         the OIDC identity token to use (default: $SIGSTORE_IDENTITY_TOKEN, then
-                        ambient CI credentials, then the interactive login)
+                        ambient CI credentials (on GitLab CI the job's id_tokens entry named after
+                        the audience, $SIGSTORE_ID_TOKEN by default), then the interactive login)
   --oidc-client-id ID   the custom OpenID Connect client ID to use during OAuth2; also the audience
                         every token (explicit, ambient or interactive) must carry, unless
                         $SIGSTORE_OIDC_AUDIENCE says otherwise (default: $SIGSTORE_OIDC_CLIENT_ID or sigstore)

@@ -19,6 +19,7 @@
 import type { ParsedBundle } from '../bundle/parse.js';
 import { SigstoreError, VerificationError } from '../errors.js';
 import { certificateSummary } from '../inspect/names.js';
+import type { AuditReport, AuditResult } from '../pypi/audit.js';
 import type { BundleInspection, Inspection, InspectedTimestamp, InspectedTlogEntry } from '../inspect/types.js';
 import { certificateIdentity, fulcioExtensions } from '../verify/extensions.js';
 import type { VerificationResult } from '../verify/types.js';
@@ -34,7 +35,6 @@ type Json = Record<string, unknown>;
 export function jsonLine(o: Json): string {
   return `${JSON.stringify(o)}\n`;
 }
-
 
 function tlogEntry(e: ParsedBundle['tlogEntries'][number]): Json {
   return {
@@ -199,4 +199,53 @@ export function signResultToJson(input: string, bundlePath: string | null, bundl
 /** A signing failure for one input (`sign --json`). */
 export function signFailureToJson(input: string, error: unknown): Json {
   return { schemaVersion: SCHEMA_VERSION, type: 'signing', input, bundle: null, error: errorJson(error) };
+}
+
+/**
+ * One distribution of an audited lock (`attestation audit --json`): its status (`verified`,
+ * `missing`, `failed`, `skipped`), `verified` true exactly when it verified, and what its
+ * provenance established.
+ *
+ * @example
+ * ```ts
+ * for (const r of report.results) writeStdout(jsonLine(auditResultToJson('pylock.toml', 'https://pypi.org', r)));
+ * ```
+ */
+export function auditResultToJson(lock: string, index: string, r: AuditResult): Json {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    type: 'audit',
+    input: lock,
+    index,
+    status: r.status,
+    verified: r.status === 'verified',
+    project: r.project,
+    version: r.version ?? null,
+    filename: r.filename ?? null,
+    sha256: r.sha256 ?? null,
+    source: r.source,
+    ...(r.publishers === undefined ? {} : { publishers: r.publishers }),
+    ...(r.attestations === undefined ? {} : { predicateTypes: r.attestations }),
+    ...(r.cached === undefined ? {} : { cached: r.cached }),
+    ...(r.pinChanged === undefined ? {} : { pinChanged: r.pinChanged }),
+    ...(r.error === undefined ? {} : { error: { ...(r.error.step === undefined ? {} : { step: r.error.step }), code: r.error.code, message: r.error.message } }),
+  };
+}
+
+/** The counts of an audit run (`auditSummary.summary` in the schema). */
+export interface AuditSummary {
+  distributions: number;
+  projects: number;
+  verified: number;
+  missing: number;
+  failed: number;
+  skipped: number;
+  cached: number;
+  requests: number;
+  timings?: AuditReport['timings'];
+}
+
+/** The last line of `attestation audit --json`: the counts of the run. */
+export function auditSummaryToJson(lock: string, index: string, summary: AuditSummary): Json {
+  return { schemaVersion: SCHEMA_VERSION, type: 'auditSummary', input: lock, index, summary };
 }

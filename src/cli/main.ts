@@ -42,13 +42,20 @@ options:
                         ($SIGSTORE_STAGING)
   --instance URL        use a given Sigstore instance (its TUF repository URL), pinned with trust-instance
   --trust-config FILE   the client trust configuration (trusted root and signing config) to use
-  --trust-cache DIR     where TUF metadata and trust material are cached (default: XDG directories)
+  --trust-cache DIR     where TUF metadata and trust material are cached (default: $SIGSTORE_TRUST_CACHE,
+                        else the XDG data and cache directories)
 
 environment:
   SIGSTORE_STAGING      1/0, true/false, yes/no, on/off: like --staging (a flag on the command line
                         that selects an instance wins); any other value is a usage error
   SIGSTORE_LOGLEVEL     DEBUG is -v; INFO (the default), WARNING, ERROR and CRITICAL keep the
                         default output; any other value is a usage error
+  SIGSTORE_TRUST_CACHE  like --trust-cache DIR
+  SIGSTORE_NO_CODE_CACHE
+                        any value: keep no V8 code cache of the CLI (default: one per program in
+                        $XDG_CACHE_HOME/sigstore-ts/v8, else ~/.cache/sigstore-ts/v8)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                        the proxy for HTTPS and HTTP requests, and the hosts reached without it
 Each command's --help lists its own variables (sigstore-python's names).
 `;
 

@@ -23,6 +23,7 @@ import { parseTrustedRoot, type TrustMaterial } from '../trust/trusted-root.js';
 import { exclusive, flag, offlineFromEnv, type Options, type Parsed, parse, str, usage } from './args.js';
 import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
 
 /** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
@@ -336,6 +337,7 @@ export async function run(argv: string[]): Promise<number> {
   const inputs = resolveInputs(p.positionals);
   const { planned, outDir } = plan(p, inputs, env);
   const r = reportOptions(p);
+  await showHashProgress(!r.quiet);
   if (r.json && planned.some((o) => !o.bundle && !o.signature)) usage('--json with --no-default-files needs --signature and --certificate: nothing else would record the signature');
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE') || flag(p, 'conformance');
   const outputs = planned.flatMap((o) => [o.bundle, o.signature, o.certificate].filter((x): x is string => x !== undefined));
@@ -350,8 +352,11 @@ export async function run(argv: string[]): Promise<number> {
       return { path: i };
     }),
   );
+  // Many inputs on a terminal: [done/total] signing, rate, the input signed last (stderr); drawn
+  // from the first signature on (an interactive login writes to stderr before it).
+  const progress = await startProgress(inputs.length, 'signing', !r.quiet);
   const bundles = await signOrReport(r, inputs, async () => {
-    const bundles = await signer.signMany(artifacts);
+    const bundles = await signer.signMany(artifacts, (i, done) => progress.update(done, inputs[i]!)).finally(() => progress.end());
     const { bundleToText } = await import('../bundle/serialize.js');
     const files: OutputFile[] = [];
     for (const [i, o] of planned.entries()) {

@@ -13,6 +13,7 @@ import { loadTrustMaterial } from '../trust/load.js';
 import type { Artifact } from '../verify/types.js';
 import { exclusive, flag, type Options, parse, str, trustFlags, usage } from './args.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
+import { showHashProgress } from './progress.js';
 import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
 
 const OPTIONS: Options = {
@@ -46,7 +47,8 @@ options:
   --source-versioned-tag VERSION  a tag matching this semantic version: vX, vX.Y or vX.Y.Z
   --builder-id ID                 the builder's workflow URI, optionally @vX.Y.Z or @refs/tags/vX.Y.Z
   --print-provenance              print the verified provenance (the in-toto statement) on stdout
-  --offline                       do not fetch anything (trust material comes from the cache or the embedded copy)
+  --offline                       do not fetch anything (trust material comes from the cache or the embedded copy;
+                                  also SIGSTORE_OFFLINE=1)
   --trusted-root FILE             the trusted root to verify against (default: the Sigstore public-good root)
   --json                          print one JSON object per input on stdout, one per line, as
                                   schemas/output.v1.schema.json describes ("slsa": builder, source, ref)
@@ -54,8 +56,8 @@ options:
   -v, --verbose                   more detail on failures (stack traces)
   -h, --help                      show this help message and exit
 
-No environment variables of its own; \`sigstore --help\` lists the global ones (SIGSTORE_STAGING,
-SIGSTORE_LOGLEVEL).
+environment: SIGSTORE_OFFLINE (1/0, true/false, yes/no, on/off) as --offline; \`sigstore --help\`
+lists the global ones (SIGSTORE_STAGING, SIGSTORE_LOGLEVEL, SIGSTORE_TRUST_CACHE).
 `;
 
 const DIGEST_RE = /^sha256:([0-9a-fA-F]{64})$/;
@@ -96,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   const text = readDocumentOr(provenancePath, 'BUNDLE_UNREADABLE', 'provenance');
   const trust = await loadTrustMaterial(trustSourceFromFlags(trustFlags(p)));
   const quiet = flag(p, 'quiet');
+  await showHashProgress(!quiet);
   const json = flag(p, 'json');
   let failed = 0;
   let printed: SlsaVerificationResult | undefined;

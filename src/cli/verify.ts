@@ -18,7 +18,7 @@ import { type KeyPolicy, Verifier } from '../verify/verifier.js';
 import { exclusive, flag, type Options, type Parsed, parse, shown, str, strs, trustFlags, usage } from './args.js';
 import { describeResult } from './format.js';
 import { jsonLine, verificationFailureToJson, verificationToJson } from './json-output.js';
-import { startProgress } from './progress.js';
+import { showHashProgress, startProgress } from './progress.js';
 import { type Input, readBundleText, resolveInputs } from './verify-inputs.js';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -67,7 +67,11 @@ const COMMON_HELP = `  --bundle FILE           the Sigstore bundle to verify wit
                           described by schemas/output.v1.schema.json in the package
   -q, --quiet             print only OK:/FAIL: lines, not what was verified
   -v, --verbose           more detail on failures (stack traces)
-  -h, --help              show this help message and exit`;
+  -h, --help              show this help message and exit
+
+environment:
+  SIGSTORE_THREADS=N      verify many inputs on N threads (default: one per core from 64 inputs on,
+                          else 1); anything but a positive whole number is a usage error`;
 
 const HELP_IDENTITY = `usage: sigstore verify identity [options] --cert-identity IDENTITY --cert-oidc-issuer URL FILE_OR_DIGEST [FILE_OR_DIGEST ...]
 
@@ -216,7 +220,10 @@ const PARALLEL_MIN_INPUTS = 64;
  */
 async function threadsFor(n: number): Promise<number> {
   const env = process.env.SIGSTORE_THREADS;
-  if (env !== undefined && /^[1-9]\d*$/.test(env)) return Math.min(Number(env), n);
+  if (env !== undefined && env !== '') {
+    if (!/^[1-9]\d{0,3}$/.test(env)) usage(`SIGSTORE_THREADS must be a positive whole number (up to 9999), not ${JSON.stringify(env)}`);
+    return Math.min(Number(env), n);
+  }
   return n >= PARALLEL_MIN_INPUTS ? Math.min((await import('node:os')).availableParallelism(), n) : 1;
 }
 
@@ -293,6 +300,7 @@ export async function run(argv: string[]): Promise<number> {
   let failed = 0;
   const threads = detachedFlags ? 1 : await threadsFor(inputs.length);
   const progress = await startProgress(inputs.length, 'verifying', !quiet);
+  await showHashProgress(!quiet);
   if (threads > 1) progress.update(0, `${inputs.length} inputs on ${threads} threads`);
   const parallel = threads > 1 ? await verifyAll(inputs, trust, policy, threads) : undefined;
   for (const [i, input] of inputs.entries()) {

@@ -5,9 +5,10 @@
  * statement is its file name plus its SHA-256 digest.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
+import { trackHashing } from '../lib/hash-progress.js';
 
 /**
  * A distribution file name, parsed and normalised.
@@ -250,14 +251,20 @@ export class Distribution {
     const name = basename(path);
     parseDistributionFilename(name);
     const h = createHash('sha256');
+    const progress = trackHashing(path, sizeOf(path));
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+        h.update(chunk as Buffer);
+        progress.add((chunk as Buffer).length);
+      }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new UsageError(
         'INPUT_UNREADABLE',
         `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`,
       );
+    } finally {
+      progress.end();
     }
     return new Distribution(name, h.digest('hex'));
   }
@@ -265,5 +272,14 @@ export class Distribution {
   /** A distribution from its file name and contents in memory. */
   static fromBytes(name: string, data: Uint8Array): Distribution {
     return new Distribution(name, createHash('sha256').update(data).digest('hex'));
+  }
+}
+
+/** A file's size for the progress line, or undefined (the read reports any error). */
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
   }
 }

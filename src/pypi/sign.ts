@@ -29,6 +29,8 @@ export interface AttestationSignOptions {
   predicateType?: string;
   /** The predicate: required for SLSA provenance (checked field by field); none for publish. */
   predicate?: JsonObject;
+  /** Told each distribution's index as it is signed, and how many are done (a progress line). */
+  onSigned?: (index: number, done: number) => void;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function signAttestations(signer: Signer, dists: Distribution[], op
   checkPyPIKeyType(signer);
   const payloads = await Promise.all(dists.map((d) => distributionStatement(d, options)));
   if (payloads.length === 0) return [];
-  const bundles = await signer.attestMany(payloads);
+  const bundles = await signer.attestMany(payloads, options.onSigned);
   const verifier = new Verifier(signer.trustedRoot);
   return Promise.all(
     bundles.map(async (b, i) => {

@@ -7,6 +7,7 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { trackHashing } from '../lib/hash-progress.js';
 import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 
@@ -120,10 +121,16 @@ export class EphemeralKey {
         return { ...this.signBytes(data), data };
       }
       const h = createHash(hash);
+      const progress = trackHashing(path, before.size);
       try {
-        for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) h.update(chunk as Buffer);
+        for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) {
+          h.update(chunk as Buffer);
+          progress.add((chunk as Buffer).length);
+        }
       } catch (e) {
         throw unreadable(path, e);
+      } finally {
+        progress.end();
       }
       const after = await fh.stat({ bigint: true });
       if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ino !== before.ino) {

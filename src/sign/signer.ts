@@ -322,18 +322,19 @@ export class Signer {
 
   /**
    * Signs many artifacts with one certificate, concurrently (log and TSA requests in parallel).
-   * Resolves to the bundles in order, or rejects with the first failure.
+   * Resolves to the bundles in order, or rejects with the first failure. `onSigned` (optional)
+   * is told each artifact's index as it is signed, and how many are done (a progress line).
    *
    * @example
    * ```ts
    * const bundles = await signer.signMany(['dist/a.whl', 'dist/b.tar.gz']);
    * ```
    */
-  async signMany(artifacts: (Artifact | Uint8Array | string)[]): Promise<BundleJson[]> {
+  async signMany(artifacts: (Artifact | Uint8Array | string)[], onSigned?: (index: number, done: number) => void): Promise<BundleJson[]> {
     if (artifacts.length === 0) return [];
     this.preflight('artifact');
     await this.#getSession();
-    return mapConcurrent(artifacts, this.#options.concurrency ?? 32, (a) => this.sign(a), RAMP);
+    return mapConcurrent(artifacts, this.#options.concurrency ?? 32, counted((a) => this.sign(a), onSigned), RAMP);
   }
 
   /**
@@ -368,17 +369,27 @@ export class Signer {
   }
 
   /**
-   * Signs many statements with one certificate, concurrently.
+   * Signs many statements with one certificate, concurrently (`onSigned` as in {@link Signer.signMany}).
    *
    * @example
    * ```ts
    * const bundles = await signer.attestMany(statements);
    * ```
    */
-  async attestMany(statements: (Statement | Buffer | string)[]): Promise<BundleJson[]> {
+  async attestMany(statements: (Statement | Buffer | string)[], onSigned?: (index: number, done: number) => void): Promise<BundleJson[]> {
     if (statements.length === 0) return [];
     this.preflight('dsse');
     await this.#getSession();
-    return mapConcurrent(statements, this.#options.concurrency ?? 32, (s) => this.attest(s), RAMP);
+    return mapConcurrent(statements, this.#options.concurrency ?? 32, counted((s) => this.attest(s), onSigned), RAMP);
   }
+}
+
+/** `fn` for mapConcurrent, telling `onDone` each item's index as it finishes and how many have. */
+function counted<T, R>(fn: (item: T) => Promise<R>, onDone?: (index: number, done: number) => void): (item: T, i: number) => Promise<R> {
+  let done = 0;
+  return async (item, i) => {
+    const r = await fn(item);
+    onDone?.(i, ++done);
+    return r;
+  };
 }

@@ -9,6 +9,7 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { IN_TOTO_PAYLOAD_TYPE, pae } from '../bundle/dsse.js';
 import type { BundleContent, Envelope } from '../bundle/parse.js';
 import { VerificationError } from '../errors.js';
+import { trackHashing } from '../lib/hash-progress.js';
 import { SYNC_READ_MAX, unreadable } from '../lib/input-file.js';
 import { defaultHashForKey, type HashAlgorithm, supportsDigest, verifyDigest, verifyMessage } from '../lib/signature.js';
 import type { Artifact, InTotoStatement } from './types.js';
@@ -56,13 +57,17 @@ export async function hashFile(path: string, algorithm: HashAlgorithm, also?: { 
   const size = sizeOf(path);
   if (size !== undefined && size <= SYNC_READ_MAX) return hashSmallFile(path, algorithm, also);
   const h = createHash(algorithm);
+  const progress = trackHashing(path, size);
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
       h.update(chunk as Buffer);
       also?.update(chunk as Buffer);
+      progress.add((chunk as Buffer).length);
     }
   } catch (e) {
     throw unreadable(path, e);
+  } finally {
+    progress.end();
   }
   return h.digest();
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -183,5 +183,34 @@ describe('--json: one schema, JSON Lines', () => {
     assert.equal(lines(many.stdout).length, 1);
     assert.ok(!/EPIPE|unexpected/i.test(many.stderr) && !hasStackTrace(many.stderr), many.stderr.slice(-500));
     assert.match(many.stderr, /59 verified, 1 failed/);
+  });
+  it('attestation verify and verify-provenance --json | head -1: one schema line, then a quiet end with the exit code', () => {
+    const dist = 'pypi_attestations-0.0.19.tar.gz';
+    const identity = 'https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19';
+    // 20 copies (same name, own directories), each with its publish and SLSA attestation: 40 lines.
+    const dists = Array.from({ length: 20 }, (_, i) => {
+      const d = join(dir, `dist${i}`);
+      mkdirSync(d);
+      for (const suffix of ['', '.publish.attestation', '.slsa.attestation']) copyFileSync(join(PYPI, `${dist}${suffix}`), join(d, `${dist}${suffix}`));
+      return join(d, dist);
+    });
+    const piped = (args: string[]) => {
+      const cmd = [process.execPath, SIGSTORE, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      return spawnSync('bash', ['-c', `set -o pipefail; ${cmd} | head -1`], { encoding: 'utf8' });
+    };
+    const many = piped(['attestation', 'verify', '--offline', '--json', '--identity', identity, ...dists]);
+    assert.equal(many.status, 0, many.stderr.slice(-500));
+    const [first] = lines(many.stdout);
+    assert.deepEqual([first!.type, first!.input, first!.verified, first!.attestation], ['verification', dists[0], true, `${dists[0]}.publish.attestation`]);
+    assert.ok(!/EPIPE|unexpected/i.test(many.stderr) && !hasStackTrace(many.stderr), many.stderr.slice(-500));
+    assert.match(many.stderr, /40 verified, 0 failed/);
+    const prov = ['attestation', 'verify-provenance', '--offline', '--json', '--provenance-file', join(PYPI, `${dist}.provenance`)];
+    const ok = piped([...prov, '--repository', 'https://github.com/trailofbits/pypi-attestations', dists[0]!]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(lines(ok.stdout)[0]!.publisher.kind, 'GitHub');
+    const bad = piped([...prov, '--repository', 'https://github.com/trailofbits/other', dists[0]!]);
+    assert.equal(bad.status, 1, 'a failure keeps its exit code through the pipe');
+    assert.equal(lines(bad.stdout)[0]!.error.code, 'POLICY_PUBLISHER_MISMATCH');
+    assert.ok(!hasStackTrace(bad.stderr), bad.stderr);
   });
 });

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, SIGSTORE } from '../helpers/cli.js';
+import { ROOT, runCli, SIGSTORE } from '../helpers/cli.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
 
 const SCRIPT = '/usr/bin/script';
@@ -64,5 +64,26 @@ describe('verify progress and summary', () => {
     const r = runCli([...ID, inputs[0]!]);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /verified, \d+ failed/);
+  });
+  it('attestation verify: the same status line on a terminal, none piped, the summary at the end', { skip: existsSync(SCRIPT) ? false : `${SCRIPT} (util-linux) is missing` }, () => {
+    const dist = 'pypi_attestations-0.0.19.tar.gz';
+    const identity = 'https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19';
+    const dists = [1, 2].map((i) => {
+      const d = join(dir, `dist${i}`);
+      mkdirSync(d);
+      for (const suffix of ['', '.publish.attestation', '.slsa.attestation']) copyFileSync(join(ROOT, 'test', 'fixtures', 'pypi', `${dist}${suffix}`), join(d, `${dist}${suffix}`));
+      return join(d, dist);
+    });
+    const args = ['attestation', 'verify', '--offline', '--identity', identity, ...dists];
+    const r = onTerminal(args);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /\r\x1b\[K\[0\/4\] verifying .*\.publish\.attestation\)/);
+    assert.match(r.out, /\r\x1b\[KOK: .*dist1\/pypi_attestations-0\.0\.19\.tar\.gz \(/);
+    assert.match(r.out, /4 verified, 0 failed/);
+    assert.doesNotMatch(onTerminal([...args.slice(0, 2), '-q', ...args.slice(2)]).out, /\x1b\[K/);
+    const piped = runCli(args);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr, /\x1b|\r/);
+    assert.match(piped.stderr, /\n4 verified, 0 failed\n$/);
   });
 });

@@ -18,6 +18,8 @@ import { serializeProvenance } from '../../src/pypi/provenance.js';
 import { signAttestations } from '../../src/pypi/sign.js';
 import { Signer } from '../../src/sign/signer.js';
 import { parseClientTrustConfig } from '../../src/trust/client-config.js';
+import { ROOT } from '../helpers/cli.js';
+import { validate } from '../helpers/json-schema.js';
 import { cli, fixture, readFixture, tempDir } from './helpers.js';
 import { LoopbackIndex } from './index-server.js';
 
@@ -26,6 +28,23 @@ const PA_REPO = 'https://github.com/trailofbits/pypi-attestations';
 const GL = 'gitlab_oidc_project-0.0.3.tar.gz';
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const sha = (b: Buffer) => Distribution.fromBytes('x-1.0.tar.gz', b).digest;
+const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the JSON output freely
+type Json = Record<string, any>;
+
+/** --json output: JSON Lines, each checked against schemas/output.v1.schema.json. */
+function jsonLines(stdout: string): Json[] {
+  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
+  return stdout
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l) as Json;
+      assert.deepEqual(validate(o, SCHEMA), [], l.slice(0, 300));
+      assert.equal(o.schemaVersion, 1);
+      return o;
+    });
+}
 
 /** A GitHub Actions release identity of OWNER/REPO for the instance's OIDC provider. */
 const workflow = (repo: string, tag: string) => `https://github.com/${repo}/.github/workflows/release.yml@refs/tags/${tag}`;
@@ -180,10 +199,18 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
     assert.equal(alias.code, 0, alias.stderr);
     const url = await cli(['attestation', 'verify-pypi', '--offline', ...idx(), '--json', '--repository', PA_REPO, `${index.url}/files/${PA}`]);
     assert.equal(url.code, 0, url.stderr);
-    const out = JSON.parse(url.stdout) as { verified: boolean; distribution: { sha256: string }; bundles: { publisher: { repository: string } }[] };
-    assert.equal(out.verified, true);
-    assert.equal(out.distribution.sha256, sha(readFixture(PA)));
-    assert.equal(out.bundles[0]!.publisher.repository, 'trailofbits/pypi-attestations');
+    // JSON Lines of the one schema: one verification per attestation, as verify-provenance prints.
+    const out = jsonLines(url.stdout);
+    assert.ok(out.length >= 1);
+    for (const o of out) {
+      assert.deepEqual([o.type, o.input, o.verified, o.bundle], ['verification', `${index.url}/files/${PA}`, true, null]);
+      assert.equal(o.distribution.sha256, sha(readFixture(PA)));
+      assert.equal(o.publisher.repository, 'trailofbits/pypi-attestations');
+      assert.equal(o.url, `${index.url}/files/${PA}`);
+      assert.ok(o.provenance.startsWith(index.url), o.provenance);
+      assert.equal(o.signer.oidcIssuer, GITHUB_ISSUER, 'signer.oidcIssuer means what verify --json means by it');
+      assert.equal(typeof o.index, 'string');
+    }
     const gl = await cli(['attestation', 'verify-pypi', '--offline', ...idx(), '--repository', 'https://gitlab.com/facutuesca/gitlab-oidc-project', `pypi:${GL}`]);
     assert.equal(gl.code, 0, gl.stderr);
   });
@@ -217,7 +244,8 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
         const fails = r.stderr.split('\n').filter((l) => l.startsWith('FAIL: '));
         assert.equal(fails.length, 1, r.stderr);
         assert.match(fails[0]!, message);
-        assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, code);
+        const [o, ...more] = jsonLines(r.stdout);
+        assert.deepEqual([o!.type, o!.verified, o!.error.code, more.length], ['verification', false, code, 0]);
       }),
     );
     const usage = await cli(['attestation', 'verify-pypi', ...idx(), '--repository', PA_REPO, PA]);
@@ -234,8 +262,12 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
   it('audits a pylock.toml: verified (with publisher), no provenance, hash mismatch, index error, skipped', async () => {
     const r = await cli(['attestation', 'audit', '--offline', ...idx(), '--no-cache', '--json', pylock]);
     assert.equal(r.code, 1, r.stderr);
-    const out = JSON.parse(r.stdout) as { summary: Record<string, number>; results: { status: string; project: string; publishers?: Publisher[]; error?: { code: string; message: string } }[] };
-    const by = new Map(out.results.map((x) => [x.project, x]));
+    // JSON Lines of the one schema: one `audit` object per distribution, the `auditSummary` last.
+    const lines = jsonLines(r.stdout);
+    const out = { results: lines.slice(0, -1), summary: lines.at(-1)!.summary as Record<string, number> };
+    assert.equal(lines.at(-1)!.type, 'auditSummary');
+    assert.ok(out.results.every((x) => x.type === 'audit' && x.input === pylock && x.verified === (x.status === 'verified')));
+    const by = new Map(out.results.map((x) => [x.project as string, x]));
     assert.equal(by.get('pypi-attestations')!.status, 'verified');
     assert.deepEqual(publisherToJson(by.get('pypi-attestations')!.publishers![0]!), { environment: null, kind: 'GitHub', repository: 'trailofbits/pypi-attestations', workflow: 'release.yml' });
     assert.equal(by.get('gitlab-oidc-project')!.status, 'verified');
@@ -332,11 +364,11 @@ describe('verify-pypi and audit against a loopback index', { concurrency: 4 }, (
       writeFileSync(only, readFileSync(pylock, 'utf8').split('\n\n').slice(0, 3).join('\n\n').replaceAll(index.url, own.url));
       const first = await cli(['attestation', 'audit', '--offline', '--index-url', own.url, '--cache-dir', cache, '--json', only]);
       assert.equal(first.code, 0, first.stderr);
-      assert.equal((JSON.parse(first.stdout) as { summary: { requests: number } }).summary.requests, 4);
+      assert.equal(jsonLines(first.stdout).at(-1)!.summary.requests, 4);
       assert.equal(own.requests, 4, own.log.join(' '));
       const second = await cli(['attestation', 'audit', '--offline', '--index-url', own.url, '--cache-dir', cache, '--json', only]);
       assert.equal(second.code, 0, second.stderr);
-      const out = JSON.parse(second.stdout) as { summary: { requests: number; cached: number; verified: number } };
+      const out = jsonLines(second.stdout).at(-1)! as { summary: { requests: number; cached: number; verified: number } };
       assert.equal(own.requests, 4, `the second audit asked the index: ${own.log.slice(4).join(' ')}`);
       assert.deepEqual([out.summary.requests, out.summary.cached, out.summary.verified], [0, 2, 2]);
       // A changed file (another hash) is not in the cache: asked again.
