@@ -103,9 +103,10 @@ const CASES: Record<string, Case[]> = {
     ['unknown flag', ['attestation', 'convert', '-o', '-', '--frobnicate', attestation], 2, /unrecognized option '--frobnicate'/],
   ],
   'attestation inspect': [
-    ['non-existent input', ['attestation', 'inspect', nope], 2, /no such file/],
-    ['directory input', ['attestation', 'inspect', dir], 2, /is a directory/],
-    ['special file input', ['attestation', 'inspect', fifo], 2, /not a regular file/],
+    // Exit 1 for a missing input, as pypi-attestations' inspect (and attestation convert).
+    ['non-existent input', ['attestation', 'inspect', nope], 1, /does not exist/],
+    ['directory input', ['attestation', 'inspect', dir], 1, /is a directory/],
+    ['special file input', ['attestation', 'inspect', fifo], 1, /not a regular file/],
     ['huge input', ['attestation', 'inspect', huge], 2, /larger than 32 MiB/],
     ['unreadable input', ['attestation', 'inspect', unreadable], 2, /cannot read/],
     ['empty input', ['attestation', 'inspect', empty], 1, /FAIL: .*not JSON/],

@@ -220,7 +220,7 @@ describe('sigstore attestation convert', { concurrency: 4 }, () => {
     const out = join(dir, 'models.attestation');
     const r = await cli(['attestation', 'convert', '--output-file', out, fixture('pypi_attestation_models-0.0.4a2.tar.gz.sigstore')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Converted Sigstore bundle to PEP 740 attestation: /);
+    assert.match(r.stderr, /Converted Sigstore bundle to attestation: /);
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), JSON.parse(readFixture('pypi_attestation_models-0.0.4a2.tar.gz.attestation').toString('utf8')));
     const s = await cli(['attestation', 'convert', '-o', '-', out]);
     assert.equal(s.code, 0, s.stderr);

@@ -145,7 +145,7 @@ describe('PEP 740 attestations against the local instance', () => {
       }
       const before = statSync(`${sdist}.publish.attestation`).mtimeMs;
       const again = await cli([...G(), 'attestation', 'sign', '--identity-token', await token(), sdist]);
-      assert.equal(again.code, 2);
+      assert.equal(again.code, 1, 'exit 1, as pypi-attestations');
       assert.match(again.stderr, /Refusing to overwrite outputs without --overwrite: .*publish\.attestation$/m);
       assert.equal(statSync(`${sdist}.publish.attestation`).mtimeMs, before);
       const over = await cli([...G(), 'attestation', 'sign', '--overwrite', '--identity-token', await token(), sdist]);
@@ -199,7 +199,7 @@ describe('PEP 740 attestations against the local instance', () => {
       assert.equal(readFileSync(back, 'utf8'), readFileSync(att, 'utf8'));
 
       const again = await cli(['attestation', 'convert', '-o', back, bundlePath]);
-      assert.equal(again.code, 2);
+      assert.equal(again.code, 1, 'exit 1, as pypi-attestations');
       assert.match(again.stderr, /Refusing to overwrite/);
       const wrongWay = await cli(['attestation', 'convert', '--to', 'bundle', '-o', join(dir, 'x.json'), bundlePath]);
       assert.equal(wrongWay.code, 2);
