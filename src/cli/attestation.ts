@@ -308,7 +308,22 @@ async function runSign(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * pypi-attestations exits 1 (not 2) for a distribution file name or a repository URL it cannot
+ * use: its scripts test for that. What is refused is unchanged.
+ */
 export async function run(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (e instanceof UsageError && (e.code === 'DIST_NAME_INVALID' || e.message.startsWith('unsupported or invalid repository URL'))) {
+      throw new SigstoreError(e.code, e.message);
+    }
+    throw e;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const { sub, rest } = splitSubcommand(argv);
   switch (sub) {
     case 'verify':

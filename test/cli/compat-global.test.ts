@@ -4,10 +4,23 @@
  * conformance fixtures).
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { A_TXT, checkSection, cli, DEFAULT_IDENTITY, DEFAULT_ISSUER, fails, HAPPY, helpLists, ID, ok, PROD_CONFIG, ROOT, STAGING, VERIFY } from './compat-helpers.js';
+import { A_TXT, checkSection, cli, DEFAULT_IDENTITY, DEFAULT_ISSUER, fails, HAPPY, helpLists, ID, inProcess, localInstance, ok, PROD_CONFIG, ROOT, STAGING, VERIFY, workdir } from './compat-helpers.js';
 import { hasStackTrace } from '../helpers/cli.js';
 
+const NO_PROXY = { NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' };
+/** Pins the local instance's TUF root with `trust-instance` (--instance before or after it), in a fresh cache. */
+async function pinned(globalFlag: boolean): Promise<{ url: string; cache: string; a: string }> {
+  const t = await localInstance();
+  const inst = t.inst as unknown as { tufUrl: string; tufRoot: unknown };
+  const w = workdir();
+  writeFileSync(join(w, 'root.json'), JSON.stringify(inst.tufRoot));
+  const cache = join(w, 'cache');
+  const args = globalFlag ? ['--instance', inst.tufUrl, 'trust-instance'] : ['trust-instance', '--instance', inst.tufUrl];
+  ok(await inProcess([...args, '--trust-cache', cache, join(w, 'root.json')], NO_PROXY), 'trust-instance');
+  return { url: inst.tufUrl, cache, a: join(w, 'a.txt') };
+}
 const WRONG = [...VERIFY, '--cert-identity', 'x@example.com', '--cert-oidc-issuer', DEFAULT_ISSUER, '--bundle', HAPPY, A_TXT];
 const GOOD = [...VERIFY, ...ID, '--bundle', HAPPY, A_TXT];
 
@@ -53,9 +66,16 @@ checkSection('sigstore-python: global', {
     fails(cli(['--trust-config', PROD_CONFIG, ...VERIFY, ...ID, '--bundle', STAGING, A_TXT]), 1, /^FAIL: /m, 'its trusted root decides');
     helpLists([], '--trust-config FILE');
   },
-  '--instance': () => {
-    fails(cli(['--instance', 'https://tuf.invalid', ...GOOD]), 1, /trust-instance/, 'differs: an instance not pinned is refused');
+  '--instance': async () => {
+    fails(cli(['--instance', 'https://tuf.invalid', ...GOOD]), 1, /trust-instance/, 'an instance not pinned is refused, as 4.x does');
+    const { url, cache, a } = await pinned(false);
+    ok(await inProcess(['--instance', url, '--trust-cache', cache, 'sign', '--identity-token', await (await localInstance()).inst.token(), a], NO_PROXY), 'a pinned instance signs');
     helpLists([], '--instance URL');
+  },
+  'trust-instance': async () => {
+    const { url, cache, a } = await pinned(true);
+    ok(await inProcess(['--instance', url, '--trust-cache', cache, 'sign', '--identity-token', await (await localInstance()).inst.token(), a], NO_PROXY), 'then --instance signs');
+    helpLists(['trust-instance'], 'ROOT_JSON');
   },
   'instance options are exclusive': () => {
     const pairs = [

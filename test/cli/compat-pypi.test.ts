@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasStackTrace } from '../helpers/cli.js';
-import { ATT, checkSection, cli, dir, DSSE, fails, HAPPY, helpLists, inProcess, localInstance, ok, PA, PA_DIST, PA_REPO, PROV, signing, WHL, workdir } from './compat-helpers.js';
+import { ATT, checkSection, cli, DEAD_ISSUER, dir, DSSE, fails, HAPPY, helpLists, inProcess, localInstance, ok, PA, PA_DIST, PA_REPO, PROD_CONFIG, PROV, signing, WHL, workdir } from './compat-helpers.js';
 
 const VA = ['attestation', 'verify', 'attestation'];
 const VP = ['attestation', 'verify', 'pypi'];
@@ -66,6 +66,18 @@ checkSection('pypi-attestations 0.0.29', {
   },
   'pa sign: FILE must be a file': () => {
     fails(cli(['attestation', 'sign', join(workdir(), 'foo-1.0-py3-none-any.whl')]), 1, /does not exist/, 'missing');
+  },
+  'pa sign: identity': () => {
+    const args = ['--trust-config', PROD_CONFIG, 'attestation', 'sign'];
+    const ambient = { GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x', SIGSTORE_OIDC_ISSUER: DEAD_ISSUER };
+    fails(cli([...args, wheel()], ambient), 1, /GitHub Actions/, 'ambient credentials first');
+    fails(cli([...args, '--oidc-disable-ambient-providers', wheel()], ambient), 1, /127\.0\.0\.1:9\/dead-issuer/, 'then the interactive login');
+  },
+  'pa sign: one identity for all inputs': async () => {
+    const w = workdir({ [WHEEL]: WHL, [PA.dist]: PA_DIST });
+    ok(await signing(['attestation', 'sign'], [join(w, WHEEL), join(w, PA.dist)]), 'two distributions');
+    const cert = (f: string) => JSON.parse(readFileSync(`${join(w, f)}.publish.attestation`, 'utf8')).verification_material.certificate;
+    assert.equal(cert(WHEEL), cert(PA.dist), 'one certificate');
   },
   'pa sign: Rekor v1': async () => {
     assert.equal((await signWheel()).version, '0.0.1', 'by default');
@@ -146,6 +158,17 @@ checkSection('pypi-attestations 0.0.29', {
     const bad = join(workdir(), 'bad.provenance');
     writeFileSync(bad, 'garbage');
     fails(cli([...VP, '--offline', '--repository', PA_REPO, '--provenance-file', bad, PA_DIST]), 1, /invalid provenance/, 'exit 1');
+  },
+  'pa: unusable names': () => {
+    const bad = join(workdir({ 'notes.txt': WHL }), 'notes.txt');
+    fails(cli(['attestation', 'sign', '--identity-token', 'x', bad]), 1, /not a valid Python distribution file name/, 'sign');
+    fails(cli([...VA, '--offline', '--identity', 'x', bad]), 1, /not a valid Python distribution file name/, 'verify attestation');
+    fails(cli([...VP, ...DEAD_INDEX, '--repository', PA_REPO, 'pypi:notes.txt']), 1, /not a valid Python distribution file name/, 'verify pypi');
+    fails(cli([...VP, '--offline', '--repository', 'http://github.com/trailofbits/pypi-attestations', '--provenance-file', PROV, PA_DIST]), 1, /invalid repository URL/, 'a repository URL');
+  },
+  'pa verify pypi: URL host': () => {
+    const r = cli([...VP, '--offline', ...DEAD_INDEX, '--repository', PA_REPO, `https://example.com/files/${PA.dist}`]);
+    fails(r, 1, /127\.0\.0\.1:9/, 'differs: not refused up front; the index must list the file');
   },
   'pa verify pypi: repository check': () => {
     const base = [...VP, '--offline', '--provenance-file', PROV];

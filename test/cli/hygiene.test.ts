@@ -81,7 +81,7 @@ const CASES: Record<string, Case[]> = {
   ],
   'attestation verify': [
     ['non-existent distribution', ['attestation', 'verify', '--identity', 'x', join(h, 'a-1.0.tar.gz')], 1, /does not exist/],
-    ['not a distribution name', ['attestation', 'verify', '--identity', 'x', f], 2, /not a valid Python distribution file name/],
+    ['not a distribution name', ['attestation', 'verify', '--identity', 'x', f], 1, /not a valid Python distribution file name/],
     ['directory attestation', ['attestation', 'verify', '--identity', 'x', '--attestation', dir, whl], 1, /directory/],
     ['special file attestation', ['attestation', 'verify', '--identity', 'x', '--attestation', fifo, whl], 1, /not a regular file/],
     ['huge attestation', ['attestation', 'verify', '--identity', 'x', '--attestation', huge, whl], 2, /larger than 32 MiB/],

@@ -161,7 +161,6 @@ describe('PEP 740 attestations against the local instance', () => {
       const a = parseAttestation(readFileSync(join(outDir, 'octo_pkg-1.0.0-py3-none-any.whl.slsa.attestation')));
       assert.equal(attestationStatement(a).predicateType, SLSA_PROVENANCE_V1);
       for (const [args, message] of [
-        [['attestation', 'sign', '--identity-token', 'x', join(dir, 'README.md')], /not a valid Python distribution file name/],
         [['attestation', 'sign', '--predicate-type', 'slsa', '--identity-token', 'x', wheel], /needs --predicate FILE/],
         [['attestation', 'sign', '--predicate', pred, '--identity-token', 'x', wheel], /--predicate only goes with --predicate-type slsa/],
         [['attestation', 'sign', '--predicate-type', 'https://example.com/p', '--identity-token', 'x', wheel], /--predicate-type must be publish or slsa/],
@@ -173,6 +172,10 @@ describe('PEP 740 attestations against the local instance', () => {
         assert.equal(u.code, 2, `${args.join(' ')}: ${u.stderr}`);
         assert.match(u.stderr, message);
       }
+      // A name that is no distribution's is a failure (1), as pypi-attestations exits for it.
+      const notDist = await cli([...G(), 'attestation', 'sign', '--identity-token', 'x', join(dir, 'README.md')]);
+      assert.equal(notDist.code, 1, notDist.stderr);
+      assert.match(notDist.stderr, /not a valid Python distribution file name/);
       // A missing DIST is a failure (1), as pypi-attestations exits for missing inputs; still before signing.
       const missing = await cli([...G(), 'attestation', 'sign', '--identity-token', 'x', join(dir, 'missing-1.0.tar.gz')]);
       assert.equal(missing.code, 1, missing.stderr);
