@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SigstoreError } from '../errors.js';
+import { SigstoreError, UsageError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { ATTESTATION_TYPES, type Attestation, PYPI_PUBLISH_V1, parseAttestation, SLSA_PROVENANCE_V1, serializeAttestation } from '../pypi/attestation.js';
 import { attestationToBundle, bundleToAttestation } from '../pypi/convert.js';
@@ -220,7 +220,7 @@ async function runConvert(argv: string[]): Promise<number> {
   const input = p.positionals[0]!;
   requireInput(input, 'input');
   const { planOutputs, writeAtomic } = await import('./output.js');
-  if (output !== '-') planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] });
+  if (output !== '-') existingIsFailure(() => planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] }));
   const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
   let json: unknown;
   try {
@@ -241,9 +241,23 @@ async function runConvert(argv: string[]): Promise<number> {
     writeStdout(`${text}\n`);
   } else {
     await writeAtomic(output!, text, { overwrite: flag(p, 'overwrite') });
-    writeStderr(`Converted ${isBundle ? 'Sigstore bundle to PEP 740 attestation' : 'PEP 740 attestation to Sigstore bundle'}: ${output}\n`);
+    // pypi-attestations' line (log greps): `Converted Sigstore bundle to attestation: F`.
+    writeStderr(`Converted ${isBundle ? 'Sigstore bundle to attestation' : 'attestation to Sigstore bundle'}: ${output}\n`);
   }
   return 0;
+}
+
+/**
+ * An existing output refused without --overwrite is a failure (exit 1), as pypi-attestations'
+ * `sign` and `convert` exit: its scripts test for that (sigstore's own `sign` keeps exit 2).
+ */
+function existingIsFailure(plan: () => void): void {
+  try {
+    plan();
+  } catch (e) {
+    if (e instanceof UsageError && e.code === 'OUTPUT_EXISTS') throw new SigstoreError('OUTPUT_EXISTS', e.message);
+    throw e;
+  }
 }
 
 async function runSign(argv: string[]): Promise<number> {
@@ -280,7 +294,7 @@ async function runSign(argv: string[]): Promise<number> {
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE');
   const { ensureOutputDirectory, planOutputs, writeAllAtomic } = await import('./output.js');
   if (outDir) ensureOutputDirectory(outDir);
-  planOutputs(outputs, { overwrite, inputs: p.positionals });
+  existingIsFailure(() => planOutputs(outputs, { overwrite, inputs: p.positionals }));
 
   // Statements are built and checked before any request.
   const signOptions: AttestationSignOptions = { predicateType };
@@ -306,7 +320,22 @@ async function runSign(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * pypi-attestations exits 1 (not 2) for a distribution file name or a repository URL it cannot
+ * use: its scripts test for that. What is refused is unchanged.
+ */
 export async function run(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (e instanceof UsageError && (e.code === 'DIST_NAME_INVALID' || e.message.startsWith('unsupported or invalid repository URL'))) {
+      throw new SigstoreError(e.code, e.message);
+    }
+    throw e;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const { sub, rest } = splitSubcommand(argv);
   switch (sub) {
     case 'verify':
@@ -326,7 +355,8 @@ export async function run(argv: string[]): Promise<number> {
     case 'sign':
       return runSign(rest);
     case 'inspect':
-      return runInspect(rest, 'sigstore attestation inspect');
+      // pypi-attestations exits 1 for a missing FILE (`sigstore inspect` keeps its usage error).
+      return runInspect(rest, 'sigstore attestation inspect', (f) => requireInput(f, 'input'));
     case undefined:
       if (argv.includes('-h') || argv.includes('--help')) {
         writeStdout(HELP);

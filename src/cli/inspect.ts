@@ -68,13 +68,14 @@ export async function inspectFiles(files: string[], json: boolean, dumpBytes = f
 }
 
 /** `sigstore inspect` and `sigstore attestation inspect` (`prog` names it in the help). */
-export async function runInspect(argv: string[], prog: string): Promise<number> {
+export async function runInspect(argv: string[], prog: string, requireFile?: (file: string) => void): Promise<number> {
   const p = parse(argv, { json: { type: 'boolean' }, 'dump-bytes': { type: 'boolean' } });
   if (flag(p, 'help')) {
     writeStdout(HELP(prog));
     return 0;
   }
   if (p.positionals.length === 0) usage('at least one FILE is required');
+  if (requireFile) for (const f of p.positionals) requireFile(f);
   return inspectFiles(p.positionals, flag(p, 'json'), flag(p, 'dump-bytes'));
 }
 

@@ -240,6 +240,8 @@ async function fixBundleCmd(argv: string[]): Promise<number> {
   const entries = parseForFix(json);
   const vm = json.verificationMaterial as JsonObject;
   const rawEntries = (vm.tlogEntries ?? []) as JsonObject[];
+  // As sigstore-python's fix-bundle: a bundle is fixed from its one log entry.
+  if (rawEntries.length !== 1) throw new BundleError('FIX_UNSUPPORTED', `unfixable bundle: must have exactly one log entry (it has ${rawEntries.length})`);
   const needs = rawEntries.some((e) => !isObject(e.inclusionProof) || !isObject(e.inclusionProof.checkpoint) || !e.inclusionProof.checkpoint.envelope);
   let trust: Awaited<ReturnType<typeof loadTrust>> | undefined;
   if (needs) trust = await loadTrust(sourceOf(p));

@@ -70,9 +70,10 @@ const HELP = `usage: sigstore sign [-h] [-v] [-q] [--json] [--bundle FILE] [--si
 
 sign one or more inputs: each gets a Sigstore bundle (FILE.sigstore.json by default).
 '-' reads the input from standard input (its outputs must then be named explicitly).
-Prints, as sigstore-python does, "Transparency log entry created at index: N" and
-"Sigstore bundle written to F" (and "Signature/Certificate written to F") on stdout; with -v also
-the signing certificate ("Using ephemeral certificate:"); a summary line per input on stderr.
+Prints, as sigstore-python does, "Transparency log entry created at index: N", the signature
+(base64, unless --signature writes it) and "Sigstore bundle written to F" (and "Signature/Certificate
+written to F") on stdout; with -v also the signing certificate ("Using ephemeral certificate:");
+a summary line per input on stderr.
 
 positional arguments:
   FILE                  the file to sign
@@ -258,7 +259,6 @@ function plan(p: Parsed, inputs: string[], env: Env): { planned: Planned[]; outD
   }
   if (outDir && (bundle || signature || certificate)) usage('--output-directory cannot be combined with --bundle, --signature or --certificate');
   if (!signature !== !certificate) usage('--signature and --certificate must be used together');
-  if (outDir && noDefault) usage('--output-directory has no effect with --no-default-files');
   const planned = inputs.map((input) => {
     let b = bundle;
     if (!b && !noDefault) {
@@ -293,8 +293,9 @@ export async function reportSigned(o: Planned, b: BundleJson, r: Report, what: '
       out.push('Using ephemeral certificate:', pem(raw, 'CERTIFICATE'));
     }
     if (!r.quiet) out.push(`Transparency log entry created at index: ${logIndex}`);
-    // Nothing else records the signature: it goes to stdout, as sigstore-python prints it.
-    if (ms && !o.bundle && !o.signature) out.push(ms.signature);
+    // The signature goes to stdout unless --signature writes it, as sigstore-python prints it
+    // (with -q only when nothing else records it).
+    if (ms && !o.signature && (!r.quiet || !o.bundle)) out.push(ms.signature);
     if (!r.quiet) {
       if (o.signature) out.push(`Signature written to ${o.signature}`);
       if (o.certificate) out.push(`Certificate written to ${o.certificate}`);

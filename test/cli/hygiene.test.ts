@@ -81,7 +81,7 @@ const CASES: Record<string, Case[]> = {
   ],
   'attestation verify': [
     ['non-existent distribution', ['attestation', 'verify', '--identity', 'x', join(h, 'a-1.0.tar.gz')], 1, /does not exist/],
-    ['not a distribution name', ['attestation', 'verify', '--identity', 'x', f], 2, /not a valid Python distribution file name/],
+    ['not a distribution name', ['attestation', 'verify', '--identity', 'x', f], 1, /not a valid Python distribution file name/],
     ['directory attestation', ['attestation', 'verify', '--identity', 'x', '--attestation', dir, whl], 1, /directory/],
     ['special file attestation', ['attestation', 'verify', '--identity', 'x', '--attestation', fifo, whl], 1, /not a regular file/],
     ['huge attestation', ['attestation', 'verify', '--identity', 'x', '--attestation', huge, whl], 2, /larger than 32 MiB/],
@@ -103,9 +103,10 @@ const CASES: Record<string, Case[]> = {
     ['unknown flag', ['attestation', 'convert', '-o', '-', '--frobnicate', attestation], 2, /unrecognized option '--frobnicate'/],
   ],
   'attestation inspect': [
-    ['non-existent input', ['attestation', 'inspect', nope], 2, /no such file/],
-    ['directory input', ['attestation', 'inspect', dir], 2, /is a directory/],
-    ['special file input', ['attestation', 'inspect', fifo], 2, /not a regular file/],
+    // Exit 1 for a missing input, as pypi-attestations' inspect (and attestation convert).
+    ['non-existent input', ['attestation', 'inspect', nope], 1, /does not exist/],
+    ['directory input', ['attestation', 'inspect', dir], 1, /is a directory/],
+    ['special file input', ['attestation', 'inspect', fifo], 1, /not a regular file/],
     ['huge input', ['attestation', 'inspect', huge], 2, /larger than 32 MiB/],
     ['unreadable input', ['attestation', 'inspect', unreadable], 2, /cannot read/],
     ['empty input', ['attestation', 'inspect', empty], 1, /FAIL: .*not JSON/],

@@ -145,7 +145,7 @@ describe('PEP 740 attestations against the local instance', () => {
       }
       const before = statSync(`${sdist}.publish.attestation`).mtimeMs;
       const again = await cli([...G(), 'attestation', 'sign', '--identity-token', await token(), sdist]);
-      assert.equal(again.code, 2);
+      assert.equal(again.code, 1, 'exit 1, as pypi-attestations');
       assert.match(again.stderr, /Refusing to overwrite outputs without --overwrite: .*publish\.attestation$/m);
       assert.equal(statSync(`${sdist}.publish.attestation`).mtimeMs, before);
       const over = await cli([...G(), 'attestation', 'sign', '--overwrite', '--identity-token', await token(), sdist]);
@@ -161,7 +161,6 @@ describe('PEP 740 attestations against the local instance', () => {
       const a = parseAttestation(readFileSync(join(outDir, 'octo_pkg-1.0.0-py3-none-any.whl.slsa.attestation')));
       assert.equal(attestationStatement(a).predicateType, SLSA_PROVENANCE_V1);
       for (const [args, message] of [
-        [['attestation', 'sign', '--identity-token', 'x', join(dir, 'README.md')], /not a valid Python distribution file name/],
         [['attestation', 'sign', '--predicate-type', 'slsa', '--identity-token', 'x', wheel], /needs --predicate FILE/],
         [['attestation', 'sign', '--predicate', pred, '--identity-token', 'x', wheel], /--predicate only goes with --predicate-type slsa/],
         [['attestation', 'sign', '--predicate-type', 'https://example.com/p', '--identity-token', 'x', wheel], /--predicate-type must be publish or slsa/],
@@ -173,6 +172,10 @@ describe('PEP 740 attestations against the local instance', () => {
         assert.equal(u.code, 2, `${args.join(' ')}: ${u.stderr}`);
         assert.match(u.stderr, message);
       }
+      // A name that is no distribution's is a failure (1), as pypi-attestations exits for it.
+      const notDist = await cli([...G(), 'attestation', 'sign', '--identity-token', 'x', join(dir, 'README.md')]);
+      assert.equal(notDist.code, 1, notDist.stderr);
+      assert.match(notDist.stderr, /not a valid Python distribution file name/);
       // A missing DIST is a failure (1), as pypi-attestations exits for missing inputs; still before signing.
       const missing = await cli([...G(), 'attestation', 'sign', '--identity-token', 'x', join(dir, 'missing-1.0.tar.gz')]);
       assert.equal(missing.code, 1, missing.stderr);
@@ -199,7 +202,7 @@ describe('PEP 740 attestations against the local instance', () => {
       assert.equal(readFileSync(back, 'utf8'), readFileSync(att, 'utf8'));
 
       const again = await cli(['attestation', 'convert', '-o', back, bundlePath]);
-      assert.equal(again.code, 2);
+      assert.equal(again.code, 1, 'exit 1, as pypi-attestations');
       assert.match(again.stderr, /Refusing to overwrite/);
       const wrongWay = await cli(['attestation', 'convert', '--to', 'bundle', '-o', join(dir, 'x.json'), bundlePath]);
       assert.equal(wrongWay.code, 2);
