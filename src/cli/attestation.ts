@@ -328,7 +328,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (e) {
-    if (e instanceof UsageError && (e.code === 'DIST_NAME_INVALID' || e.message.startsWith('unsupported or invalid repository URL'))) {
+    if (e instanceof UsageError && (e.code === 'DIST_NAME_INVALID' || e.code === 'REPOSITORY_URL_INVALID')) {
       throw new SigstoreError(e.code, e.message);
     }
     throw e;

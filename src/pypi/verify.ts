@@ -147,7 +147,7 @@ export interface ProvenanceExpectation {
 export function parseRepositoryUrl(repository: string): { host: 'github.com' | 'gitlab.com'; path: string } {
   const bad = (): never => {
     throw new UsageError(
-      'USAGE',
+      'REPOSITORY_URL_INVALID',
       `unsupported or invalid repository URL ${JSON.stringify(repository)}: expected https://github.com/OWNER/REPO or https://gitlab.com/NAMESPACE/PROJECT`,
     );
   };

@@ -366,7 +366,7 @@ describe('PyPI provenance', () => {
     const pub: Publisher = { kind: 'GitHub', repository: 'o/r', workflow: 'w.yml' };
     assert.throws(() => checkPublisher(pub, {}), UsageError);
     for (const bad of ['github.com/o/r', 'http://github.com/o/r', 'https://example.com/o/r', 'https://github.com/o', 'https://github.com/o/r/x', 'https://github.com/o/r?x=1', 'https://github.com:8443/o/r', 'https://user@github.com/o/r', 'https://github.com//r']) {
-      assert.throws(() => parseRepositoryUrl(bad), UsageError, bad);
+      assert.throws(() => parseRepositoryUrl(bad), (e: unknown) => e instanceof UsageError && e.code === 'REPOSITORY_URL_INVALID', bad);
     }
     assert.deepEqual(parseRepositoryUrl('https://github.com/o/r'), { host: 'github.com', path: 'o/r' });
     assert.deepEqual(parseRepositoryUrl('https://gitlab.com/g/s/p/'), { host: 'gitlab.com', path: 'g/s/p' });
