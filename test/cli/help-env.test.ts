@@ -8,46 +8,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
 import { CONFORMANCE_DIR } from '../helpers/conformance.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT } from '../helpers/cli.js';
+import { runHelpCli as run, subcommands } from '../helpers/help-walk.js';
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  if (args[0] === 'instance' || Object.keys(env).length > 0) {
-    // `instance` writes through its own streams, and variables are best given to a process.
-    const r = runCli(args, { env });
-    return { code: r.code, out: r.stdout, err: r.stderr };
-  }
-  let out = '';
-  let err = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 1) out += text;
-    else err += text;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    restore();
-  }
-}
 
-/** The subcommands a help text lists under "commands:" (or verify's mode list). */
-function subcommands(help: string): string[] {
-  const out: string[] = [];
-  let inList = false;
-  for (const line of help.split('\n')) {
-    if (/^commands:$/.test(line)) inList = true;
-    else if (inList && line.trim() === '') inList = false;
-    else if (inList) {
-      const m = /^ {2}([a-z][a-z0-9-]*) {2,}/.exec(line);
-      if (m) out.push(m[1]!);
-    }
-    const mode = /^usage: sigstore verify \{([a-z,]+)\}/.exec(line);
-    if (mode) out.push(...mode[1]!.split(','));
-  }
-  return out;
-}
 
 /** Each option line's names and its description: the line and the more-indented lines under it. */
 function optionBlocks(help: string): { names: string[]; text: string }[] {

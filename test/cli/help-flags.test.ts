@@ -6,28 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
-import { runCli } from '../helpers/cli.js';
+import { runHelpCli as run, subcommands } from '../helpers/help-walk.js';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  if (args[0] === 'instance') {
-    // `instance` writes through its own streams: run it as a process.
-    const r = runCli(args);
-    return { code: r.code ?? -1, out: r.stdout, err: r.stderr };
-  }
-  let out = '';
-  let err = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 1) out += text;
-    else err += text;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    restore();
-  }
-}
 
 /** The flags a help text lists: `[short, long, takesValue]` from each option line. */
 export function helpFlags(help: string): { names: string[]; valued: boolean }[] {
@@ -50,22 +30,6 @@ export function helpFlags(help: string): { names: string[]; valued: boolean }[] 
   return flags;
 }
 
-/** The subcommands a help text lists under "commands:" (or verify's mode list). */
-function subcommands(help: string): string[] {
-  const out: string[] = [];
-  let inList = false;
-  for (const line of help.split('\n')) {
-    if (/^commands:$/.test(line)) inList = true;
-    else if (inList && line.trim() === '') inList = false;
-    else if (inList) {
-      const m = /^ {2}([a-z][a-z0-9-]*) {2,}/.exec(line);
-      if (m) out.push(m[1]!);
-    }
-    const mode = /^usage: sigstore verify \{([a-z,]+)\}/.exec(line);
-    if (mode) out.push(...mode[1]!.split(','));
-  }
-  return out;
-}
 
 describe('every flag in every --help is parsed by its command', () => {
   it('walks every command and subcommand', async () => {

@@ -10,34 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBundle } from '../../src/bundle/parse.js';
-import { SCHEMA_ID, SCHEMA_VERSION, signFailureToJson, signResultToJson } from '../../src/cli/json-output.js';
+import { SCHEMA_ID, signFailureToJson, signResultToJson } from '../../src/cli/json-output.js';
 import { UsageError } from '../../src/errors.js';
 import { hasStackTrace, ROOT, runCli, SIGSTORE } from '../helpers/cli.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
-import { validate } from '../helpers/json-schema.js';
+import { OUTPUT_SCHEMA, schemaLines, validate } from '../helpers/json-schema.js';
 
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
+const SCHEMA = OUTPUT_SCHEMA;
 const A_TXT = join(CONFORMANCE_DIR, 'a.txt');
 const bundleOf = (name: string) => join(CONFORMANCE_DIR, name, 'bundle.sigstore.json');
 const PYPI = join(ROOT, 'test', 'fixtures', 'pypi');
-// biome-ignore lint/suspicious/noExplicitAny: tests reach into the JSON output freely
-type Json = Record<string, any>;
 
 const ID = ['verify', 'identity', '--offline', '--cert-identity', DEFAULT_IDENTITY, '--cert-oidc-issuer', DEFAULT_ISSUER];
 
-/** Each stdout line as an object, every one checked against the schema. */
-function lines(stdout: string): Json[] {
-  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
-  return stdout
-    .slice(0, -1)
-    .split('\n')
-    .map((l) => {
-      const o = JSON.parse(l) as Json;
-      assert.deepEqual(validate(o, SCHEMA), [], l.slice(0, 200));
-      assert.equal(o.schemaVersion, SCHEMA_VERSION);
-      return o;
-    });
-}
+const lines = schemaLines;
 
 describe('--json: one schema, JSON Lines', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sigstore-ts-json-'));

@@ -6,30 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hasStackTrace, ROOT, SIGSTORE } from '../helpers/cli.js';
-import { validate } from '../helpers/json-schema.js';
+import { hasStackTrace, SIGSTORE } from '../helpers/cli.js';
+import { schemaLines } from '../helpers/json-schema.js';
 import { startTestInstance, type TestInstance } from '../sign/helpers.js';
 
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
-// biome-ignore lint/suspicious/noExplicitAny: tests reach into the JSON output freely
-type Json = Record<string, any>;
 const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-
-function lines(stdout: string): Json[] {
-  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
-  return stdout
-    .slice(0, -1)
-    .split('\n')
-    .map((l) => {
-      const o = JSON.parse(l) as Json;
-      assert.deepEqual(validate(o, SCHEMA), [], l.slice(0, 300));
-      assert.equal(o.schemaVersion, 1);
-      return o;
-    });
-}
+const lines = schemaLines;
 
 /** Runs `bash -c script`; the CLI is `$SIGSTORE` there. */
 function bash(script: string): Promise<{ code: number | null; out: string; err: string }> {

@@ -4,6 +4,11 @@
  * `required`, `properties`, `additionalProperties` (false or a schema), `items`, and `{}`.
  * Any other keyword is an error, so a schema cannot silently use what this does not check.
  */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCHEMA_VERSION } from '../../src/cli/json-output.js';
+
 type Schema = Record<string, unknown>;
 
 const KNOWN = new Set(['$schema', '$id', 'title', 'description', '$defs', '$ref', 'oneOf', 'type', 'const', 'enum', 'pattern', 'required', 'properties', 'additionalProperties', 'items']);
@@ -54,4 +59,24 @@ export function validate(value: unknown, schema: Schema, root: Schema = schema, 
     for (const [i, v] of value.entries()) errors.push(...validate(v, schema.items as Schema, root, `${path}[${i}]`));
   }
   return errors;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the JSON output freely
+export type Json = Record<string, any>;
+
+/** The output schema of the CLI's --json (schemas/output.v1.schema.json). */
+export const OUTPUT_SCHEMA = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'schemas', 'output.v1.schema.json'), 'utf8')) as Schema;
+
+/** --json output: JSON Lines ending in a newline, each object checked against the output schema. */
+export function schemaLines(stdout: string): Json[] {
+  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
+  return stdout
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l) as Json;
+      assert.deepEqual(validate(o, OUTPUT_SCHEMA), [], l.slice(0, 300));
+      assert.equal(o.schemaVersion, SCHEMA_VERSION);
+      return o;
+    });
 }

@@ -18,8 +18,7 @@ import { serializeProvenance } from '../../src/pypi/provenance.js';
 import { signAttestations } from '../../src/pypi/sign.js';
 import { Signer } from '../../src/sign/signer.js';
 import { parseClientTrustConfig } from '../../src/trust/client-config.js';
-import { ROOT } from '../helpers/cli.js';
-import { validate } from '../helpers/json-schema.js';
+import { schemaLines } from '../helpers/json-schema.js';
 import { cli, fixture, readFixture, tempDir } from './helpers.js';
 import { LoopbackIndex } from './index-server.js';
 
@@ -28,23 +27,8 @@ const PA_REPO = 'https://github.com/trailofbits/pypi-attestations';
 const GL = 'gitlab_oidc_project-0.0.3.tar.gz';
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const sha = (b: Buffer) => Distribution.fromBytes('x-1.0.tar.gz', b).digest;
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
-// biome-ignore lint/suspicious/noExplicitAny: tests reach into the JSON output freely
-type Json = Record<string, any>;
 
-/** --json output: JSON Lines, each checked against schemas/output.v1.schema.json. */
-function jsonLines(stdout: string): Json[] {
-  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
-  return stdout
-    .slice(0, -1)
-    .split('\n')
-    .map((l) => {
-      const o = JSON.parse(l) as Json;
-      assert.deepEqual(validate(o, SCHEMA), [], l.slice(0, 300));
-      assert.equal(o.schemaVersion, 1);
-      return o;
-    });
-}
+const jsonLines = schemaLines;
 
 /** A GitHub Actions release identity of OWNER/REPO for the instance's OIDC provider. */
 const workflow = (repo: string, tag: string) => `https://github.com/${repo}/.github/workflows/release.yml@refs/tags/${tag}`;
