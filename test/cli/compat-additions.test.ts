@@ -6,22 +6,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validate } from '../helpers/json-schema.js';
-import { A_TXT, checkSection, cli, fails, HAPPY, helpLists, ID, ok, PA, PA_DIST, ROOT, signing, VERIFY, workdir } from './compat-helpers.js';
+import { schemaLines } from '../helpers/json-schema.js';
+import { A_TXT, checkSection, cli, fails, HAPPY, helpLists, ID, ok, PA, PA_DIST, signing, VERIFY, workdir } from './compat-helpers.js';
 
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas', 'output.v1.schema.json'), 'utf8')) as Record<string, unknown>;
-/** --json output: JSON Lines, each object valid under schemas/output.v1.schema.json. */
-function jsonLines(stdout: string): Record<string, unknown>[] {
-  assert.ok(stdout.endsWith('\n'), 'JSON Lines end with a newline');
-  return stdout
-    .slice(0, -1)
-    .split('\n')
-    .map((l) => {
-      const o = JSON.parse(l) as Record<string, unknown>;
-      assert.deepEqual(validate(o, SCHEMA), [], l.slice(0, 200));
-      return o;
-    });
-}
+const jsonLines = schemaLines;
 
 checkSection('sigstore-ts additions (not counted above)', {
   'ts sign --json': async () => {
