@@ -8,10 +8,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
 import { type CliResult, type NodeRunResult, ROOT, runCli, runNode, SIGSTORE } from '../helpers/cli.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
+import { runMain } from '../helpers/in-process.js';
 import { emailClaims, makeJwt } from '../oidc/helpers.js';
 import { ASSETS } from '../pypi/helpers.js';
 import { startTestInstance, type TestInstance } from '../sign/helpers.js';
@@ -85,29 +84,8 @@ export function helpLists(cmd: string[], ...texts: string[]): void {
 
 /** `main(args)` in this process, with `env` set (and CLEAN_ENV), its output captured. */
 export async function inProcess(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const vars: Record<string, string | undefined> = { ...CLEAN_ENV, ...env };
-  const saved: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(vars)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  let stdout = '';
-  let stderr = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 1) stdout += text;
-    else stderr += text;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    restore();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const r = await runMain(args, { ...CLEAN_ENV, ...env });
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 /** The local Sigstore instance, started when a row first signs. */

@@ -2,9 +2,8 @@
  * Walking the CLI's help texts: every command and subcommand, found from the helps themselves
  * (so a new command is walked too). Used by the --help tests (help-flags, help-env).
  */
-import { main } from '../../src/cli/main.js';
-import { redirectOutput } from '../../src/lib/stdio.js';
 import { runCli } from './cli.js';
+import { runMain } from './in-process.js';
 
 /** Runs the CLI in process (main() with captured output); `instance`, or variables, as a process. */
 export async function runHelpCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -13,17 +12,7 @@ export async function runHelpCli(args: string[], env: Record<string, string> = {
     const r = runCli(args, { env });
     return { code: r.code ?? -1, out: r.stdout, err: r.stderr };
   }
-  let out = '';
-  let err = '';
-  const restore = redirectOutput((fd, text) => {
-    if (fd === 1) out += text;
-    else err += text;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    restore();
-  }
+  return runMain(args);
 }
 
 /** The subcommands a help text lists under "commands:" (or verify's mode list). */
