@@ -105,7 +105,11 @@ async function audit(cache: string): Promise<Run> {
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   const m = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
-  const s = (JSON.parse(out) as { summary: Run & { timings: { fetchMs: number; verifyMs: number } } }).summary;
+  // --json prints JSON Lines: one `audit` line per distribution, then the `auditSummary` line.
+  const last = out.trimEnd().split('\n').at(-1) ?? '';
+  const summaryLine = JSON.parse(last) as { type: string; summary: Run & { timings: { fetchMs: number; verifyMs: number } } };
+  if (summaryLine.type !== 'auditSummary') throw new Error(`the audit's last --json line is ${summaryLine.type}, not auditSummary`);
+  const s = summaryLine.summary;
   return {
     ms,
     ...(m ? { cpuS: Number(m[1]) + Number(m[2]) } : {}),
