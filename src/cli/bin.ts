@@ -8,6 +8,7 @@
 import * as errors from '../errors.js';
 import { commandIndex } from './args.js';
 import { main, reportError } from './main.js';
+import { outputWritten } from '../lib/stdio.js';
 
 /** `true` in dist/sigstore.cjs, `false` in dist/cli.js; undefined when run from source. */
 declare const __SIGSTORE_SINGLE_FILE__: boolean;
@@ -37,12 +38,13 @@ if (singleFile && needsFullCli(argv)) {
 } else {
   // Lazily loaded parts of the single-file CLI (dist/lazy/*.cjs) throw these same classes.
   if (singleFile) (globalThis as Record<symbol, unknown>)[Symbol.for('sigstore-ts.errors')] = errors;
-  main(argv).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.exitCode = reportError(e, 0);
-    },
-  );
+  // The single-file CLI ends with process.exit once its command is done and its output is out
+  // (written synchronously by src/lib/stdio.ts; after a fall-back to a stream it exits
+  // naturally, which waits for the writes): tearing the isolate down at a natural exit costs a
+  // one-shot verification 1-2 ms. The full CLI exits naturally.
+  const end = (code: number) => {
+    if (singleFile && outputWritten()) process.exit(code);
+    process.exitCode = code;
+  };
+  main(argv).then(end, (e) => end(reportError(e, 0)));
 }

@@ -76,6 +76,14 @@ function write(fd: Fd, text: string): void {
   }
 }
 
+/**
+ * Whether every write so far went out synchronously: false once a descriptor fell back to a
+ * stream (a full non-blocking pipe), whose pending writes only a natural exit waits for.
+ */
+export function outputWritten(): boolean {
+  return state[1] !== 'stream' && state[2] !== 'stream';
+}
+
 /** Writes `text` to standard output. */
 export function writeStdout(text: string): void {
   write(1, text);

@@ -30,7 +30,7 @@ const VERIFY = [
 /** Runs `script` (with writeStdout/writeStderr in scope) and reads its stdout only after `delayMs`, so the pipe fills up first. */
 function runSlowReader(script: string, delayMs: number): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { writeStdout, writeStderr } from ${JSON.stringify(STDIO)};\n${script}`], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { outputWritten, writeStdout, writeStderr } from ${JSON.stringify(STDIO)};\n${script}`], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -59,14 +59,16 @@ describe('standard output and error', () => {
   });
 
   it('hands a descriptor that would block to the stream, and keeps the order', async () => {
-    // A non-blocking stdout: writeSync meets EAGAIN once the pipe is full.
+    // A non-blocking stdout: writeSync meets EAGAIN once the pipe is full. outputWritten() then
+    // says so (the single-file CLI exits naturally instead of with process.exit, which would cut
+    // the stream's pending writes).
     const r = await runSlowReader(
-      `process.stdout._handle.setBlocking(false);\nfor (let i = 0; i < ${chunks}; i++) writeStdout((${chunk.toString()})(i));\nwriteStderr('done\\n');`,
+      `process.stdout._handle.setBlocking(false);\nconst before = outputWritten();\nfor (let i = 0; i < ${chunks}; i++) writeStdout((${chunk.toString()})(i));\nwriteStderr('done ' + before + ' ' + outputWritten() + '\\n');`,
       300,
     );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), expected);
-    assert.equal(r.stderr, 'done\n');
+    assert.equal(r.stderr, 'done true false\n');
   });
 
   it('drops output when the reader has gone: the exit code still tells the result, no error', () => {
