@@ -8,6 +8,7 @@
 import { createHash, sign as nodeSign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { tlsUint, tlsVector } from '../lib/tls.js';
 import { Certificate } from '../lib/x509.js';
 import { leafHash } from './merkle.js';
 import { spki } from './keys.js';
@@ -29,38 +30,22 @@ interface CtEntry {
   leaf: Buffer;
 }
 
-function u(n: number | bigint, bytes: number): Buffer {
-  const b = Buffer.alloc(bytes);
-  let v = BigInt(n);
-  for (let i = bytes - 1; i >= 0; i--) {
-    b[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return b;
-}
-
 /** TLS serialization of one SCT. */
 export function serializeSct(sct: Sct): Buffer {
   return Buffer.concat([
     Buffer.from([0]), // v1
     sct.logId,
-    u(sct.timestamp, 8),
-    u(sct.extensions.length, 2),
-    sct.extensions,
+    tlsUint(sct.timestamp, 8),
+    tlsVector(sct.extensions, 2),
     Buffer.from([4, 3]), // sha256, ecdsa
-    u(sct.signature.length, 2),
-    sct.signature,
+    tlsVector(sct.signature, 2),
   ]);
 }
 
 /** The X.509 SCT list extension value: DER OCTET STRING of the TLS SignedCertificateTimestampList. */
 export function sctListExtensionValue(scts: Sct[]): Buffer {
-  const items = scts.map((s) => {
-    const b = serializeSct(s);
-    return Buffer.concat([u(b.length, 2), b]);
-  });
-  const list = Buffer.concat(items);
-  return Buffer.from(new asn1js.OctetString({ valueHex: Buffer.concat([u(list.length, 2), list]) }).toBER(false));
+  const list = Buffer.concat(scts.map((s) => tlsVector(serializeSct(s), 2)));
+  return Buffer.from(new asn1js.OctetString({ valueHex: tlsVector(list, 2) }).toBER(false));
 }
 
 export class CtLog {
@@ -121,8 +106,8 @@ export class CtLog {
     const issuerKeyHash = createHash('sha256').update(issuer.spki).digest();
     const timestamp = BigInt(Date.now());
     const extensions = Buffer.alloc(0);
-    const preCert = Buffer.concat([issuerKeyHash, u(tbs.length, 3), tbs]);
-    const entry = Buffer.concat([u(timestamp, 8), u(1, 2), preCert, u(extensions.length, 2), extensions]);
+    const preCert = Buffer.concat([issuerKeyHash, tlsVector(tbs, 3)]);
+    const entry = Buffer.concat([tlsUint(timestamp, 8), tlsUint(1, 2), preCert, tlsVector(extensions, 2)]);
     const signed = Buffer.concat([Buffer.from([0, 0]), entry]); // sct_version v1, certificate_timestamp
     const signature = nodeSign('sha256', signed, this.key);
     const leaf = Buffer.concat([Buffer.from([0, 0]), entry]); // MerkleTreeLeaf: v1, timestamped_entry
@@ -140,7 +125,7 @@ export class CtLog {
       id: sct.logId.toString('base64'),
       timestamp: Number(sct.timestamp),
       extensions: sct.extensions.toString('base64'),
-      signature: Buffer.concat([Buffer.from([4, 3]), u(sct.signature.length, 2), sct.signature]).toString('base64'),
+      signature: Buffer.concat([Buffer.from([4, 3]), tlsVector(sct.signature, 2)]).toString('base64'),
     };
   }
 
@@ -150,13 +135,13 @@ export class CtLog {
     const root = this.log.tree.root(size);
     const timestamp = BigInt(Date.now());
     // TreeHeadSignature: version v1, signature_type tree_hash(1), timestamp, tree_size, root.
-    const data = Buffer.concat([Buffer.from([0, 1]), u(timestamp, 8), u(size, 8), root]);
+    const data = Buffer.concat([Buffer.from([0, 1]), tlsUint(timestamp, 8), tlsUint(size, 8), root]);
     const sig = nodeSign('sha256', data, this.key);
     return {
       tree_size: size,
       timestamp: Number(timestamp),
       sha256_root_hash: root.toString('base64'),
-      tree_head_signature: Buffer.concat([Buffer.from([4, 3]), u(sig.length, 2), sig]).toString('base64'),
+      tree_head_signature: Buffer.concat([Buffer.from([4, 3]), tlsVector(sig, 2)]).toString('base64'),
     };
   }
 

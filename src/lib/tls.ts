@@ -84,10 +84,11 @@ export class TlsReader {
   }
 }
 
-/** Big-endian unsigned integer of `width` bytes (1..6). */
-export function tlsUint(value: number, width: number): Buffer {
+/** Big-endian unsigned integer of `width` bytes (1..6, or 8 for a uint64); out of range throws. */
+export function tlsUint(value: number | bigint, width: number): Buffer {
   const b = Buffer.alloc(width);
-  b.writeUIntBE(value, 0, width);
+  if (width === 8) b.writeBigUInt64BE(BigInt(value));
+  else b.writeUIntBE(Number(value), 0, width);
   return b;
 }
 

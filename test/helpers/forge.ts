@@ -29,6 +29,7 @@ import {
   utf8Ext,
 } from '../../src/instance/pki.js';
 import { encode, Tag } from '../../src/lib/der.js';
+import { tlsUint, tlsVector } from '../../src/lib/tls.js';
 import { Certificate } from '../../src/lib/x509.js';
 import { ctx, int, octets, oid, seq, set } from '../../src/lib/der-write.js';
 import { parseTrustedRoot, type TrustMaterial } from '../../src/trust/trusted-root.js';
@@ -51,15 +52,7 @@ const pem = (der: Buffer, label = 'CERTIFICATE'): string =>
   `-----BEGIN ${label}-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END ${label}-----\n`;
 const pae = (type: string, payload: Buffer): Buffer =>
   Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
-const u = (n: number | bigint, bytes: number): Buffer => {
-  const b = Buffer.alloc(bytes);
-  let v = BigInt(n);
-  for (let i = bytes - 1; i >= 0; i--) {
-    b[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return b;
-};
+
 
 /** What a leaf certificate looks like; every field has a valid default. */
 /** An SCT as the forge encodes it (RFC 6962 3.2); algorithms as TLS codes. */
@@ -75,17 +68,14 @@ export function sctList(scts: ForgedSct[]): Buffer {
     const b = Buffer.concat([
       Buffer.from([t.version ?? 0]),
       t.logId,
-      u(t.timestamp, 8),
-      u(t.extensions.length, 2),
-      t.extensions,
+      tlsUint(t.timestamp, 8),
+      tlsVector(t.extensions, 2),
       Buffer.from([t.hashAlgorithm ?? 4, t.signatureAlgorithm ?? 3]),
-      u(t.signature.length, 2),
-      t.signature,
+      tlsVector(t.signature, 2),
     ]);
-    return Buffer.concat([u(b.length, 2), b]);
+    return tlsVector(b, 2);
   });
-  const list = Buffer.concat(items);
-  return encode(Tag.OCTET_STRING, Buffer.concat([u(list.length, 2), list]));
+  return encode(Tag.OCTET_STRING, tlsVector(Buffer.concat(items), 2));
 }
 
 export interface LeafSpec {
@@ -279,12 +269,11 @@ export class ForgedPki {
     const timestamp = BigInt((o.sctTime ?? notBefore).getTime());
     const signed = Buffer.concat([
       Buffer.from([0, 0]),
-      u(timestamp, 8),
-      u(1, 2),
+      tlsUint(timestamp, 8),
+      tlsUint(1, 2),
       sha256(spki(issuerKey)),
-      u(preTbs.length, 3),
-      preTbs,
-      u(0, 2),
+      tlsVector(preTbs, 3),
+      tlsUint(0, 2),
     ]);
     const sct: ForgedSct = { logId: this.ctLogId, timestamp, extensions: Buffer.alloc(0), signature: nodeSign('sha256', signed, this.ctKey) };
     o.sct?.(sct);
