@@ -10,20 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pae } from '../../src/bundle/dsse.js';
-import { VerificationError } from '../../src/errors.js';
 import { Identity, loadTrustMaterial, parseTrustedRoot, unsafeAcceptAnyIdentity, Verifier } from '../../src/index.js';
 import { createEntryV1 } from '../../src/sign/rekor-v1.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
 import { startTestInstance, type TestInstance } from '../sign/helpers.js';
-
-async function refused(p: Promise<unknown>, step: string, code: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof VerificationError, String(e));
-    assert.equal(e.step, step, e.message);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
+import { refusedAt as refused } from '../helpers/verify.js';
 
 describe('verifyDsseWithoutArtifactUnsafe: a DSSE bundle whose artifact is not at hand', () => {
   const bundle = readFileSync(join(CONFORMANCE_DIR, 'happy-path-intoto-in-dsse-v3', 'bundle.sigstore.json'));

@@ -11,11 +11,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseBundle } from '../../src/bundle/parse.js';
-import { VerificationError } from '../../src/errors.js';
+import { VerificationError, type VerificationStep } from '../../src/errors.js';
 import { buildTrustMaterial, parseTrustedRoot, type TrustMaterial, trustedRootJson } from '../../src/trust/trusted-root.js';
 import { unsafeAcceptAnyIdentity } from '../../src/verify/policy.js';
 import { verifySCTs } from '../../src/verify/sct.js';
 import { Verifier, type VerifierOptions } from '../../src/verify/verifier.js';
+import { refusedAt as refused } from '../helpers/verify.js';
 
 const C = join(import.meta.dirname, '..', 'fixtures', 'conformance');
 const artifact = { path: join(C, 'a.txt') };
@@ -26,10 +27,6 @@ const R2 = parseTrustedRoot(readFileSync(join(C, 'rekor2-timestamp-with-embedded
 const R2_BUNDLE = readFileSync(join(C, 'rekor2-timestamp-with-embedded-cert', 'bundle.sigstore.json'), 'utf8');
 
 const verify = (trust: TrustMaterial, bundle: string, options: VerifierOptions = {}) => new Verifier(trust, options).verify(bundle, artifact, policy);
-
-async function refused(p: Promise<unknown>, step: string, code: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => e instanceof VerificationError && e.step === step && e.code === code, `refused at ${step} with ${code}`);
-}
 
 describe('trust material is immutable once built', () => {
   it('parsed material, its lists, logs, authorities and certificates are frozen; assignments throw', () => {
@@ -100,7 +97,7 @@ const LONG_AGO = { start: new Date('2000-01-01T00:00:00Z'), end: new Date('2001-
 const otherKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
 
 describe('no cached answer crosses trust roots or times', () => {
-  const cases: [string, TrustMaterial, string, TrustMaterial, string, string][] = [
+  const cases: [string, TrustMaterial, string, TrustMaterial, VerificationStep, string][] = [
     ['a CT log with another key under its log ID', PROD, PROD_BUNDLE, changed(PROD, 'ctlogs', () => ({ key: otherKey })), 'sct', 'SCT_SIGNATURE_INVALID'],
     ['CT log windows that end before the SCT', PROD, PROD_BUNDLE, changed(PROD, 'ctlogs', () => ({ validFor: LONG_AGO })), 'sct', 'SCT_OUTSIDE_LOG_VALIDITY'],
     ['no CT log', PROD, PROD_BUNDLE, buildTrustMaterial({ ...PROD, ctlogs: [] }), 'sct', 'SCT_UNTRUSTED_LOG'],

@@ -6,22 +6,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { UsageError, VerificationError } from '../../src/errors.js';
+import { UsageError, } from '../../src/errors.js';
 import { Identity, loadTrustMaterial, Verifier } from '../../src/index.js';
 import { CONFORMANCE_DIR, DEFAULT_IDENTITY, DEFAULT_ISSUER } from '../helpers/conformance.js';
+import { refusedAt as refused } from '../helpers/verify.js';
 
 const policy = new Identity({ identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER });
 const bundleText = (name: string) => readFileSync(join(CONFORMANCE_DIR, name, 'bundle.sigstore.json'), 'utf8');
 const artifact = { path: join(CONFORMANCE_DIR, 'a.txt') };
-
-async function refused(p: Promise<unknown>, step: string, code: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof VerificationError, String(e));
-    assert.equal(e.step, step, e.message);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 describe('verifier refusals', () => {
   it('no policy at all', async () => {
