@@ -48,6 +48,19 @@ describe('sigstore-js against the local instance', () => {
     await v.verify(bundle as never, artifact, new Identity({ identity: EMAIL, issuer: inst.issuer }));
   }
 
+  /** sigstore-js attests an in-toto statement whose one subject has this SHA-256, against the instance. */
+  async function attestStatement(sha256: string, options: { legacyCompatibility?: boolean } = {}) {
+    const statement = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'artifact.tgz', digest: { sha256 } }],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: {},
+      }),
+    );
+    return sigstore.attest(statement, 'application/vnd.in-toto+json', { fulcioURL: inst.url, rekorURL: inst.url, tsaServerURL: inst.url, identityToken: await token(), ...options });
+  }
+
   const tufOptions = () => ({ tufMirrorURL: inst.tufUrl, tufRootPath: inst.files.tufRoot, tufCachePath: join(tmp.dir, 'tuf-cache') });
 
   before(async () => {
@@ -78,20 +91,7 @@ describe('sigstore-js against the local instance', () => {
   });
 
   it('attests a DSSE in-toto statement (Rekor v1 dsse 0.0.1) and verifies it', async () => {
-    const statement = Buffer.from(
-      JSON.stringify({
-        _type: 'https://in-toto.io/Statement/v1',
-        subject: [{ name: 'artifact.tgz', digest: { sha256: 'a'.repeat(64) } }],
-        predicateType: 'https://slsa.dev/provenance/v1',
-        predicate: {},
-      }),
-    );
-    const bundle = await sigstore.attest(statement, 'application/vnd.in-toto+json', {
-      fulcioURL: inst.url,
-      rekorURL: inst.url,
-      tsaServerURL: inst.url,
-      identityToken: await token(),
-    });
+    const bundle = await attestStatement('a'.repeat(64));
     assert.equal(bundle.verificationMaterial.tlogEntries[0]?.kindVersion?.kind, 'dsse');
     const signer = await sigstore.verify(bundle, { ...tufOptions(), certificateIdentityEmail: EMAIL, certificateIssuer: inst.issuer });
     assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
@@ -99,21 +99,7 @@ describe('sigstore-js against the local instance', () => {
   });
 
   it('attests with legacy compatibility (Rekor v1 intoto 0.0.2), and both sigstore-js and ours verify it', async () => {
-    const statement = Buffer.from(
-      JSON.stringify({
-        _type: 'https://in-toto.io/Statement/v1',
-        subject: [{ name: 'artifact.tgz', digest: { sha256: 'b'.repeat(64) } }],
-        predicateType: 'https://slsa.dev/provenance/v1',
-        predicate: {},
-      }),
-    );
-    const bundle = await sigstore.attest(statement, 'application/vnd.in-toto+json', {
-      fulcioURL: inst.url,
-      rekorURL: inst.url,
-      tsaServerURL: inst.url,
-      identityToken: await token(),
-      legacyCompatibility: true,
-    });
+    const bundle = await attestStatement('b'.repeat(64), { legacyCompatibility: true });
     assert.deepEqual(bundle.verificationMaterial.tlogEntries[0]?.kindVersion, { kind: 'intoto', version: '0.0.2' });
     const body = JSON.parse(Buffer.from(bundle.verificationMaterial.tlogEntries[0]!.canonicalizedBody, 'base64').toString('utf8'));
     assert.equal(body.spec.content.envelope.payload, undefined, 'the payload stays out of the body, as Rekor');
