@@ -4,7 +4,7 @@
  * component, `**` for any number of directories; names starting with a dot only match a pattern
  * that starts with a dot. Matches come back sorted, without duplicates.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 
 const MAGIC = /[*?[]/;
@@ -46,18 +46,9 @@ function isDir(p: string): boolean {
   }
 }
 
-function exists(p: string): boolean {
-  try {
-    statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Expands one pattern relative to `cwd`; paths come back as written (relative stays relative). */
 export function expandGlob(pattern: string, cwd: string): string[] {
-  if (!MAGIC.test(pattern)) return exists(isAbsolute(pattern) ? pattern : join(cwd, pattern)) ? [pattern] : [];
+  if (!MAGIC.test(pattern)) return existsSync(isAbsolute(pattern) ? pattern : join(cwd, pattern)) ? [pattern] : [];
   const absolute = isAbsolute(pattern);
   const parts = pattern.split('/').filter((p, i) => p !== '' || i === 0);
   let found: string[] = [absolute ? '/' : cwd];
@@ -76,7 +67,7 @@ export function expandGlob(pattern: string, cwd: string): string[] {
         }
       } else if (!MAGIC.test(part)) {
         const p = join(base, part);
-        if (last ? exists(p) : isDir(p)) next.push(p);
+        if (last ? existsSync(p) : isDir(p)) next.push(p);
       } else {
         const re = componentRegExp(part);
         for (const e of entries(base)) {
