@@ -220,7 +220,7 @@ async function runConvert(argv: string[]): Promise<number> {
   const input = p.positionals[0]!;
   requireInput(input, 'input');
   const { planOutputs, writeAtomic } = await import('./output.js');
-  if (output !== '-') existingIsFailure(() => planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] }));
+  if (output !== '-') planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] });
   const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
   let json: unknown;
   try {
@@ -245,19 +245,6 @@ async function runConvert(argv: string[]): Promise<number> {
     writeStderr(`Converted ${isBundle ? 'Sigstore bundle to attestation' : 'attestation to Sigstore bundle'}: ${output}\n`);
   }
   return 0;
-}
-
-/**
- * An existing output refused without --overwrite is a failure (exit 1), as pypi-attestations'
- * `sign` and `convert` exit: its scripts test for that (sigstore's own `sign` keeps exit 2).
- */
-function existingIsFailure(plan: () => void): void {
-  try {
-    plan();
-  } catch (e) {
-    if (e instanceof UsageError && e.code === 'OUTPUT_EXISTS') throw new SigstoreError('OUTPUT_EXISTS', e.message);
-    throw e;
-  }
 }
 
 async function runSign(argv: string[]): Promise<number> {
@@ -294,7 +281,7 @@ async function runSign(argv: string[]): Promise<number> {
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE');
   const { ensureOutputDirectory, planOutputs, writeAllAtomic } = await import('./output.js');
   if (outDir) ensureOutputDirectory(outDir);
-  existingIsFailure(() => planOutputs(outputs, { overwrite, inputs: p.positionals }));
+  planOutputs(outputs, { overwrite, inputs: p.positionals });
 
   // Statements are built and checked before any request.
   const signOptions: AttestationSignOptions = { predicateType };
@@ -322,13 +309,14 @@ async function runSign(argv: string[]): Promise<number> {
 
 /**
  * pypi-attestations exits 1 (not 2) for a distribution file name or a repository URL it cannot
- * use: its scripts test for that. What is refused is unchanged.
+ * use, and for an existing output of `sign` or `convert` (sigstore's own `sign` keeps exit 2):
+ * its scripts test for that. What is refused is unchanged.
  */
 export async function run(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (e) {
-    if (e instanceof UsageError && (e.code === 'DIST_NAME_INVALID' || e.code === 'REPOSITORY_URL_INVALID')) {
+    if (e instanceof UsageError && (e.code === 'DIST_NAME_INVALID' || e.code === 'REPOSITORY_URL_INVALID' || e.code === 'OUTPUT_EXISTS')) {
       throw new SigstoreError(e.code, e.message);
     }
     throw e;
