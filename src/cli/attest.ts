@@ -15,7 +15,8 @@ import { writeStderr, writeStdout } from '../lib/stdio.js';
 import { exclusive, flag, type Options, parse, str, usage } from './args.js';
 import { envFlag } from './get-identity-token.js';
 import { readDocumentOr } from './input.js';
-import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
+import { ensureOutputDirectory, planOutputs } from './output.js';
+import { type OutputFile, writeAllAtomic } from './write-outputs.js';
 import { showHashProgress, startProgress } from './progress.js';
 import { readJsonFile, readStdin, reportOptions, reportSigned, resolveInputs, SIGNING_HELP, SIGNING_OPTIONS, signerFromArgs, signOrReport, strOrEnv } from './sign.js';
 

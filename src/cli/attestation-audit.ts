@@ -151,7 +151,7 @@ export async function run(argv: string[]): Promise<number> {
     const added = Object.keys(report.pins.projects).filter((k) => !(k in before)).length;
     const changed = report.results.filter((r) => r.pinChanged).length;
     if (added > 0 || changed > 0 || !existsSync(pinFile)) {
-      const { writeAtomic } = await import('./output.js');
+      const { writeAtomic } = await import('./write-outputs.js');
       await writeAtomic(pinFile, serializePins(report.pins), { overwrite: true });
     }
     pinNote = `; pins: ${added} new, ${changed} updated in ${pinFile}`;

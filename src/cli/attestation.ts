@@ -219,7 +219,8 @@ async function runConvert(argv: string[]): Promise<number> {
   if (to !== undefined && to !== 'bundle' && to !== 'attestation') usage(`--to must be bundle or attestation (got ${JSON.stringify(to)})`);
   const input = p.positionals[0]!;
   requireInput(input, 'input');
-  const { planOutputs, writeAtomic } = await import('./output.js');
+  const { planOutputs } = await import('./output.js');
+  const { writeAtomic } = await import('./write-outputs.js');
   if (output !== '-') planOutputs([output!], { overwrite: flag(p, 'overwrite'), inputs: [input] });
   const data = readDocumentOr(input, 'INPUT_UNREADABLE', 'input');
   let json: unknown;
@@ -279,7 +280,8 @@ async function runSign(argv: string[]): Promise<number> {
   const outputs = p.positionals.map((d) => (outDir ? join(outDir, `${basename(d)}.${suffix}`) : `${d}.${suffix}`));
   const { envFlag } = await import('./get-identity-token.js');
   const overwrite = flag(p, 'overwrite') || envFlag(env, 'SIGSTORE_OVERWRITE');
-  const { ensureOutputDirectory, planOutputs, writeAllAtomic } = await import('./output.js');
+  const { ensureOutputDirectory, planOutputs } = await import('./output.js');
+  const { writeAllAtomic } = await import('./write-outputs.js');
   if (outDir) ensureOutputDirectory(outDir);
   planOutputs(outputs, { overwrite, inputs: p.positionals });
 

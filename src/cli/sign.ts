@@ -24,7 +24,8 @@ import { exclusive, flag, offlineFromEnv, type Options, type Parsed, parse, str,
 import { envFlag, IDENTITY_HELP, IDENTITY_OPTIONS, identityOptions } from './get-identity-token.js';
 import { readDocumentOr, requireRegularFile } from './input.js';
 import { showHashProgress, startProgress } from './progress.js';
-import { ensureOutputDirectory, type OutputFile, planOutputs, writeAllAtomic } from './output.js';
+import { ensureOutputDirectory, planOutputs } from './output.js';
+import { type OutputFile, writeAllAtomic } from './write-outputs.js';
 
 /** Options every signing command takes (identity, trust, Rekor, key type, outputs). */
 export const SIGNING_OPTIONS: Options = {

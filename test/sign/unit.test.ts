@@ -14,7 +14,8 @@ import { createEnvelope, envelopeToJson, IN_TOTO_PAYLOAD_TYPE, pae } from '../..
 import { buildStatement, IN_TOTO_STATEMENT_V1, parseStatementForSigning, SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1, validatePredicate } from '../../src/bundle/intoto.js';
 import { parseBundle } from '../../src/bundle/parse.js';
 import { bundleToText, serializeBundle } from '../../src/bundle/serialize.js';
-import { planOutputs, writeAllAtomic, writeAtomic } from '../../src/cli/output.js';
+import { planOutputs } from '../../src/cli/output.js';
+import { writeAllAtomic, writeAtomic } from '../../src/cli/write-outputs.js';
 import { NetworkError, UsageError } from '../../src/errors.js';
 import { Der, Tag } from '../../src/lib/der.js';
 import { verifyDigest } from '../../src/lib/signature.js';
