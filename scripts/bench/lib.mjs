@@ -27,6 +27,23 @@ export function stats(xs) {
 }
 
 /**
+ * The per-round differences `a[i] - b[i]` of two commands timed in the same alternate() call,
+ * summarized. Each round runs the commands back to back, so the machine's drift between rounds
+ * (its speed here wanders by tens of percent over seconds) cancels out of each difference, which
+ * it does not from a difference of two medians: two nearly identical programs (`node empty.js`
+ * and `node -e 0`) measured 11.5 ms apart in medians and 0.5 ms apart paired, from the same 40
+ * rounds.
+ */
+export function pairedDiff(a, b) {
+  return stats(a.map((x, i) => x - b[i]));
+}
+
+/** The per-round ratios `a[i] / b[i]` (see {@link pairedDiff}), summarized. */
+export function pairedRatio(a, b) {
+  return stats(a.map((x, i) => x / b[i]));
+}
+
+/**
  * Runs a command once: its wall time in ms, CPU time (user + system, ms) and peak RSS (MB) when
  * GNU time is there. Throws when it exits with another status than `expectStatus`.
  */
