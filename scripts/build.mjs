@@ -133,6 +133,8 @@ if (vendored.size > 0) {
   const f = join(tmp, 'sigstore.cjs');
   const code = readFileSync(f, 'utf8');
   if (code.startsWith('#!')) throw new Error('build: sigstore.cjs must not start with a hashbang');
+  // bin/sigstore reads it as latin1 (no UTF-8 decoding): esbuild's default charset keeps it ASCII.
+  if (/[^\x00-\x7f]/.test(code)) throw new Error('build: sigstore.cjs must be ASCII');
   writeFileSync(f, `(function (exports, require, module, __filename, __dirname) {${code}\n});\n`);
 }
 

@@ -22,7 +22,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TrustError } from '../errors.js';
 import { isObject } from '../lib/json.js';
@@ -70,7 +69,8 @@ export function cachePaths(url: string, cacheDir?: string, env: NodeJS.ProcessEn
     const base = join(resolve(override), key);
     return { url, metadataDir: base, targetsDir: join(base, 'targets'), bases: [resolve(override)] };
   }
-  const home = env.HOME || homedir();
+  // node:os only without HOME: loading it costs a one-shot verification more than the rest of this.
+  const home = env.HOME || process.getBuiltinModule('node:os').homedir();
   const data = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : join(home, '.local', 'share');
   const cache = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(home, '.cache');
   return {
