@@ -242,17 +242,21 @@ export function decodeOid(v: Buffer): string {
 
 // ---- encoding (used to rebuild structures, such as a precertificate TBS for SCT checks) ----
 
-export function encodeLength(len: number): Buffer {
-  if (len < 0x80) return Buffer.from([len]);
+/** A DER element's identifier and length octets, for contents of `len` bytes. */
+export function encodeHeader(tag: number, len: number): Buffer {
+  if (len < 0x80) return Buffer.from([tag, len]);
   const bytes: number[] = [];
   while (len > 0) {
     bytes.unshift(len & 0xff);
     len = Math.floor(len / 256);
   }
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
 }
 
 export function encode(tag: number, value: Buffer | Buffer[]): Buffer {
-  const v = Array.isArray(value) ? Buffer.concat(value) : value;
-  return Buffer.concat([Buffer.from([tag]), encodeLength(v.length), v]);
+  const parts = Array.isArray(value) ? value : [value];
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const head = encodeHeader(tag, len);
+  return Buffer.concat([head, ...parts], head.length + len);
 }

@@ -2,6 +2,7 @@
  * Fulcio's certificate extensions (OIDs 1.3.6.1.4.1.57264.1.1-1.22) and the signer identity
  * read from a leaf certificate.
  */
+import { isUtf8 } from 'node:buffer';
 import { VerificationError } from '../errors.js';
 import { Der, Tag } from '../lib/der.js';
 import { type Certificate, OID } from '../lib/x509.js';
@@ -47,15 +48,12 @@ function refuse(code: ErrorCode, message: string): never {
   throw new VerificationError('chain', code, message);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Strict UTF-8 (no replacement characters for malformed bytes), or undefined. */
+/**
+ * Strict UTF-8 (no replacement characters for malformed bytes: overlong forms, surrogates and
+ * code points past U+10FFFF are refused, as a fatal TextDecoder does), or undefined. A BOM is kept.
+ */
 function strictUtf8(b: Buffer): string | undefined {
-  try {
-    return utf8.decode(b);
-  } catch {
-    return undefined;
-  }
+  return isUtf8(b) ? b.toString('utf8') : undefined;
 }
 
 /** A Fulcio extension's value: 1.1-1.6 raw UTF-8 bytes, 1.8 onwards a DER UTF8String. */

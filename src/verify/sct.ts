@@ -82,18 +82,19 @@ export function parseSCTList(extnValue: Buffer): SignedCertificateTimestamp[] {
 
 /**
  * The precertificate TBSCertificate an embedded SCT signs: the leaf's TBSCertificate with the SCT
- * list extension removed, re-encoded in DER (RFC 6962 section 3.2).
+ * list extension removed, in DER (RFC 6962 section 3.2). The certificate's parse already holds
+ * every piece: the fields before the extensions (its last field, see src/lib/x509.ts) are kept
+ * as they are, and the extensions are encoded again without the SCT list (none left: no [3]).
  */
 export function precertificateTBS(leaf: Certificate): Buffer {
-  const parts = leaf.tbs.children.map((el) => {
-    if (el.tag !== 0xa3) return el.raw;
-    const kept = el
-      .inner()
-      .expect(Tag.SEQUENCE, 'extensions')
-      .children.filter((ext) => ext.expect(Tag.SEQUENCE, 'Extension').child(0).oid() !== OID.sctList)
-      .map((ext) => ext.raw);
-    return kept.length === 0 ? Buffer.alloc(0) : encode(0xa3, encode(Tag.SEQUENCE, kept));
-  });
+  const tbs = leaf.tbs;
+  const last = tbs.children[tbs.children.length - 1];
+  const hasExtensions = last?.tag === 0xa3;
+  const parts = [hasExtensions ? tbs.value.subarray(0, tbs.value.length - last.raw.length) : tbs.value];
+  if (hasExtensions) {
+    const kept = leaf.extensions.filter((e) => e.oid !== OID.sctList).map((e) => e.raw);
+    if (kept.length > 0) parts.push(encode(0xa3, encode(Tag.SEQUENCE, kept)));
+  }
   return encode(Tag.SEQUENCE, parts);
 }
 
