@@ -219,7 +219,7 @@ export function parseTSTInfo(der: Buffer): TSTInfo {
         accuracy.seconds = c.int();
       } else if (c.tag === 0x80 || c.tag === 0x81) {
         order = c.tag & 1;
-        const v = new Der(c.raw, Tag.INTEGER, c.value).int();
+        const v = c.as(Tag.INTEGER).int();
         if (v < 1 || v > 999) throw new DerError('Accuracy millis/micros out of range', 'CMS_MALFORMED');
         if (c.tag === 0x80) accuracy.millis = v;
         else accuracy.micros = v;

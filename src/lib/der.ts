@@ -37,29 +37,88 @@ export const Tag = {
   GENERALIZED_TIME: 0x18,
 } as const;
 
+/** OIDs already decoded, by their contents octets (latin1); cleared when full. */
+const decodedOids = new Map<string, string>();
+const DECODED_OIDS_MAX = 512;
+const DECODED_OID_MAX_BYTES = 32;
+
+/** @internal How many decoded OIDs are remembered (for tests of the bounds above). */
+export function rememberedOidCount(): number {
+  return decodedOids.size;
+}
+
 export class Der {
-  /** Full encoding (tag, length and value). */
-  readonly raw: Buffer;
   /** Identifier octet. */
   readonly tag: number;
-  /** Contents octets. */
-  readonly value: Buffer;
   /** Nesting level (0 for an element parsed from a buffer of its own). */
   readonly depth: number;
-  private kids: Der[] | undefined;
+  /**
+   * Where the element lies in the buffer it was read from: its encoding from `#start` to `#end`,
+   * its contents from `#off`. The `raw` and `value` Buffers are made when first asked for: most
+   * elements of a certificate are only walked through, and an element read costs one object.
+   */
+  readonly #buf: Buffer;
+  readonly #start: number;
+  readonly #off: number;
+  readonly #end: number;
+  #raw: Buffer | undefined;
+  #value: Buffer | undefined;
+  #kids: Der[] | undefined;
 
-  constructor(raw: Buffer, tag: number, value: Buffer, depth = 0) {
-    this.raw = raw;
+  private constructor(buf: Buffer, tag: number, start: number, off: number, end: number, depth: number) {
     this.tag = tag;
-    this.value = value;
     this.depth = depth;
+    this.#buf = buf;
+    this.#start = start;
+    this.#off = off;
+    this.#end = end;
+  }
+
+  /** Full encoding (tag, length and value). */
+  get raw(): Buffer {
+    this.#raw ??= this.#buf.subarray(this.#start, this.#end);
+    return this.#raw;
+  }
+
+  /** Contents octets. */
+  get value(): Buffer {
+    this.#value ??= this.#buf.subarray(this.#off, this.#end);
+    return this.#value;
   }
 
   /** Parses exactly one element covering all of `buf`. */
   static parse(buf: Buffer, depth = 0): Der {
-    const [el, end] = readElement(buf, 0, depth);
-    if (end !== buf.length) throw new DerError('trailing bytes after DER element', 'DER_TRAILING_BYTES');
+    const el = Der.#read(buf, 0, buf.length, depth);
+    if (el.#end !== buf.length) throw new DerError('trailing bytes after DER element', 'DER_TRAILING_BYTES');
     return el;
+  }
+
+  /** The same element read with another tag: an IMPLICIT tag's contents as the type it stands for. */
+  as(tag: number): Der {
+    return new Der(this.#buf, tag, this.#start, this.#off, this.#end, this.depth);
+  }
+
+  /** Reads the element at `off` of `buf`, which must end by `limit` (its container's end). */
+  static #read(buf: Buffer, off: number, limit: number, depth: number): Der {
+    if (depth > MAX_DER_DEPTH) throw new DerError(`DER nested deeper than ${MAX_DER_DEPTH} levels`, 'DER_TOO_DEEP');
+    const start = off;
+    if (off + 2 > limit) throw new DerError('truncated DER element', 'DER_TRUNCATED');
+    const tag = buf[off++]!;
+    if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported', 'DER_TAG_UNSUPPORTED');
+    let len = buf[off++]!;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0) throw new DerError('indefinite length is not DER', 'DER_LENGTH_INVALID');
+      if (n > 4) throw new DerError('unsupported DER length', 'DER_LENGTH_INVALID');
+      if (off + n > limit) throw new DerError('truncated DER length', 'DER_TRUNCATED');
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + buf[off++]!;
+      if (len < 0x80 || buf[off - n] === 0) throw new DerError('non-minimal DER length', 'DER_LENGTH_NONMINIMAL');
+    }
+    const end = off + len;
+    if (end > limit) throw new DerError('DER element overruns its container', 'DER_TRUNCATED');
+    if (tag === Tag.NULL && len !== 0) throw new DerError('NULL with contents', 'DER_NULL_INVALID');
+    return new Der(buf, tag, start, off, end, depth);
   }
 
   get constructed(): boolean {
@@ -72,18 +131,17 @@ export class Der {
   }
 
   get children(): Der[] {
-    if (this.kids === undefined) {
+    if (this.#kids === undefined) {
       if (!this.constructed) throw new DerError(`element with tag 0x${this.tag.toString(16)} is not constructed`, 'DER_NOT_CONSTRUCTED');
       const kids: Der[] = [];
-      let off = 0;
-      while (off < this.value.length) {
-        const [el, end] = readElement(this.value, off, this.depth + 1);
+      for (let off = this.#off; off < this.#end; ) {
+        const el = Der.#read(this.#buf, off, this.#end, this.depth + 1);
         kids.push(el);
-        off = end;
+        off = el.#end;
       }
-      this.kids = kids;
+      this.#kids = kids;
     }
-    return this.kids;
+    return this.#kids;
   }
 
   child(i: number): Der {
@@ -99,12 +157,24 @@ export class Der {
 
   /** Re-reads an implicitly or explicitly tagged element's content as one inner element. */
   inner(): Der {
-    return Der.parse(this.value, this.depth + 1);
+    const el = Der.#read(this.#buf, this.#off, this.#end, this.depth + 1);
+    if (el.#end !== this.#end) throw new DerError('trailing bytes after DER element', 'DER_TRAILING_BYTES');
+    return el;
   }
 
   oid(): string {
     this.expect(Tag.OID, 'OID');
-    return decodeOid(this.value);
+    // A pure function of the contents: the few OIDs Sigstore's structures use are decoded once
+    // (short ones only, so that what the cache holds stays small whatever an input carries).
+    if (this.#end - this.#off > DECODED_OID_MAX_BYTES) return decodeOid(this.value);
+    const key = this.#buf.toString('latin1', this.#off, this.#end);
+    let oid = decodedOids.get(key);
+    if (oid === undefined) {
+      oid = decodeOid(this.value);
+      if (decodedOids.size >= DECODED_OIDS_MAX) decodedOids.clear();
+      decodedOids.set(key, oid);
+    }
+    return oid;
   }
 
   /** INTEGER, in its minimal two's-complement encoding (X.690 8.3.2). */
@@ -191,28 +261,6 @@ function utc(year: number, m: RegExpMatchArray, frac: string, s: string): Date {
     throw new DerError(`time ${JSON.stringify(s)} is out of range`, 'DER_TIME_INVALID');
   }
   return t;
-}
-
-function readElement(buf: Buffer, off: number, depth: number): [Der, number] {
-  if (depth > MAX_DER_DEPTH) throw new DerError(`DER nested deeper than ${MAX_DER_DEPTH} levels`, 'DER_TOO_DEEP');
-  const start = off;
-  if (off + 2 > buf.length) throw new DerError('truncated DER element', 'DER_TRUNCATED');
-  const tag = buf[off++]!;
-  if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported', 'DER_TAG_UNSUPPORTED');
-  let len = buf[off++]!;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0) throw new DerError('indefinite length is not DER', 'DER_LENGTH_INVALID');
-    if (n > 4) throw new DerError('unsupported DER length', 'DER_LENGTH_INVALID');
-    if (off + n > buf.length) throw new DerError('truncated DER length', 'DER_TRUNCATED');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[off++]!;
-    if (len < 0x80 || buf[off - n] === 0) throw new DerError('non-minimal DER length', 'DER_LENGTH_NONMINIMAL');
-  }
-  const end = off + len;
-  if (end > buf.length) throw new DerError('DER element overruns its container', 'DER_TRUNCATED');
-  if (tag === Tag.NULL && len !== 0) throw new DerError('NULL with contents', 'DER_NULL_INVALID');
-  return [new Der(buf.subarray(start, end), tag, buf.subarray(off, end), depth), end];
 }
 
 /** Largest OID arc read: arcs fit a safe integer (Go's encoding/asn1 stops at 31 bits). */

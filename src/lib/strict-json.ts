@@ -170,7 +170,8 @@ class Reader {
     const s = this.s;
     const start = this.pos + 1;
     PLAIN.lastIndex = start;
-    PLAIN.exec(s);
+    // test(), not exec(): only where the run ends matters (exec would build a match and its copy).
+    PLAIN.test(s);
     const end = PLAIN.lastIndex;
     if (s.charCodeAt(end) === 0x22) {
       this.pos = end + 1;

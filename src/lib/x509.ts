@@ -189,7 +189,7 @@ export class Certificate {
       if (f[i]?.tag !== tag) continue;
       if (version < 2) throw new DerError('unique identifiers require a v2 or v3 certificate', 'X509_VERSION');
       const id = f[i++]!; // [n] IMPLICIT BIT STRING
-      new Der(id.raw, Tag.BIT_STRING, id.value).bitString();
+      id.as(Tag.BIT_STRING).bitString();
     }
     this.extensions = [];
     if (f[i]?.tag === 0xa3) {

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Der, DerError, decodeOid, encode, MAX_DER_DEPTH, Tag } from '../../src/lib/der.js';
+import { Der, DerError, decodeOid, encode, MAX_DER_DEPTH, rememberedOidCount, Tag } from '../../src/lib/der.js';
 
 const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 const refuses = (f: () => unknown, code: string) => assert.throws(f, (e) => e instanceof DerError && e.code === code, code);
@@ -64,6 +64,22 @@ test('OID: minimal arcs (no leading 0x80), not truncated, not empty, arcs bounde
   refuses(() => decodeOid(Buffer.alloc(0)), 'DER_OID_INVALID');
   refuses(() => decodeOid(hex('2a ffffffffffffff7f')), 'DER_OID_INVALID');
   refuses(() => Der.parse(hex('06 00')).oid(), 'DER_OID_INVALID');
+});
+
+test('decoded OIDs are remembered only when short, and never more than 512 of them', () => {
+  const oid = (arcs: number[]) => encode(Tag.OID, Buffer.from(arcs));
+  const short = oid([0x2b, 6, 1, 4, 1, 0x83, 0xbf, 0x30, 1, 1]);
+  const before = rememberedOidCount();
+  assert.equal(Der.parse(short).oid(), '1.3.6.1.4.1.57264.1.1');
+  assert.equal(Der.parse(short).oid(), '1.3.6.1.4.1.57264.1.1');
+  assert.ok(rememberedOidCount() <= before + 1);
+  // 40 arcs of one byte: decoded, not remembered (a hostile input's long OIDs cost nothing to keep).
+  const long = oid([0x2b, ...Array.from({ length: 39 }, (_, i) => i + 1)]);
+  const n = rememberedOidCount();
+  assert.equal(Der.parse(long).oid(), `1.3.${Array.from({ length: 39 }, (_, i) => i + 1).join('.')}`);
+  assert.equal(rememberedOidCount(), n);
+  for (let i = 0; i < 600; i++) Der.parse(oid([0x2b, 0x81, (i >> 7) & 0x7f | 0x80, i & 0x7f])).oid();
+  assert.ok(rememberedOidCount() <= 512);
 });
 
 test('BIT STRING: keys and signatures have no unused bits; unused bits are zero and at most 7', () => {
