@@ -20,7 +20,14 @@ const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpp
  * ```
  */
 export function protoJsonNames(v: unknown, fail: (m: string) => never, path = ''): unknown {
-  return rename(v, fail, () => path);
+  return rename(v, fail, path ? [path] : []);
+}
+
+/** The dotted path (`a.b[2].c`) of the keys and indices on `path`, built only for a message. */
+function pathText(path: (string | number)[]): string {
+  let s = '';
+  for (const p of path) s = typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p;
+  return s;
 }
 
 /** Sets an own data property (a key named __proto__ stays a plain property, as JSON.parse made it). */
@@ -28,13 +35,19 @@ function put(o: Record<string, unknown>, k: string, value: unknown): void {
   Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** {@link protoJsonNames}, allocating only what changes; `at` builds the path only for a message. */
-function rename(v: unknown, fail: (m: string) => never, at: () => string): unknown {
+/**
+ * {@link protoJsonNames}, allocating only what changes. `path` holds the keys and indices down to
+ * `v` (pushed and popped around each step: nothing is allocated per key for a message that is
+ * never written).
+ */
+function rename(v: unknown, fail: (m: string) => never, path: (string | number)[]): unknown {
   if (Array.isArray(v)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = rename(x, fail, () => `${at()}[${i}]`);
+      path.push(i);
+      const y = rename(x, fail, path);
+      path.pop();
       if (y !== x) {
         out ??= v.slice();
         out[i] = y;
@@ -44,16 +57,16 @@ function rename(v: unknown, fail: (m: string) => never, at: () => string): unkno
   }
   if (!isObject(v)) return v;
   const keys = Object.keys(v);
-  const child = (name: string) => () => {
-    const p = at();
-    return p ? `${p}.${name}` : name;
-  };
-  if (!keys.some((k) => k.includes('_'))) {
+  let protoNames = false;
+  for (const k of keys) if (k.includes('_')) protoNames = true;
+  if (!protoNames) {
     // No proto names here: a copy only when something below changed.
     let out: Record<string, unknown> | undefined;
     for (const k of keys) {
       const x = v[k];
-      const y = rename(x, fail, child(k));
+      path.push(k);
+      const y = rename(x, fail, path);
+      path.pop();
       if (y !== x) {
         if (!out) {
           out = {};
@@ -67,8 +80,10 @@ function rename(v: unknown, fail: (m: string) => never, at: () => string): unkno
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const name = k.includes('_') ? camel(k) : k;
-    if (Object.hasOwn(out, name)) fail(`${child(name)()} is given twice (as ${keys.find((x) => x !== k && camel(x) === name)} and as ${k})`);
-    put(out, name, rename(v[k], fail, child(name)));
+    path.push(name);
+    if (Object.hasOwn(out, name)) fail(`${pathText(path)} is given twice (as ${keys.find((x) => x !== k && camel(x) === name)} and as ${k})`);
+    put(out, name, rename(v[k], fail, path));
+    path.pop();
   }
   return out;
 }
