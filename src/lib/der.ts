@@ -5,6 +5,7 @@
  */
 
 import { type ErrorCode, SigstoreError } from '../errors.js';
+import { remember } from './remember.js';
 
 /**
  * Malformed DER. `code` says which rule was broken (DER_TRUNCATED, DER_LENGTH_NONMINIMAL, ...);
@@ -37,7 +38,7 @@ export const Tag = {
   GENERALIZED_TIME: 0x18,
 } as const;
 
-/** OIDs already decoded, by their contents octets (latin1); cleared when full. */
+/** OIDs already decoded, by their contents octets (latin1). */
 const decodedOids = new Map<string, string>();
 const DECODED_OIDS_MAX = 512;
 const DECODED_OID_MAX_BYTES = 32;
@@ -167,14 +168,7 @@ export class Der {
     // A pure function of the contents: the few OIDs Sigstore's structures use are decoded once
     // (short ones only, so that what the cache holds stays small whatever an input carries).
     if (this.#end - this.#off > DECODED_OID_MAX_BYTES) return decodeOid(this.value);
-    const key = this.#buf.toString('latin1', this.#off, this.#end);
-    let oid = decodedOids.get(key);
-    if (oid === undefined) {
-      oid = decodeOid(this.value);
-      if (decodedOids.size >= DECODED_OIDS_MAX) decodedOids.clear();
-      decodedOids.set(key, oid);
-    }
-    return oid;
+    return remember(decodedOids, DECODED_OIDS_MAX, this.#buf.toString('latin1', this.#off, this.#end), () => decodeOid(this.value));
   }
 
   /** INTEGER, in its minimal two's-complement encoding (X.690 8.3.2). */

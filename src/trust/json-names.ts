@@ -57,9 +57,7 @@ function rename(v: unknown, fail: (m: string) => never, path: (string | number)[
   }
   if (!isObject(v)) return v;
   const keys = Object.keys(v);
-  let protoNames = false;
-  for (const k of keys) if (k.includes('_')) protoNames = true;
-  if (!protoNames) {
+  if (!keys.some((k) => k.includes('_'))) {
     // No proto names here: a copy only when something below changed.
     let out: Record<string, unknown> | undefined;
     for (const k of keys) {

@@ -89,13 +89,10 @@ export function parseSCTList(extnValue: Buffer): SignedCertificateTimestamp[] {
 export function precertificateTBS(leaf: Certificate): Buffer {
   const tbs = leaf.tbs;
   const last = tbs.children[tbs.children.length - 1];
-  const hasExtensions = last?.tag === 0xa3;
-  const parts = [hasExtensions ? tbs.value.subarray(0, tbs.value.length - last.raw.length) : tbs.value];
-  if (hasExtensions) {
-    const kept = leaf.extensions.filter((e) => e.oid !== OID.sctList).map((e) => e.raw);
-    if (kept.length > 0) parts.push(encode(0xa3, encode(Tag.SEQUENCE, kept)));
-  }
-  return encode(Tag.SEQUENCE, parts);
+  if (last?.tag !== 0xa3) return encode(Tag.SEQUENCE, tbs.value);
+  const fields = tbs.value.subarray(0, tbs.value.length - last.raw.length);
+  const kept = leaf.extensions.filter((e) => e.oid !== OID.sctList).map((e) => e.raw);
+  return encode(Tag.SEQUENCE, kept.length === 0 ? [fields] : [fields, encode(0xa3, encode(Tag.SEQUENCE, kept))]);
 }
 
 /** The `digitally-signed` struct of a precertificate SCT (RFC 6962 section 3.2). */
