@@ -18,6 +18,9 @@ if (filters.length === 0) {
   run(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
 }
 run(node, ['scripts/build.mjs', '--no-types']);
+// Tests run the checkout's bin/sigstore side by side: one that rebuilt dist/ meanwhile (a build
+// swaps in a new tree) would fail others at random. The run fails if dist/ was replaced.
+const distBuilt = statSync('dist').ino;
 // Browser tests drive Debian's chromium, installed by scripts/install-browser.sh (which .ci/run
 // calls; a test never installs system packages). Without it they skip with the reason, except in
 // CI, where a missing browser is a failure rather than a silent skip.
@@ -75,5 +78,7 @@ if (leftovers.length > 0) {
   console.log(`\nFAIL: ${leftovers.length} test file(s) left temporary files behind (in their TMPDIR):`);
   for (const l of leftovers) console.log(l);
 }
+const distReplaced = statSync('dist', { throwIfNoEntry: false })?.ino !== distBuilt;
+if (distReplaced) console.log('\nFAIL: a test rebuilt dist/ while other tests ran it (build in a copy of the checkout instead)');
 if (r.status !== 0) console.log('the full report of this run: test/.tmp/last-run.tap');
-process.exit(leftovers.length > 0 && r.status === 0 ? 1 : (r.status ?? 1));
+process.exit((leftovers.length > 0 || distReplaced) && r.status === 0 ? 1 : (r.status ?? 1));

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +30,16 @@ describe('consumer projects from the npm pack tarball', { timeout: 300_000 }, ()
   after(() => rmSync(dir, { recursive: true, force: true }));
   let tarball = '';
   before(() => {
-    const out = npm(['pack', '--silent', '--pack-destination', dir], ROOT).trim().split('\n').pop()!;
+    // Packed from a copy of the checkout: `npm pack` runs the prepack build, which swaps in a new
+    // dist/, and other test files run the checkout's bin/sigstore meanwhile.
+    const checkout = join(dir, 'checkout');
+    mkdirSync(checkout);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
+    for (const f of [...pkg.files.filter((f) => f !== 'dist'), 'package.json', 'src', 'scripts', 'tsconfig.json', 'tsconfig.build.json']) {
+      cpSync(join(ROOT, f), join(checkout, f), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
+    const out = npm(['pack', '--silent', '--pack-destination', dir], checkout).trim().split('\n').pop()!;
     tarball = join(dir, out);
   });
 

@@ -34,6 +34,7 @@ process.on('exit', () => fs.writeFileSync(process.env.LOADS_OUT, JSON.stringify(
 function loadsOf(args: string[]): { status: number | null; loaded: string[]; builtins: string[] } {
   const out = join(dir, `loads-${Math.random().toString(36).slice(2)}.json`);
   const r = spawnSync(process.execPath, ['-r', hook, 'bin/sigstore', ...args], { env: { ...process.env, LOADS_OUT: out }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(readFileSync(out, 'utf8')) as { loaded: string[]; builtins: string[] };
   return { status: r.status, ...j };
 }
@@ -87,6 +88,6 @@ test('verify of a digest adds only the prehashed ECDSA code (@noble/curves, a de
 
 test('other commands are handed to the full CLI', () => {
   const r = spawnSync(process.execPath, ['bin/sigstore', 'sign', '--help'], { encoding: 'utf8' });
-  assert.equal(r.status, 0);
+  assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /usage: sigstore sign/);
 });
