@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import { isRfc3339 } from '../lib/shapes.js';
 import { parseStrictJson, STATEMENT_MAX_VALUES } from '../lib/strict-json.js';
 
 /**
@@ -97,7 +98,7 @@ class Checker {
   time(v: unknown, path: string): void {
     const s = this.str(v, path, false);
     if (s === undefined) return;
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) || Number.isNaN(Date.parse(s))) {
+    if (!isRfc3339(s) || Number.isNaN(Date.parse(s))) {
       this.fail(path, `must be an RFC 3339 timestamp (got ${JSON.stringify(s)})`);
     }
   }

@@ -103,6 +103,24 @@ export const GLOBAL_VALUED: ReadonlySet<string> = new Set(
     .map(([name]) => `--${name}`),
 );
 
+const DETACHED = new Set(['--certificate', '--cert', '--signature', '--sig']);
+
+/**
+ * Whether `a` gives an option of detached verification, as `--name` or `--name=value`
+ * (`/^--(certificate|cert|signature|sig)(=|$)/`, without compiling a regular expression at start-up).
+ */
+export function isDetachedOption(a: string): boolean {
+  const eq = a.indexOf('=');
+  return DETACHED.has(eq < 0 ? a : a.slice(0, eq));
+}
+
+/** Whether `a` is `-v`, `-vv`, ... (`/^-v+$/`, without compiling a regular expression at start-up). */
+export function isVerboseFlag(a: string): boolean {
+  if (a.length < 2 || a[0] !== '-') return false;
+  for (let i = 1; i < a.length; i++) if (a[i] !== 'v') return false;
+  return true;
+}
+
 /**
  * Where the command is in the whole command line: the first word that is neither an option nor
  * the value of a global option (-1 when there is none). The dispatcher (main.ts) and the

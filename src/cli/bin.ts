@@ -6,7 +6,7 @@
  * - dist/cli.js, the full CLI (ESM, lazily loaded chunks per command).
  */
 import * as errors from '../errors.js';
-import { commandIndex } from './args.js';
+import { commandIndex, isDetachedOption } from './args.js';
 import { main, reportError } from './main.js';
 import { outputWritten } from '../lib/stdio.js';
 
@@ -19,7 +19,7 @@ export function needsFullCli(argv: string[]): boolean {
   if (idx < 0) return false;
   if (argv[idx] !== 'verify') return true;
   // Detached certificate/signature verification looks the entry up online (HTTP client, Rekor).
-  return argv.some((a) => /^--(certificate|cert|signature|sig)(=|$)/.test(a));
+  return argv.some(isDetachedOption);
 }
 
 const argv = process.argv.slice(2);

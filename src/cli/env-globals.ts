@@ -5,6 +5,7 @@
  * `SIGSTORE_STAGING` is not applied. An invalid value is a usage error, never ignored.
  */
 import { UsageError } from '../errors.js';
+import { isVerboseFlag } from './args.js';
 import { envFlag } from './get-identity-token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -26,7 +27,7 @@ export function envGlobals(argv: readonly string[], env: Env = process.env): str
     if (!LEVELS.has(level.toUpperCase())) {
       throw new UsageError('USAGE', `SIGSTORE_LOGLEVEL: ${JSON.stringify(level)} is not a log level (use DEBUG, INFO, WARNING, ERROR or CRITICAL)`);
     }
-    if (level.toUpperCase() === 'DEBUG' && !words.some((a) => a === '--verbose' || /^-v+$/.test(a))) out.push('-v');
+    if (level.toUpperCase() === 'DEBUG' && !words.some((a) => a === '--verbose' || isVerboseFlag(a))) out.push('-v');
   }
   return out;
 }

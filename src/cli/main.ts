@@ -5,7 +5,7 @@
  */
 import { SigstoreError, UsageError } from '../errors.js';
 import { writeStderr, writeStdout } from '../lib/stdio.js';
-import { commandIndex, GLOBAL_VALUED, shown } from './args.js';
+import { commandIndex, GLOBAL_VALUED, isVerboseFlag, shown } from './args.js';
 import { VERSION } from '../version.js';
 
 /** Every command module exports `run(argv)`, resolving to the exit code. */
@@ -65,7 +65,7 @@ function verbosity(argv: string[]): number {
   for (const a of argv) {
     if (a === '--') break;
     if (a === '--verbose') n++;
-    else if (/^-v+$/.test(a)) n += a.length - 1;
+    else if (isVerboseFlag(a)) n += a.length - 1;
   }
   return n;
 }

@@ -95,7 +95,8 @@ export function readBundleText(path: string): string {
   if (!head.startsWith('{') && /^[A-Za-z0-9+/=\s]+$/.test(head) && head.length > 0) {
     throw new BundleError('BUNDLE_IS_SIGNATURE', `${path} looks like a detached base64 signature, not a Sigstore bundle: pass it with --signature (and the certificate with --certificate)`);
   }
-  if (head.startsWith('{') && /"verification_material"\s*:/.test(text.slice(0, 4096)) && /"envelope"\s*:/.test(text)) {
+  // (The substring test first: it spares a bundle compiling the regular expressions.)
+  if (head.startsWith('{') && text.includes('"verification_material"') && /"verification_material"\s*:/.test(text.slice(0, 4096)) && /"envelope"\s*:/.test(text)) {
     throw new BundleError('BUNDLE_IS_ATTESTATION', `${path} is a PEP 740 attestation, not a Sigstore bundle: verify it with 'sigstore attestation verify', or convert it with 'sigstore attestation convert'`);
   }
   return text;

@@ -3,6 +3,7 @@
  * A `Fail` callback turns the message into the caller's error class (bundle, trust, ...).
  */
 import type { ErrorCode } from '../errors.js';
+import { isDecimal, isRfc3339 } from './shapes.js';
 import { JSON_LIMITS, JsonSyntaxError, parseStrictJson, type StrictJsonLimits } from './strict-json.js';
 
 /** Refuses: `code`, when given, is a more precise stable code than the caller's default. */
@@ -88,7 +89,7 @@ export function uint64(v: unknown, path: string, fail: Fail): bigint {
     if (!Number.isSafeInteger(v)) fail(`${path} is not an integer`);
     v = String(v);
   }
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return fail(`${path} is missing or not an integer`);
+  if (typeof v !== 'string' || !isDecimal(v)) return fail(`${path} is missing or not an integer`);
   if (v.length > 40) fail(`${path} is out of range`);
   const n = BigInt(v);
   if (n < 0n) fail(`${path} must not be negative (${v})`);
@@ -100,7 +101,7 @@ export function uint64(v: unknown, path: string, fail: Fail): bigint {
 export function time(v: unknown, path: string, fail: Fail): Date {
   if (typeof v !== 'string') return fail(`${path} is missing or not a timestamp`);
   const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(d.getTime())) {
+  if (!isRfc3339(v) || Number.isNaN(d.getTime())) {
     fail(`${path} is not an RFC 3339 timestamp: ${JSON.stringify(v)}`);
   }
   return d;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { BundleContent, TlogEntry } from '../bundle/parse.js';
 import { VerificationError } from '../errors.js';
 import { isObject, type JsonObject } from '../lib/json.js';
+import { pemBody, withoutWhitespace } from '../lib/shapes.js';
 import { parseStrictJson } from '../lib/strict-json.js';
 import type { HashAlgorithm } from '../lib/signature.js';
 import { pae } from '../bundle/dsse.js';
@@ -38,8 +39,8 @@ function getStr(o: unknown, path: string): string {
 }
 
 function pemToDer(pem: string): Buffer | undefined {
-  const m = pem.match(/-----BEGIN [A-Z ]+-----([\s\S]*?)-----END [A-Z ]+-----/);
-  return m ? Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64') : undefined;
+  const body = pemBody(pem);
+  return body === undefined ? undefined : Buffer.from(withoutWhitespace(body), 'base64');
 }
 
 /** Compares a key or certificate named by the body (PEM, base64-wrapped) with the signer's. */

@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { VerificationError } from '../errors.js';
 import { Der, Tag } from '../lib/der.js';
+import { digits, isPrintableAscii } from '../lib/shapes.js';
 import { type Certificate, OID } from '../lib/x509.js';
 import type { CertificateSigner, FulcioExtensions } from './types.js';
 import { freezeCertificate } from '../lib/freeze.js';
@@ -86,7 +87,8 @@ export function fulcioExtensions(cert: Certificate): FulcioExtensions {
   for (const ext of cert.extensions) {
     if (!ext.oid.startsWith(ARC)) continue;
     const rest = ext.oid.slice(ARC.length);
-    if (!/^[1-9]\d?$/.test(rest)) continue;
+    // 1-99 without a leading zero (`/^[1-9]\d?$/`)
+    if (rest.length < 1 || rest.length > 2 || rest[0] === '0' || !digits(rest)) continue;
     const n = Number(rest);
     const name = FULCIO_EXTENSIONS[n];
     if (!name) continue;
@@ -123,7 +125,7 @@ export function identitySANs(cert: Certificate): string[] {
   }
   for (const gn of names) {
     if (gn.tag === 0x81 || gn.tag === 0x86) {
-      if (gn.value.length === 0 || !/^[\x20-\x7e]+$/.test(gn.value.toString('latin1'))) {
+      if (!isPrintableAscii(gn.value)) {
         refuse('CERT_SAN_MALFORMED', `the signing certificate's ${gn.tag === 0x81 ? 'email' : 'URI'} SAN is not a non-empty printable ASCII string`);
       }
       out.push(gn.value.toString('latin1'));

@@ -113,6 +113,54 @@ test('times: RFC 5280 UTCTime and GeneralizedTime (Z, seconds, 1950/2050 rule, v
   refuses(() => time(Tag.INTEGER, '1').date(), 'DER_UNEXPECTED_TAG');
 });
 
+/** The profile as regular expressions (what date() implements byte by byte): the reference. */
+function referenceDate(tag: number, s: string, fraction: boolean): string | undefined {
+  const m = tag === Tag.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d*[1-9])?Z$/.exec(s);
+  if (!m || (m[7] && !fraction)) return undefined;
+  const year = tag === Tag.UTC_TIME ? (Number(m[1]) >= 50 ? 1900 : 2000) + Number(m[1]) : Number(m[1]);
+  const [mo, d, h, mi, sec] = [2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const t = new Date(Date.UTC(year, mo! - 1, d, h, mi, sec, m[7] ? Math.floor(Number(`0${m[7]}`) * 1000) : 0));
+  const same = t.getUTCFullYear() === year && t.getUTCMonth() === mo! - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === sec;
+  return same ? t.toISOString() : undefined;
+}
+
+test('times: the byte reader agrees with the regular-expression profile on 20,000 near-valid strings', () => {
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const alphabet = '0123456789012345678901234567890123456789.Z+-: \u00b2a';
+  const bases = ['491231235959Z', '500101000000Z', '20240229120000.25Z', '20240101000000Z', '99123123595.9Z', '20240101000000.000001Z'];
+  let accepted = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const chars = [...bases[rnd(bases.length)]!];
+    for (let k = rnd(4); k > 0; k--) {
+      const at = rnd(chars.length + 1);
+      const op = rnd(3);
+      const c = alphabet[rnd(alphabet.length)]!;
+      if (op === 0) chars.splice(at, 1, c);
+      else if (op === 1) chars.splice(at, 0, c);
+      else chars.splice(at, 1);
+    }
+    const s = chars.join('');
+    for (const tag of [Tag.UTC_TIME, Tag.GENERALIZED_TIME]) {
+      for (const fraction of [false, true]) {
+        const want = referenceDate(tag, s, fraction);
+        let got: string | undefined;
+        try {
+          got = time(tag, s).date({ fraction }).toISOString();
+        } catch (e) {
+          assert.equal((e as DerError).code, 'DER_TIME_INVALID', s);
+        }
+        assert.equal(got, want, `${tag === Tag.UTC_TIME ? 'UTCTime' : 'GeneralizedTime'} ${JSON.stringify(s)} fraction=${fraction}`);
+        if (got) accepted++;
+      }
+    }
+  }
+  assert.ok(accepted > 2000, `enough valid times among the cases (${accepted})`);
+});
+
 test('nesting is bounded', () => {
   let el = hex('05 00');
   for (let i = 0; i < MAX_DER_DEPTH + 2; i++) el = encode(Tag.SEQUENCE, el);

@@ -10,6 +10,7 @@
  * host; Rekor v1 appends ` - <tree ID>`).
  */
 import { VerificationError } from '../../errors.js';
+import { digits, hasControlCharacter, hasJsWhitespace, isBase64Of32, isPaddedBase64, isPlainDecimal } from '../../lib/shapes.js';
 import { verifyMessageCached } from '../../lib/signature.js';
 import type { TransparencyLog } from '../../trust/trusted-root.js';
 import type { ErrorCode } from '../../errors.js';
@@ -36,8 +37,20 @@ function fail(code: ErrorCode, message: string): never {
   throw new VerificationError('tlog', code, message);
 }
 
-/** A key name: non-empty, no whitespace, no `+` (C2SP signed-note). */
-const NAME = /^[^\s+]+$/u;
+/**
+ * A signature line, `— <name> <base64>`: the key name non-empty, without whitespace or `+` (C2SP
+ * signed-note), the signature base64 (`/^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u` and the name
+ * `/^[^\s+]+$/u`, checked without compiling them).
+ */
+function signatureLine(line: string): { name: string; b64: string } | undefined {
+  if (!line.startsWith('\u2014 ')) return undefined;
+  const sp = line.indexOf(' ', 2);
+  if (sp < 3) return undefined;
+  const name = line.slice(2, sp);
+  const b64 = line.slice(sp + 1);
+  if (name.includes('+') || hasJsWhitespace(name) || !isPaddedBase64(b64)) return undefined;
+  return { name, b64 };
+}
 
 /**
  * Parses a signed note into its body text and signature lines, as Go's `note.Open` splits it:
@@ -45,7 +58,7 @@ const NAME = /^[^\s+]+$/u;
  */
 export function parseNote(note: string): { body: string; signatures: NoteSignature[] } {
   // ASCII control characters other than newline are refused anywhere in a note.
-  if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) fail('CHECKPOINT_MALFORMED', 'checkpoint contains a control character');
+  if (hasControlCharacter(note)) fail('CHECKPOINT_MALFORMED', 'checkpoint contains a control character');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) fail('CHECKPOINT_MALFORMED', 'checkpoint is not a signed note (no blank line before the signatures)');
   const body = note.slice(0, split + 1);
@@ -61,13 +74,13 @@ export function parseNote(note: string): { body: string; signatures: NoteSignatu
   }
   const signatures: NoteSignature[] = [];
   for (const line of sigText.slice(0, -1).split('\n')) {
-    const m = line.match(/^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u);
-    if (!m || !NAME.test(m[1]!)) fail('CHECKPOINT_MALFORMED', `malformed checkpoint signature line ${JSON.stringify(line.slice(0, 200))}`);
-    const raw = Buffer.from(m[2]!, 'base64');
+    const m = signatureLine(line);
+    if (!m) fail('CHECKPOINT_MALFORMED', `malformed checkpoint signature line ${JSON.stringify(line.slice(0, 200))}`);
+    const raw = Buffer.from(m.b64, 'base64');
     // Only canonical base64: other spellings of the same bytes would let a note change unseen.
-    if (raw.toString('base64') !== m[2]) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is not canonical base64');
+    if (raw.toString('base64') !== m.b64) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is not canonical base64');
     if (raw.length < 5) fail('CHECKPOINT_MALFORMED', 'checkpoint signature is too short');
-    signatures.push({ name: m[1]!, keyHint: raw.subarray(0, 4), signature: raw.subarray(4) });
+    signatures.push({ name: m.name, keyHint: raw.subarray(0, 4), signature: raw.subarray(4) });
   }
   return { body, signatures };
 }
@@ -78,10 +91,10 @@ export function parseCheckpointBody(body: string): Checkpoint {
   if (lines.length < 3) fail('CHECKPOINT_MALFORMED', 'checkpoint body needs an origin, a tree size and a root hash');
   const [origin, size, root] = lines as [string, string, string];
   if (origin.length === 0) fail('CHECKPOINT_MALFORMED', 'checkpoint has an empty origin line');
-  if (!/^(0|[1-9]\d{0,19})$/.test(size) || BigInt(size) >= 1n << 64n) {
+  if (!isPlainDecimal(size) || BigInt(size) >= 1n << 64n) {
     fail('CHECKPOINT_MALFORMED', `checkpoint tree size ${JSON.stringify(size.slice(0, 40))} is not a 64-bit number`);
   }
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(root) || Buffer.from(root, 'base64').toString('base64') !== root) {
+  if (!isBase64Of32(root) || Buffer.from(root, 'base64').toString('base64') !== root) {
     fail('CHECKPOINT_MALFORMED', 'checkpoint root hash is not a canonical base64 SHA-256 hash');
   }
   const extensions = lines.slice(3);
@@ -100,24 +113,52 @@ export function keyHint(log: TransparencyLog): Buffer {
  */
 export function trustedOrigins(log: TransparencyLog): string[] {
   const out = new Set<string>();
-  const rest = log.baseUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
+  // Without the scheme (`/^[a-z][a-z0-9+.-]*:\/\//i`) and trailing slashes (`/\/+$/`).
+  let rest = log.baseUrl;
+  const colon = rest.indexOf(':');
+  if (colon > 0 && rest.startsWith('//', colon + 1) && isScheme(rest.slice(0, colon))) rest = rest.slice(colon + 3);
+  let end = rest.length;
+  while (end > 0 && rest[end - 1] === '/') end--;
+  rest = rest.slice(0, end);
   out.add(rest);
   // The URL's host (with its port) and host name, as WHATWG URL gives them (lower-cased, no user
-  // info), without loading the URL parser into a one-shot verification.
-  const host = (rest.split(/[/?#]/, 1)[0] ?? '').replace(/^[^@]*@/, '').toLowerCase();
+  // info), without loading the URL parser into a one-shot verification: up to the first `/`, `?`
+  // or `#`, after the last `@` of that, lower-cased; then without a final `:` and digits (`/:\d*$/`).
+  let hostEnd = rest.length;
+  for (const c of '/?#') {
+    const i = rest.indexOf(c);
+    if (i >= 0 && i < hostEnd) hostEnd = i;
+  }
+  const authority = rest.slice(0, hostEnd);
+  const host = authority.slice(authority.indexOf('@') + 1).toLowerCase();
   out.add(host);
-  out.add(host.replace(/:\d*$/, ''));
+  const port = host.lastIndexOf(':');
+  out.add(port >= 0 && digits(host, port + 1) ? host.slice(0, port) : host);
   out.delete('');
   return [...out];
 }
 
+/** Whether `s` is a URL scheme: an ASCII letter, then ASCII letters, digits, `+`, `.` or `-`. */
+function isScheme(s: string): boolean {
+  const letter = (c: number) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+  if (s.length === 0 || !letter(s.charCodeAt(0))) return false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!letter(c) && !(c >= 0x30 && c <= 0x39) && c !== 0x2b && c !== 0x2e && c !== 0x2d) return false;
+  }
+  return true;
+}
+
 /**
  * The key name of a checkpoint's origin: the origin itself (Rekor v2, C2SP), or for Rekor v1's
- * `<host> - <tree ID>` its host part.
+ * `<host> - <tree ID>` its host part (`/^(.+) - \d+$/`: the host part non-empty and without a
+ * line terminator).
  */
 export function originName(origin: string): string {
-  const m = /^(.+) - \d+$/.exec(origin);
-  return m ? m[1]! : origin;
+  const i = origin.lastIndexOf(' - ');
+  if (i < 1 || i + 3 === origin.length || !digits(origin, i + 3)) return origin;
+  const name = origin.slice(0, i);
+  return ['\n', '\r', '\u2028', '\u2029'].some((t) => name.includes(t)) ? origin : name;
 }
 
 /**
