@@ -75,8 +75,20 @@ interface Recorded {
   at: number;
 }
 
+/**
+ * A GET of JSON. A transport failure is tried again (twice): the checks after the run can keep
+ * the event loop busy past the instance's keep-alive timeout, so a pooled connection may have
+ * been closed by the server when it is reused (EPIPE, a reset), which any client retries for a GET.
+ */
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  let res: Response | undefined;
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    } catch (e) {
+      if (attempt === 3 || !(e instanceof TypeError)) throw e;
+    }
+  }
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }

@@ -15,12 +15,21 @@ import type { Artifact } from '../../src/verify/types.js';
 
 type Json = Record<string, unknown>;
 
-/** A log's key material: its key and IDs (not its URL, key details or window). */
+/** The bytes a base64 field holds, as hex (two spellings of the same bytes are the same key material). */
+const bytesOf = (v: unknown): string | undefined => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : undefined);
+
+/**
+ * A log's key material as the verifier uses it: its key's bytes, its log ID, and the 4-byte key
+ * hint its checkpoints are signed under (the first 4 bytes of the checkpoint key ID, which
+ * defaults to the log ID: a C2SP signature line carries nothing more of it). Not its URL, key
+ * details or window.
+ */
 function logIdentity(e: unknown): string | undefined {
   if (!e || typeof e !== 'object') return undefined;
   const o = e as Record<string, Record<string, unknown> | undefined>;
-  // The checkpoint key ID defaults to the log ID when absent: the same key material either way.
-  return JSON.stringify([o.publicKey?.rawBytes, o.logId?.keyId, o.checkpointKeyId?.keyId ?? o.logId?.keyId]);
+  const logId = bytesOf(o.logId?.keyId);
+  const hint = (bytesOf(o.checkpointKeyId?.keyId) ?? logId)?.slice(0, 8);
+  return JSON.stringify([bytesOf(o.publicKey?.rawBytes), logId, hint]);
 }
 
 /** A chain certificate's key material: its name and key (a trust anchor is exactly that, RFC 5280 6.1.1). */
