@@ -3,54 +3,11 @@
  * saw must be a prefix of the final tree, proved by an RFC 9162 consistency proof (verified here
  * independently of src/verify) or, when every leaf is at hand, by recomputing the prefix's root.
  */
-import { createHash } from 'node:crypto';
-import { prefixRoots } from '../instance/helpers.js';
+import { prefixRoots, verifyConsistencyProof } from '../instance/helpers.js';
 
-const node = (l: Buffer, r: Buffer): Buffer => createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
-
-/** RFC 9162 section 2.1.4.2: verifies a consistency proof between two tree heads. */
-export function verifyConsistency(first: number, second: number, firstRoot: Buffer, secondRoot: Buffer, proof: Buffer[]): boolean {
-  if (first > second) return false;
-  if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
-  if (first === 0) return proof.length === 0;
-  if (proof.length === 0) return false;
-  const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : [...proof];
-  let fn = BigInt(first - 1);
-  let sn = BigInt(second - 1);
-  while ((fn & 1n) === 1n) {
-    fn >>= 1n;
-    sn >>= 1n;
-  }
-  let fr = path[0]!;
-  let sr = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0n) return false;
-    if ((fn & 1n) === 1n || fn === sn) {
-      fr = node(c, fr);
-      sr = node(c, sr);
-      if ((fn & 1n) === 0n) {
-        while ((fn & 1n) === 0n && fn !== 0n) {
-          fn >>= 1n;
-          sn >>= 1n;
-        }
-      }
-    } else {
-      sr = node(sr, c);
-    }
-    fn >>= 1n;
-    sn >>= 1n;
-  }
-  return sn === 0n && fr.equals(firstRoot) && sr.equals(secondRoot);
-}
-
-/** RFC 6962 MTH over leaf hashes. */
-export function rootOf(leaves: Buffer[]): Buffer {
-  if (leaves.length === 0) return createHash('sha256').digest();
-  if (leaves.length === 1) return leaves[0]!;
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return node(rootOf(leaves.slice(0, k)), rootOf(leaves.slice(k)));
-}
+// The RFC 6962/9162 computations, written once for the tests (test/instance/helpers.ts) and
+// independent of src/verify: a tree's root, every prefix's root, a consistency proof's check.
+export { mth as rootOf, verifyConsistencyProof as verifyConsistency } from '../instance/helpers.js';
 
 export interface TreeHead {
   size: number;
@@ -94,7 +51,7 @@ export async function checkTreeHeads(
     }
     let ok: boolean;
     if (prefixes) ok = prefixes[h.size]?.equals(h.root) ?? false;
-    else if ('proof' in evidence) ok = verifyConsistency(h.size, final.size, h.root, final.root, await evidence.proof(h.size));
+    else if ('proof' in evidence) ok = verifyConsistencyProof(h.size, final.size, h.root, final.root, await evidence.proof(h.size));
     else ok = false;
     if (ok) checked++;
     else problems.push(`${log}: the tree head of size ${h.size} handed out is not consistent with the final tree (size ${final.size})`);
