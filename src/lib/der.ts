@@ -6,6 +6,7 @@
 
 import { type ErrorCode, SigstoreError } from '../errors.js';
 import { remember } from './remember.js';
+import { digits } from './shapes.js';
 
 /**
  * Malformed DER. `code` says which rule was broken (DER_TRUNCATED, DER_LENGTH_NONMINIMAL, ...);
@@ -215,26 +216,26 @@ export class Der {
    * `fraction` allows them (RFC 3161 genTime), without trailing zeros (X.690 11.7).
    */
   date({ fraction = false }: { fraction?: boolean } = {}): Date {
-    // Read byte by byte, not with a regular expression: compiling one costs a one-shot
+    // Read character by character, not with a regular expression: compiling one costs a one-shot
     // verification more than reading every time in its certificates.
-    const v = this.value;
-    const n = v.length;
-    const bad = (what: string) => new DerError(`bad ${what} ${JSON.stringify(v.toString('latin1'))}`, 'DER_TIME_INVALID');
+    const s = this.value.toString('latin1');
+    const n = s.length;
+    const bad = (what: string) => new DerError(`bad ${what} ${JSON.stringify(s)}`, 'DER_TIME_INVALID');
     if (this.tag === Tag.UTC_TIME) {
       // YYMMDDHHMMSSZ
-      if (n !== 13 || v[12] !== 0x5a || !digitsAt(v, 0, 12)) throw bad('UTCTime');
-      const yy = twoDigits(v, 0);
-      return utc(yy >= 50 ? 1900 + yy : 2000 + yy, v, 2, 0);
+      if (n !== 13 || s[12] !== 'Z' || !digits(s, 0, 12)) throw bad('UTCTime');
+      const yy = twoDigits(s, 0);
+      return utc(yy >= 50 ? 1900 + yy : 2000 + yy, s, 2, 0);
     }
     if (this.tag === Tag.GENERALIZED_TIME) {
       // YYYYMMDDHHMMSS[.F*]Z, the fraction without trailing zeros (at least one digit, the last not 0)
-      if (n < 15 || v[n - 1] !== 0x5a || !digitsAt(v, 0, 14)) throw bad('GeneralizedTime');
+      if (n < 15 || s[n - 1] !== 'Z' || !digits(s, 0, 14)) throw bad('GeneralizedTime');
       let ms = 0;
       if (n > 15) {
-        if (!fraction || v[14] !== 0x2e || n < 17 || !digitsAt(v, 15, n - 1) || v[n - 2] === 0x30) throw bad('GeneralizedTime');
-        ms = Math.floor(Number(`0${v.toString('latin1', 14, n - 1)}`) * 1000);
+        if (!fraction || s[14] !== '.' || n < 17 || !digits(s, 15, n - 1) || s[n - 2] === '0') throw bad('GeneralizedTime');
+        ms = Math.floor(Number(`0${s.slice(14, n - 1)}`) * 1000);
       }
-      return utc(twoDigits(v, 0) * 100 + twoDigits(v, 2), v, 4, ms);
+      return utc(twoDigits(s, 0) * 100 + twoDigits(s, 2), s, 4, ms);
     }
     throw new DerError(`expected a time, got tag 0x${this.tag.toString(16)}`, 'DER_UNEXPECTED_TAG');
   }
@@ -254,26 +255,20 @@ export function integer(v: Buffer): bigint {
   return v[0]! & 0x80 ? n - (1n << BigInt(v.length * 8)) : n;
 }
 
-/** Whether `v[from..to)` are all ASCII digits. */
-function digitsAt(v: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (v[i]! < 0x30 || v[i]! > 0x39) return false;
-  return true;
-}
+/** The two ASCII digits at `s[i]`, `s[i + 1]` as a number. */
+const twoDigits = (s: string, i: number): number => (s.charCodeAt(i) - 0x30) * 10 + s.charCodeAt(i + 1) - 0x30;
 
-/** The two ASCII digits at `v[i]`, `v[i + 1]` as a number. */
-const twoDigits = (v: Buffer, i: number): number => (v[i]! - 0x30) * 10 + v[i + 1]! - 0x30;
-
-/** The time of `year` and the MMDDHHMMSS at `v[at]`; refused when a field is out of range. */
-function utc(year: number, v: Buffer, at: number, ms: number): Date {
-  const mo = twoDigits(v, at);
-  const d = twoDigits(v, at + 2);
-  const h = twoDigits(v, at + 4);
-  const mi = twoDigits(v, at + 6);
-  const sec = twoDigits(v, at + 8);
+/** The time of `year` and the MMDDHHMMSS at `s[at]`; refused when a field is out of range. */
+function utc(year: number, s: string, at: number, ms: number): Date {
+  const mo = twoDigits(s, at);
+  const d = twoDigits(s, at + 2);
+  const h = twoDigits(s, at + 4);
+  const mi = twoDigits(s, at + 6);
+  const sec = twoDigits(s, at + 8);
   const t = new Date(Date.UTC(year, mo - 1, d, h, mi, sec, ms));
   // Date.UTC rolls 31 April over to 1 May: a field out of range changes the date read back.
   if (t.getUTCFullYear() !== year || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || t.getUTCHours() !== h || t.getUTCMinutes() !== mi || t.getUTCSeconds() !== sec) {
-    throw new DerError(`time ${JSON.stringify(v.toString('latin1'))} is out of range`, 'DER_TIME_INVALID');
+    throw new DerError(`time ${JSON.stringify(s)} is out of range`, 'DER_TIME_INVALID');
   }
   return t;
 }

@@ -44,25 +44,25 @@ export function isPlainDecimal(s: string): boolean {
   return s.length >= 1 && s.length <= 20 && s[0] !== '0' && digits(s);
 }
 
-/** Whether `c` (a UTF-16 code unit) is in `[A-Za-z0-9+/]`. */
-function isBase64Char(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
+/** Whether `s[from..to)` are all in `[A-Za-z0-9+/]`. */
+function base64Chars(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f)) return false;
+  }
+  return true;
 }
 
 /** Whether `s` is `/^[A-Za-z0-9+/]+={0,2}$/`: base64 characters, then at most two `=`. */
 export function isPaddedBase64(s: string): boolean {
   let end = s.length;
   while (end > 0 && s.length - end < 2 && s[end - 1] === '=') end--;
-  if (end === 0) return false;
-  for (let i = 0; i < end; i++) if (!isBase64Char(s.charCodeAt(i))) return false;
-  return true;
+  return end > 0 && base64Chars(s, 0, end);
 }
 
 /** Whether `s` is `/^[A-Za-z0-9+/]{43}=$/`: the base64 shape of 32 bytes. */
 export function isBase64Of32(s: string): boolean {
-  if (s.length !== 44 || s[43] !== '=') return false;
-  for (let i = 0; i < 43; i++) if (!isBase64Char(s.charCodeAt(i))) return false;
-  return true;
+  return s.length === 44 && s[43] === '=' && base64Chars(s, 0, 43);
 }
 
 /** Whether `s` holds a code unit matched by `/[\u0000-\u0009\u000b-\u001f]/`: a control character other than newline. */

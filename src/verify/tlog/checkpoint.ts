@@ -123,7 +123,7 @@ export function trustedOrigins(log: TransparencyLog): string[] {
   out.add(rest);
   // The URL's host (with its port) and host name, as WHATWG URL gives them (lower-cased, no user
   // info), without loading the URL parser into a one-shot verification: up to the first `/`, `?`
-  // or `#`, after the last `@` of that, lower-cased; then without a final `:` and digits (`/:\d*$/`).
+  // or `#`, after its first `@` (`/^[^@]*@/`), lower-cased; then without a final `:` and digits (`/:\d*$/`).
   let hostEnd = rest.length;
   for (const c of '/?#') {
     const i = rest.indexOf(c);
